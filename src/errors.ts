@@ -1,0 +1,213 @@
+/**
+ * Every failure this package reports is a `SecretsError` with a stable string `code`.
+ *
+ * The package ships an ESM and a CJS build, and `loadSecretsSync` rebuilds errors that
+ * crossed a worker boundary, so one error may meet a class from another copy of this
+ * file. `instanceof` therefore checks a `Symbol.for` brand instead of the prototype chain
+ * (the same trick undici uses for its errors).
+ */
+
+const BRAND = Symbol.for('clarifai-secrets.error');
+
+export type SecretsErrorCode =
+  /** Bad or missing configuration: an env var, an option, a selection string. */
+  | 'ERR_CONFIG'
+  /** The token was refused (unknown, invalid or malformed). */
+  | 'ERR_AUTH'
+  /** The token is valid but lacks a scope (Clarifai 11007). */
+  | 'ERR_FORBIDDEN'
+  /** The secret (or the user) does not exist. */
+  | 'ERR_NOT_FOUND'
+  /** `create` of an id that already exists. */
+  | 'ERR_CONFLICT'
+  /** Required secrets of the selection do not exist; `missing` lists every id. */
+  | 'ERR_MISSING_SECRETS'
+  /** Rate limited, still after the retries the deadline allowed. */
+  | 'ERR_THROTTLED'
+  /** The API answered 5xx, still after retries. */
+  | 'ERR_SERVER'
+  /** The API could not be reached: DNS, refused or reset connection, TLS. */
+  | 'ERR_NETWORK'
+  /** The deadline passed before the work was done. */
+  | 'ERR_TIMEOUT'
+  /** The API answered something that is not a valid Clarifai response. */
+  | 'ERR_BAD_RESPONSE'
+  /** The API refused the request for another reason (bad request, mixed status). */
+  | 'ERR_API';
+
+export interface SecretsErrorInfo {
+  /** HTTP status of the response that caused the error, when there was one. */
+  statusCode?: number | undefined;
+  /** Clarifai `status.code` of that response, when there was one. */
+  clarifaiCode?: number | undefined;
+  /** Clarifai `status.req_id`, worth quoting to Clarifai support. */
+  reqId?: string | undefined;
+  cause?: unknown;
+}
+
+export class SecretsError extends Error {
+  /** Class name kept as data so copies of this file can recognise each other. */
+  static readonly kind: string = 'SecretsError';
+
+  readonly code: SecretsErrorCode;
+  readonly statusCode: number | undefined;
+  readonly clarifaiCode: number | undefined;
+  readonly reqId: string | undefined;
+
+  constructor(code: SecretsErrorCode, message: string, info: SecretsErrorInfo = {}) {
+    super(message, info.cause === undefined ? undefined : { cause: info.cause });
+    const kind = (new.target as typeof SecretsError).kind;
+    this.name = kind;
+    this.code = code;
+    this.statusCode = info.statusCode;
+    this.clarifaiCode = info.clarifaiCode;
+    this.reqId = info.reqId;
+    Object.defineProperty(this, BRAND, { value: kind });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    const brand = (value as Record<symbol, unknown>)[BRAND];
+    if (typeof brand !== 'string') return false;
+    return this.kind === 'SecretsError' || brand === this.kind;
+  }
+}
+
+export class ConfigError extends SecretsError {
+  static override readonly kind = 'ConfigError';
+  constructor(message: string, info?: SecretsErrorInfo) {
+    super('ERR_CONFIG', message, info);
+  }
+}
+
+/** `ERR_AUTH` for a refused token, `ERR_FORBIDDEN` for a token without the needed scope. */
+export class AuthError extends SecretsError {
+  static override readonly kind = 'AuthError';
+  constructor(code: 'ERR_AUTH' | 'ERR_FORBIDDEN', message: string, info?: SecretsErrorInfo) {
+    super(code, message, info);
+  }
+}
+
+export class NotFoundError extends SecretsError {
+  static override readonly kind = 'NotFoundError';
+  constructor(message: string, info?: SecretsErrorInfo) {
+    super('ERR_NOT_FOUND', message, info);
+  }
+}
+
+export class ConflictError extends SecretsError {
+  static override readonly kind = 'ConflictError';
+  constructor(message: string, info?: SecretsErrorInfo) {
+    super('ERR_CONFLICT', message, info);
+  }
+}
+
+export class MissingSecretsError extends SecretsError {
+  static override readonly kind = 'MissingSecretsError';
+  /** Every required secret id that does not exist. */
+  readonly missing: readonly string[];
+  constructor(missing: readonly string[], message?: string) {
+    super(
+      'ERR_MISSING_SECRETS',
+      message ??
+        `${missing.length === 1 ? 'secret' : `${missing.length} secrets`} not found: ${missing.join(', ')}; ` +
+          'create them (clarifai-secrets create ID) or mark them optional with a trailing "?"',
+    );
+    this.missing = [...missing];
+  }
+}
+
+/** The API could not give an answer: throttled, 5xx, unreachable or too slow. */
+export class UnavailableError extends SecretsError {
+  static override readonly kind = 'UnavailableError';
+  constructor(
+    code: 'ERR_THROTTLED' | 'ERR_SERVER' | 'ERR_NETWORK' | 'ERR_TIMEOUT',
+    message: string,
+    info?: SecretsErrorInfo,
+  ) {
+    super(code, message, info);
+  }
+}
+
+export class BadResponseError extends SecretsError {
+  static override readonly kind = 'BadResponseError';
+  constructor(message: string, info?: SecretsErrorInfo) {
+    super('ERR_BAD_RESPONSE', message, info);
+  }
+}
+
+export class ApiError extends SecretsError {
+  static override readonly kind = 'ApiError';
+  constructor(message: string, info?: SecretsErrorInfo) {
+    super('ERR_API', message, info);
+  }
+}
+
+/** True for any `SecretsError`, from any copy of the package; narrows to `code` when given. */
+export function isSecretsError(value: unknown, code?: SecretsErrorCode): value is SecretsError {
+  return value instanceof SecretsError && (code === undefined || value.code === code);
+}
+
+/**
+ * Errors that mean "the API cannot answer right now", as opposed to "the API said no".
+ * The loader serves the last-known-good copy for these and only these.
+ */
+export function isUnavailable(error: unknown): boolean {
+  return error instanceof UnavailableError;
+}
+
+/** A plain object that survives `postMessage` and JSON, for the sync worker. */
+export interface SerializedError {
+  kind: string;
+  code: SecretsErrorCode;
+  message: string;
+  statusCode?: number | undefined;
+  clarifaiCode?: number | undefined;
+  reqId?: string | undefined;
+  missing?: string[] | undefined;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof SecretsError) {
+    return {
+      kind: error.name,
+      code: error.code,
+      message: error.message,
+      statusCode: error.statusCode,
+      clarifaiCode: error.clarifaiCode,
+      reqId: error.reqId,
+      missing: error instanceof MissingSecretsError ? [...error.missing] : undefined,
+    };
+  }
+  // An unexpected bug: keep only the message, never a stack that could carry values.
+  const message = error instanceof Error ? error.message : String(error);
+  return { kind: 'SecretsError', code: 'ERR_API', message: `internal error: ${message}` };
+}
+
+export function reviveError(data: SerializedError): SecretsError {
+  const info: SecretsErrorInfo = {
+    statusCode: data.statusCode,
+    clarifaiCode: data.clarifaiCode,
+    reqId: data.reqId,
+  };
+  switch (data.kind) {
+    case 'ConfigError':
+      return new ConfigError(data.message, info);
+    case 'AuthError':
+      return new AuthError(data.code as 'ERR_AUTH', data.message, info);
+    case 'NotFoundError':
+      return new NotFoundError(data.message, info);
+    case 'ConflictError':
+      return new ConflictError(data.message, info);
+    case 'MissingSecretsError':
+      return new MissingSecretsError(data.missing ?? [], data.message);
+    case 'UnavailableError':
+      return new UnavailableError(data.code as 'ERR_NETWORK', data.message, info);
+    case 'BadResponseError':
+      return new BadResponseError(data.message, info);
+    case 'ApiError':
+      return new ApiError(data.message, info);
+    default:
+      return new SecretsError(data.code, data.message, info);
+  }
+}

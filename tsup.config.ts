@@ -1,0 +1,23 @@
+import { defineConfig } from 'tsup';
+
+// Library entries ship as ESM and CJS with types; the CLI and the sync worker are
+// internal ESM files that users never import.
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts', emulator: 'src/emulator/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    target: 'node20',
+    platform: 'node',
+    shims: true,
+    clean: true,
+    sourcemap: false,
+  },
+  {
+    entry: { cli: 'src/cli/main.ts', 'sync-worker': 'src/sync-worker.ts' },
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    sourcemap: false,
+  },
+]);

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Spawned node processes and loopback servers: keep the 2-core machines unsaturated.
+    maxWorkers: 2,
+  },
+});
