@@ -1,0 +1,124 @@
+/**
+ * `startEmulator`: the store, the tokens and the HTTP server put together, and the handle
+ * with its test support layer.
+ */
+import { resolve as resolvePath } from 'node:path';
+import { TokenTable } from './auth.js';
+import { loadDataFile, saveDataFile } from './data-file.js';
+import { FaultQueue, type Fault, type FaultMatch } from './faults.js';
+import type { EmulatorOptions, EmulatorSecretSeed } from './options.js';
+import type { RecordedRequest } from './request-log.js';
+import { EmulatorServer } from './server.js';
+import { SecretStore, secretFromSeed, type EmulatorSecret, type StoreState, type StoredSecret } from './store.js';
+
+export const DEFAULT_USER_ID = 'emulator-user';
+
+export interface Emulator {
+  /** Base URL to use as `CLARIFAI_API_BASE`, e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  readonly url: string;
+  /** The port actually listened on (useful with `port: 0`). */
+  readonly port: number;
+  readonly host: string;
+  /** Owner of the default token and of tokens given as a plain array. */
+  readonly defaultUserId: string;
+  /** Stops listening and ends every connection, hung requests included. Safe to call twice. */
+  close(): Promise<void>;
+
+  // ---- Test support: not part of what the CLI exposes to users. ----
+
+  /** For tests: every request received since start or `clearRequests()`, oldest first (a live array). */
+  readonly requests: RecordedRequest[];
+  /** For tests: empties `requests`. */
+  clearRequests(): void;
+  /** For tests: the next matching request(s) get `fault` (see `Fault` and `FaultMatch`; default: the next request, once). */
+  inject(fault: Fault, match?: FaultMatch): void;
+  /** For tests: drops every injected fault that has not been used up. */
+  clearFaults(): void;
+  /**
+   * For tests: from now on a list page holds at most `n` secrets whatever `per_page` asks
+   * (pages are cut at that size, so walking pages until an empty one still sees every
+   * secret). `undefined` or `Infinity` removes the cap.
+   */
+  setPerPageCap(n: number | undefined): void;
+  /**
+   * For tests: creates or replaces secrets of `userId` (`'me'`: the default user) directly,
+   * version 1 and fresh timestamps; persisted with `data`.
+   */
+  seed(userId: string, secrets: readonly EmulatorSecretSeed[]): void;
+  /** For tests: the secrets of `userId` (`'me'`: the default user) as stored, oldest first; `[]` for an unknown user. */
+  snapshot(userId: string): EmulatorSecret[];
+  /** For tests: back to the state at start (seeds or data file), no requests logged, no faults, no page cap. */
+  reset(): void;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError('emulator: port must be an integer from 0 to 65535');
+  const host = options.host ?? '127.0.0.1';
+  const users = options.users ?? {};
+  const defaultUserId = Object.keys(users)[0] ?? DEFAULT_USER_ID;
+  const tokens = new TokenTable(options.pats, defaultUserId);
+
+  const dataPath = options.data === undefined ? undefined : resolvePath(options.data);
+  const store = new SecretStore(dataPath === undefined ? undefined : (state) => saveDataFile(dataPath, state));
+  // Seeds are the state of a fresh emulator; an existing data file replaces them.
+  store.replaceState(loadDataFileOrUndefined(dataPath) ?? seededState(users));
+  const initial = store.exportState();
+
+  const requests: RecordedRequest[] = [];
+  const faults = new FaultQueue();
+  let perPageCap: number | undefined;
+
+  const server = new EmulatorServer({ store, tokens, faults, requests, perPageCap: () => perPageCap, log: options.log });
+  const address = await server.listen(port, host);
+  const urlHost = address.family === 'IPv6' || host.includes(':') ? `[${host}]` : host;
+
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    port: address.port,
+    host,
+    defaultUserId,
+    close: () => server.close(),
+    requests,
+    clearRequests: () => {
+      requests.length = 0;
+    },
+    inject: (fault, match) => faults.add(fault, match),
+    clearFaults: () => faults.clear(),
+    setPerPageCap: (n) => {
+      if (n !== undefined && n !== Infinity && !(Number.isInteger(n) && n > 0)) {
+        throw new TypeError('setPerPageCap: n must be a positive integer, Infinity or undefined');
+      }
+      perPageCap = n === Infinity ? undefined : n;
+    },
+    seed: (userId, secrets) => store.seed(userId === 'me' ? defaultUserId : userId, secrets),
+    snapshot: (userId) => store.snapshot(userId === 'me' ? defaultUserId : userId),
+    reset: () => {
+      store.replaceState(initial);
+      faults.clear();
+      requests.length = 0;
+      perPageCap = undefined;
+    },
+  };
+}
+
+function loadDataFileOrUndefined(path: string | undefined): StoreState | undefined {
+  return path === undefined ? undefined : loadDataFile(path);
+}
+
+function seededState(users: Readonly<Record<string, readonly EmulatorSecretSeed[]>>): StoreState {
+  const state: StoreState = new Map();
+  for (const [userId, seeds] of Object.entries(users)) {
+    if (userId === '' || userId === 'me' || userId.includes('/')) {
+      throw new TypeError(`emulator: invalid user id ${JSON.stringify(userId)} (not empty, not "me", no "/")`);
+    }
+    const secrets = new Map<string, StoredSecret>();
+    for (const seed of seeds) {
+      const secret = secretFromSeed(userId, seed);
+      if (secrets.has(secret.id)) throw new TypeError(`emulator: user "${userId}" has secret "${secret.id}" twice`);
+      secrets.set(secret.id, secret);
+    }
+    state.set(userId, secrets);
+  }
+  return state;
+}

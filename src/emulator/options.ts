@@ -1,0 +1,57 @@
+import type { PatsOption } from './auth.js';
+
+export type { SecretsScope } from './auth.js';
+
+/** One secret to start with (see `EmulatorOptions.users` and `Emulator.seed`). */
+export interface EmulatorSecretSeed {
+  /** The secret's id: non-empty, at most 256 characters, no `/` and no control characters. */
+  id: string;
+  value: string;
+  /** Default: none. */
+  description?: string | undefined;
+  /** Default: never (`expires_at` is then `"1970-01-01T00:00:00Z"` on the wire). RFC 3339 when a string. */
+  expiresAt?: Date | string | undefined;
+}
+
+export interface EmulatorOptions {
+  /**
+   * TCP port of the API. Default `0`: a free port chosen by the system (read it from
+   * `Emulator.port` or `Emulator.url`). The `clarifai-secrets emulator` command defaults to 8787.
+   */
+  port?: number | undefined;
+  /**
+   * Interface to listen on. Default `'127.0.0.1'`: loopback only, so nothing outside the
+   * machine can reach it. Use `'0.0.0.0'` deliberately, e.g. inside a container.
+   */
+  host?: string | undefined;
+  /**
+   * Accepted personal access tokens and who owns each.
+   * - a string array: each token is owned by the default user and has every scope;
+   * - an object `{ token: userId }` or `{ token: { userId, scopes } }`: `scopes` limits the
+   *   token to some of `Secrets_Get` (get, list), `Secrets_Add` (create, update) and
+   *   `Secrets_Delete` (delete); without `scopes` it has all three.
+   *
+   * Default: `{ 'emulator-pat': <default user> }`. Any other token gets 401 with 11008.
+   */
+  pats?: PatsOption | undefined;
+  /**
+   * Initial secrets per user id. The first key is the default user (the owner of tokens given
+   * as a plain array, and of the default token); without any key the default user is
+   * `'emulator-user'`. Ignored when `data` names a file that already exists: the file is the state.
+   * Default: the default user with no secrets.
+   */
+  users?: Readonly<Record<string, readonly EmulatorSecretSeed[]>> | undefined;
+  /**
+   * A JSON file that keeps the secrets across restarts: loaded at start when it exists (a file
+   * that cannot be read or parsed makes `startEmulator` reject rather than overwrite it), and
+   * rewritten atomically (temporary file, then rename; mode 0600) after every change.
+   * Default: none, secrets live in memory only.
+   */
+  data?: string | undefined;
+  /**
+   * Called with one line per answered request (method, path, HTTP status, Clarifai code,
+   * duration). Lines never carry a token, a header or a body. Default: none.
+   * The `clarifai-secrets emulator` command points this at stderr.
+   */
+  log?: ((line: string) => void) | undefined;
+}
