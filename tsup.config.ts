@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+const define = { __VERSION__: JSON.stringify(version) };
 
 // Library entries ship as ESM and CJS with types; the CLI and the sync worker are
 // internal ESM files that users never import.
@@ -10,8 +14,8 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     shims: true,
-    clean: true,
     sourcemap: false,
+    define,
   },
   {
     entry: { cli: 'src/cli/main.ts', 'sync-worker': 'src/sync-worker.ts' },
@@ -19,5 +23,6 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     sourcemap: false,
+    define,
   },
 ]);

@@ -1,0 +1,327 @@
+import { type FailureContext, failure } from './api-errors.js';
+import { type Config, type ConnectionOptions, requireToken, resolveConfig } from './config.js';
+import { BadResponseError, ConfigError, type SecretsError, UnavailableError, isUnavailable } from './errors.js';
+import { MAX_ATTEMPTS, backoffDelay, parseRetryAfter, sleep } from './retry.js';
+import { type HttpMethod, type HttpResponse, type Transport, TransportError } from './transport/types.js';
+import { undiciTransport } from './transport/undici.js';
+import { VERSION } from './version.js';
+import {
+  type Envelope,
+  type Secret,
+  type SecretInput,
+  type SecretPatch,
+  badResponse,
+  decodeMany,
+  decodeSingle,
+  encodeSecret,
+  isSuccess,
+  parseJsonObject,
+  readStatus,
+} from './wire.js';
+
+export type SecretsClientOptions = Omit<ConnectionOptions, 'envFile'> & {
+  /**
+   * The `.env` file read for CLARIFAI_* settings; `false` reads none.
+   * @default process.env.CLARIFAI_SECRETS_ENV_FILE ?? './.env' when it exists
+   */
+  envFile?: string | false;
+};
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborts the call; the client's `timeout` still applies. */
+  signal?: AbortSignal;
+}
+
+/** PATCH actions: `overwrite` replaces the given fields, `remove` clears them. */
+export type PatchAction = 'overwrite' | 'merge' | 'remove';
+
+/** The most a list page may hold (CLARIFAI_API.md). */
+export const MAX_PER_PAGE = 1000;
+/** A larger body is refused unread: no answer of this API is anywhere near it. */
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+interface Call {
+  method: HttpMethod;
+  /** Below `/v2/users/{user}/secrets`, already encoded. */
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  /** For messages: `get secret "x"`. */
+  what: string;
+  secretId?: string | undefined;
+  /** Reads are retried on throttling, 5xx and connection errors. */
+  idempotent: boolean;
+  signal?: AbortSignal | undefined;
+}
+
+/** @internal Not part of the public API: which HTTP client carries the requests. */
+export interface ClientInternals {
+  transport?: Transport;
+  config?: Config;
+}
+
+/**
+ * A client for Clarifai's secrets API. Every option is optional: what is not given is
+ * read from the environment by the same resolver as the preload and the CLI.
+ */
+export class SecretsClient {
+  readonly userId: string;
+  readonly baseUrl: string;
+  readonly timeout: number;
+  readonly #config: Config;
+  readonly #transport: Transport;
+
+  constructor(options: SecretsClientOptions = {}, internals: ClientInternals = {}) {
+    const config = internals.config ?? resolveConfig(options);
+    this.userId = config.userId;
+    this.baseUrl = config.baseUrl;
+    this.timeout = config.timeout;
+    this.#config = config;
+    this.#transport = internals.transport ?? undiciTransport(options.dispatcher);
+  }
+
+  /** One secret; `ERR_NOT_FOUND` when it does not exist. */
+  async get(id: string, options: CallOptions = {}): Promise<Secret> {
+    requireId(id, 'get');
+    const what = `get secret "${id}"`;
+    const envelope = await this.#send({
+      method: 'GET',
+      path: `/${encodeURIComponent(id)}`,
+      what,
+      secretId: id,
+      idempotent: true,
+      signal: options.signal,
+    });
+    return decodeSingle(envelope, this.userId, { what, httpStatus: 200, reqId: envelope.status.reqId });
+  }
+
+  /** One page of secrets (`page` from 1, `perPage` up to 1000). */
+  async list(page: { page?: number; perPage?: number } = {}, options: CallOptions = {}): Promise<Secret[]> {
+    const number = page.page ?? 1;
+    const perPage = page.perPage ?? 128;
+    if (!Number.isInteger(number) || number < 1) throw new ConfigError('list: page must be a whole number from 1');
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PER_PAGE) {
+      throw new ConfigError(`list: perPage must be a whole number from 1 to ${MAX_PER_PAGE}`);
+    }
+    const what = 'list secrets';
+    const envelope = await this.#send({
+      method: 'GET',
+      path: '',
+      query: { page: String(number), per_page: String(perPage) },
+      what,
+      idempotent: true,
+      signal: options.signal,
+    });
+    return decodeMany(envelope, this.userId, { what, httpStatus: 200, reqId: envelope.status.reqId });
+  }
+
+  /**
+   * Every secret, page by page until an empty page. A short page does not end the walk:
+   * a server may cap `per_page` below what was asked, and stopping early would lose
+   * secrets without a word.
+   */
+  async *listAll(options: CallOptions & { perPage?: number } = {}): AsyncGenerator<Secret> {
+    const seen = new Set<string>();
+    for (let page = 1; ; page++) {
+      const items = await this.list({ page, perPage: options.perPage ?? MAX_PER_PAGE }, options);
+      if (items.length === 0) return;
+      let fresh = 0;
+      for (const item of items) {
+        if (seen.has(item.id)) continue;
+        seen.add(item.id);
+        fresh++;
+        yield item;
+      }
+      // A server that ignores `page` would otherwise be walked until the deadline.
+      if (fresh === 0) {
+        throw badResponse({ what: 'list secrets', httpStatus: 200 }, `page ${page} repeats earlier pages`);
+      }
+    }
+  }
+
+  /** Creates secrets; an id that exists is `ERR_CONFLICT` and nothing is created. */
+  async create(secrets: readonly SecretInput[], options: CallOptions = {}): Promise<Secret[]> {
+    requireBatch(secrets, 'create', true);
+    const what = secrets.length === 1 ? `create secret "${secrets[0]?.id}"` : `create ${secrets.length} secrets`;
+    const envelope = await this.#send({
+      method: 'POST',
+      path: '',
+      body: { secrets: secrets.map(encodeSecret) },
+      what,
+      idempotent: false,
+      signal: options.signal,
+    });
+    return decodeMany(envelope, this.userId, { what, httpStatus: 200, reqId: envelope.status.reqId });
+  }
+
+  /** Changes the given fields of existing secrets (PATCH, action `overwrite`). */
+  update(secrets: readonly SecretPatch[], options: CallOptions = {}): Promise<Secret[]> {
+    return this.patch(secrets, 'overwrite', options);
+  }
+
+  /** PATCH with any action. Note the wire key is the singular `secret`. */
+  async patch(secrets: readonly SecretPatch[], action: PatchAction, options: CallOptions = {}): Promise<Secret[]> {
+    requireBatch(secrets, 'update', false);
+    if (action !== 'overwrite' && action !== 'merge' && action !== 'remove') {
+      throw new ConfigError(`patch: action must be overwrite, merge or remove, got ${JSON.stringify(String(action))}`);
+    }
+    const what = secrets.length === 1 ? `update secret "${secrets[0]?.id}"` : `update ${secrets.length} secrets`;
+    const envelope = await this.#send({
+      method: 'PATCH',
+      path: '',
+      body: { secret: secrets.map(encodeSecret), action },
+      what,
+      secretId: secrets.length === 1 ? secrets[0]?.id : undefined,
+      idempotent: false,
+      signal: options.signal,
+    });
+    return decodeMany(envelope, this.userId, { what, httpStatus: 200, reqId: envelope.status.reqId });
+  }
+
+  /** Deletes secrets by id (one batch request). */
+  async delete(ids: readonly string[], options: CallOptions = {}): Promise<void> {
+    if (!Array.isArray(ids) || ids.length === 0) throw new ConfigError('delete needs at least one secret id');
+    for (const id of ids) requireId(id, 'delete');
+    await this.#send({
+      method: 'DELETE',
+      path: '',
+      body: { ids },
+      what: ids.length === 1 ? `delete secret "${ids[0]}"` : `delete ${ids.length} secrets`,
+      secretId: ids.length === 1 ? ids[0] : undefined,
+      idempotent: false,
+      signal: options.signal,
+    });
+  }
+
+  #headers(hasBody: boolean): Record<string, string> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': `clarifai-secrets/${VERSION} node/${process.versions.node}`,
+      'x-clarifai-request-id-prefix': `clarifai-secrets-${VERSION}`,
+    };
+    const token = requireToken(this.#config);
+    if (this.#config.pat) headers['authorization'] = `Key ${token}`;
+    else headers['x-clarifai-session-token'] = token;
+    if (hasBody) headers['content-type'] = 'application/json';
+    return headers;
+  }
+
+  /** One call with its retries, all inside `timeout`. Returns a successful envelope. */
+  async #send(call: Call): Promise<Envelope> {
+    const headers = this.#headers(call.body !== undefined);
+    const url = new URL(`${this.baseUrl}/v2/users/${encodeURIComponent(this.userId)}/secrets${call.path}`);
+    for (const [key, value] of Object.entries(call.query ?? {})) url.searchParams.set(key, value);
+    const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+    const ctx: FailureContext = {
+      what: call.what,
+      secretId: call.secretId,
+      userId: this.userId,
+      host: url.host,
+      pat: this.#config.pat ?? this.#config.sessionToken ?? '',
+    };
+
+    const deadline = AbortSignal.timeout(this.timeout);
+    const signal = call.signal ? AbortSignal.any([call.signal, deadline]) : deadline;
+    const deadlineAt = Date.now() + this.timeout;
+    let last: SecretsError | undefined;
+
+    for (let attempt = 0; ; attempt++) {
+      let retryAfter: number | undefined;
+      let retryable: boolean;
+      try {
+        const res = await this.#transport({
+          method: call.method,
+          url,
+          headers,
+          body,
+          signal,
+          maxBytes: MAX_RESPONSE_BYTES,
+        });
+        const envelope = interpret(res, ctx);
+        if (!(envelope instanceof Error)) return envelope;
+        last = envelope;
+        // A throttled request was refused before it did anything, so even a write may go again.
+        retryable = envelope.code === 'ERR_THROTTLED' || (call.idempotent && isUnavailable(envelope));
+        retryAfter = parseRetryAfter(res.headers['retry-after']);
+      } catch (error) {
+        if (!(error instanceof TransportError)) throw error;
+        if (error.kind === 'aborted') throw this.#aborted(call, deadline, last, url.host);
+        if (error.kind === 'too-large') {
+          throw new BadResponseError(
+            `Clarifai sent an invalid response to ${call.what}: ${error.message}; check CLARIFAI_API_BASE`,
+          );
+        }
+        last = new UnavailableError(
+          'ERR_NETWORK',
+          `cannot reach ${url.host} to ${call.what}: ${error.message}; check CLARIFAI_API_BASE and the network`,
+        );
+        retryable = call.idempotent || !error.reached;
+      }
+      if (!retryable || attempt + 1 >= MAX_ATTEMPTS) throw last;
+      const delay = retryAfter ?? backoffDelay(attempt);
+      // Waiting past the deadline only to time out would hide the real reason.
+      if (Date.now() + delay >= deadlineAt) throw last;
+      try {
+        await sleep(delay, signal);
+      } catch {
+        throw this.#aborted(call, deadline, last, url.host);
+      }
+    }
+  }
+
+  #aborted(call: Call, deadline: AbortSignal, last: SecretsError | undefined, host: string): Error {
+    const reason: unknown = call.signal?.reason;
+    // A caller's own abort is theirs to handle; a caller's deadline is still a timeout.
+    if (!deadline.aborted && call.signal?.aborted && !(reason instanceof Error && reason.name === 'TimeoutError')) {
+      return reason instanceof Error ? reason : new Error('aborted');
+    }
+    const because = last ? ` (last attempt: ${last.code})` : '';
+    return new UnavailableError(
+      'ERR_TIMEOUT',
+      `no answer from ${host} to ${call.what} within ${this.timeout} ms${because}: ` +
+        'check the network, or raise CLARIFAI_SECRETS_TIMEOUT',
+    );
+  }
+}
+
+/** A success envelope, or the error the answer means. */
+function interpret(res: HttpResponse, ctx: FailureContext): Envelope | SecretsError {
+  const json = parseJsonObject(res.body);
+  const status = readStatus(json);
+  const ok = res.status >= 200 && res.status < 300;
+  if (status && json && ok && isSuccess(status)) {
+    const type = res.headers['content-type'] ?? '';
+    if (!/\bjson\b/i.test(type)) {
+      return badResponse(
+        { what: ctx.what, httpStatus: res.status, reqId: status.reqId },
+        `content type is ${JSON.stringify(type.slice(0, 60))}, expected JSON`,
+      );
+    }
+    return { status, body: json };
+  }
+  if (!status && ok) {
+    const problem =
+      res.body.length === 0
+        ? 'the body is empty'
+        : json === undefined
+          ? 'the body is not a JSON object'
+          : 'status is missing or has the wrong type';
+    return badResponse({ what: ctx.what, httpStatus: res.status }, problem);
+  }
+  return failure(res.status, status && !isSuccess(status) ? status : undefined, ctx);
+}
+
+function requireId(id: unknown, what: string): void {
+  if (typeof id !== 'string' || id === '') throw new ConfigError(`${what} needs a non-empty secret id`);
+}
+
+function requireBatch(secrets: readonly SecretPatch[], what: string, needsValue: boolean): void {
+  if (!Array.isArray(secrets) || secrets.length === 0) throw new ConfigError(`${what} needs at least one secret`);
+  for (const secret of secrets) {
+    requireId(secret?.id, what);
+    if (needsValue ? typeof secret.value !== 'string' : secret.value !== undefined && typeof secret.value !== 'string') {
+      throw new ConfigError(`${what}: the value of secret "${secret.id}" must be a string`);
+    }
+  }
+}

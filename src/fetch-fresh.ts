@@ -1,0 +1,73 @@
+/**
+ * Asking the API for one selection, and what happens around it: writing the
+ * last-known-good copy after a success, serving it when the API cannot answer, and
+ * deleting it when the API says the token or a secret is gone.
+ */
+import { SecretsClient } from './client.js';
+import type { CachedCopy, DiskCache } from './disk-cache.js';
+import { MissingSecretsError, isSecretsError, isUnavailable } from './errors.js';
+import { type Fetched, type LoadJob, diskCacheFor } from './load-job.js';
+import { isSelected, namedIdsToGet, resolveSelection } from './selection.js';
+import type { Transport } from './transport/types.js';
+
+/** Every selected id and its value; values of unselected secrets are dropped at once. */
+async function fetchSelected(job: LoadJob, transport: Transport, signal: AbortSignal): Promise<Map<string, string>> {
+  const client = new SecretsClient({}, { config: job.config, transport });
+  const found = new Map<string, string>();
+  const ids = namedIdsToGet(job.selection);
+  if (ids) {
+    await Promise.all(
+      ids.map(async (id) => {
+        try {
+          found.set(id, (await client.get(id, { signal })).value);
+        } catch (error) {
+          if (!isSecretsError(error, 'ERR_NOT_FOUND')) throw error;
+        }
+      }),
+    );
+    return found;
+  }
+  for await (const secret of client.listAll({ signal })) {
+    if (isSelected(job.selection, secret.id)) found.set(secret.id, secret.value);
+  }
+  return found;
+}
+
+function ago(at: number): string {
+  const seconds = Math.max(0, Math.round((Date.now() - at) / 1000));
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3600)} h`;
+}
+
+/** The answers after which a copy must never be served again. */
+const GONE = new Set(['ERR_AUTH', 'ERR_FORBIDDEN', 'ERR_NOT_FOUND', 'ERR_MISSING_SECRETS']);
+
+/** A fresh copy from the API, or the fallback. */
+export async function fetchFresh(
+  job: LoadJob,
+  transport: Transport,
+  warn: (message: string) => void,
+  disk: DiskCache | undefined = diskCacheFor(job, warn),
+): Promise<Fetched> {
+  const signal = AbortSignal.timeout(Math.max(1, job.deadlineAt - Date.now()));
+  try {
+    const resolved = resolveSelection(job.selection, await fetchSelected(job, transport, signal));
+    if (resolved.missingRequired.length > 0) throw new MissingSecretsError(resolved.missingRequired);
+    const copy: CachedCopy = { at: Date.now(), entries: resolved.entries, missing: resolved.missing, dangerous: resolved.dangerous };
+    disk?.write(copy);
+    return { ...copy, source: 'api' };
+  } catch (error) {
+    // A usable answer never came (unreachable, 5xx, throttled, too slow, garbage): the app
+    // may start from the last-known-good copy. "No" from the API is never overruled.
+    if ((isUnavailable(error) || isSecretsError(error, 'ERR_BAD_RESPONSE')) && job.config.fallback && disk) {
+      const copy = disk.read();
+      if (copy) {
+        warn(`${(error as Error).message}; using the last-known-good copy from ${ago(copy.at)} ago`);
+        return { ...copy, source: 'fallback' };
+      }
+    }
+    if (isSecretsError(error) && GONE.has(error.code)) disk?.remove();
+    throw error;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The steps of one load that both `loadSecrets` and `loadSecretsSync` (and its worker)
+ * share: prepare the job, and apply what was fetched to an env object.
+ */
+import { createHash } from 'node:crypto';
+import { type Config, type LoadOptions, requireToken, resolveConfig } from './config.js';
+import { DiskCache, type Warn } from './disk-cache.js';
+import { type Selection, parseSelection } from './selection.js';
+
+export type Source = 'api' | 'cache' | 'fallback';
+
+/** What one load produced, before it is applied. Values live only here and in the env. */
+export interface Fetched {
+  entries: Array<[name: string, value: string]>;
+  missing: string[];
+  dangerous: string[];
+  source: Source;
+  /** Epoch ms of the fetch behind it. */
+  at: number;
+}
+
+/** What `loadSecrets` returns: names only, never values. */
+export interface LoadReport {
+  /** Env names that were set. */
+  set: string[];
+  /** Env names left alone: already set (and no override), or dangerous (see the README). */
+  skipped: string[];
+  /** Optional ids (`ID?`) that do not exist. */
+  missing: string[];
+  /** `api`: fetched now; `cache`: a fresh cached copy; `fallback`: the last-known-good copy, the API being unreachable. */
+  source: Source;
+  durationMs: number;
+}
+
+/** Everything a load needs, in plain data so it can cross to the sync worker. */
+export interface LoadJob {
+  config: Config;
+  selection: Selection;
+  token: string;
+  /** In-process cache key: base URL, user, token and selection. */
+  memoryKey: string;
+  /** `CLARIFAI_SECRETS_LOADED` value for this selection. */
+  marker: string;
+  /** Epoch ms by which the whole load must be over. */
+  deadlineAt: number;
+}
+
+export const MARKER = 'CLARIFAI_SECRETS_LOADED';
+
+function digest(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\n')).digest('hex');
+}
+
+/**
+ * The marker a parent leaves for its children. It names the base URL, user and selection
+ * (not the token, which `run` removes from the child), hashed so it reveals none of them.
+ */
+export function markerFor(config: Config, selection: Selection): string {
+  return digest('marker', config.baseUrl, config.userId, selection.key).slice(0, 24);
+}
+
+export function prepareJob(options: LoadOptions, config: Config = resolveConfig(options)): LoadJob {
+  const selection = parseSelection(config.secrets, config.userId);
+  const token = requireToken(config);
+  return {
+    config,
+    selection,
+    token,
+    memoryKey: digest('memory', config.baseUrl, config.userId, token, selection.key),
+    marker: markerFor(config, selection),
+    deadlineAt: Date.now() + config.timeout,
+  };
+}
+
+export function diskCacheFor(job: LoadJob, warn: Warn): DiskCache | undefined {
+  const { config } = job;
+  if (!config.cacheDir) return undefined;
+  return new DiskCache(
+    { dir: config.cacheDir, token: job.token, baseUrl: config.baseUrl, userId: config.userId, selection: job.selection.key },
+    warn,
+  );
+}
+
+/** Whether a copy written at `at` is still inside the TTL. */
+export function isFresh(job: LoadJob, at: number): boolean {
+  const age = Date.now() - at;
+  return job.config.cacheTtl > 0 && age >= 0 && age < job.config.cacheTtl * 1000;
+}
+
+/** Applies under the override rule and builds the report. */
+export function applyToEnv(
+  job: LoadJob,
+  fetched: Fetched,
+  env: Record<string, string | undefined>,
+  startedAt: number,
+): LoadReport {
+  const set: string[] = [];
+  const skipped: string[] = [...fetched.dangerous];
+  for (const [name, value] of fetched.entries) {
+    if (!job.config.override && env[name] !== undefined) skipped.push(name);
+    else {
+      env[name] = value;
+      set.push(name);
+    }
+  }
+  env[MARKER] = job.marker;
+  return {
+    set,
+    skipped,
+    missing: [...fetched.missing],
+    source: fetched.source,
+    durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
+  };
+}

@@ -1,0 +1,69 @@
+import { type Config, resolveConfig } from './config.js';
+import { ConfigError, UnavailableError, reviveError } from './errors.js';
+import { type Fetched, type LoadJob, type LoadReport, applyToEnv, diskCacheFor, isFresh, prepareJob } from './load-job.js';
+import type { LoadSecretsOptions } from './loader.js';
+import { peekMemory, rememberInMemory } from './memory-cache.js';
+import { type SyncAnswer, type SyncRequest, WORKER_ENV } from './sync-protocol.js';
+import { warnOnStderr } from './warn.js';
+
+/** How long past the deadline to wait for the worker to post its own timeout or fallback. */
+const ANSWER_GRACE_MS = 1_000;
+
+/**
+ * `loadSecrets`, synchronously: for `node -r` and CommonJS code that cannot await.
+ * Cached copies are read on the calling thread; a fetch runs in a worker thread that the
+ * caller waits for with `Atomics.wait`, never longer than the deadline.
+ */
+export function loadSecretsSync(options: Omit<LoadSecretsOptions, 'dispatcher'> = {}): LoadReport {
+  return loadResolvedSync(resolveConfig(options), options);
+}
+
+/** `loadSecretsSync` with the configuration already resolved (the preload reads it first). */
+export function loadResolvedSync(config: Config, options: Omit<LoadSecretsOptions, 'dispatcher'>): LoadReport {
+  if ((options as LoadSecretsOptions).dispatcher) {
+    throw new ConfigError('loadSecretsSync cannot use a dispatcher (it runs in a worker): use loadSecrets');
+  }
+  const startedAt = performance.now();
+  const job = prepareJob(options, config);
+  const warn = options.onWarning ?? warnOnStderr;
+  const fetched = peekMemory(job) ?? freshFromDisk(job, warn) ?? fetchInWorker(job, warn);
+  rememberInMemory(job, fetched);
+  return applyToEnv(job, fetched, options.env ?? process.env, startedAt);
+}
+
+function freshFromDisk(job: LoadJob, warn: (message: string) => void): Fetched | undefined {
+  if (job.config.cacheTtl === 0) return undefined;
+  const copy = diskCacheFor(job, warn)?.read();
+  return copy && isFresh(job, copy.at) ? { ...copy, source: 'cache' } : undefined;
+}
+
+function fetchInWorker(job: LoadJob, warn: (message: string) => void): Fetched {
+  const { Worker, MessageChannel, receiveMessageOnPort } = process.getBuiltinModule('node:worker_threads');
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  const request: SyncRequest = { job, signal, port: port2 };
+  const worker = new Worker(new URL('./sync-worker.js', import.meta.url), {
+    workerData: request,
+    transferList: [port2],
+    // No preload in the worker: it must not load secrets again.
+    execArgv: [],
+    env: { ...process.env, [WORKER_ENV]: '1' },
+  });
+  try {
+    const waitMs = Math.max(0, job.deadlineAt - Date.now()) + ANSWER_GRACE_MS;
+    Atomics.wait(signal, 0, 0, waitMs);
+    const answer = receiveMessageOnPort(port1)?.message as SyncAnswer | undefined;
+    if (!answer) {
+      throw new UnavailableError(
+        'ERR_TIMEOUT',
+        `no answer within ${job.config.timeout} ms: check the network, or raise CLARIFAI_SECRETS_TIMEOUT`,
+      );
+    }
+    for (const message of answer.warnings) warn(message);
+    if (!answer.ok) throw reviveError(answer.error);
+    return answer.fetched;
+  } finally {
+    port1.close();
+    void worker.terminate();
+  }
+}

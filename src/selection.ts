@@ -1,0 +1,217 @@
+/**
+ * Which secrets to load and under which env names (DESIGN.md section 3).
+ *
+ *   ID            secret ID into env var ID
+ *   NAME=ID       secret ID into env var NAME
+ *   ID?, NAME=ID? optional: no error when it does not exist
+ *   PREFIX*       every secret whose id starts with PREFIX
+ *   *  (or none)  every secret of the user
+ *
+ * Entries are separated by commas or white space. `users/<user>/secrets/<id>`, Clarifai's
+ * own reference form, is accepted wherever an ID is.
+ */
+import { ConfigError } from './errors.js';
+
+export interface NamedEntry {
+  id: string;
+  /** The env var name. */
+  name: string;
+  optional: boolean;
+  /** True for `NAME=ID`: only then may a dangerous name be set. */
+  mapped: boolean;
+}
+
+export interface Selection {
+  all: boolean;
+  prefixes: string[];
+  named: NamedEntry[];
+  /** The same selection always gives the same key, whatever the order or spacing. */
+  key: string;
+}
+
+export interface Resolved {
+  /** Env name and value, in a stable order. */
+  entries: Array<[name: string, value: string]>;
+  /** Optional ids that do not exist. */
+  missing: string[];
+  /** Names never injected because they change how processes run. */
+  dangerous: string[];
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const MAX_ENTRIES = 10_000;
+const MAX_ENTRY_LENGTH = 1024;
+
+/**
+ * Names that change how a process (or its children) runs: never set from a secret
+ * unless the user maps one on purpose with NAME=ID. Compared upper-case (Windows).
+ */
+const DANGEROUS = new Set([
+  'PATH', 'PATHEXT', 'HOME', 'SHELL', 'USER', 'LOGNAME', 'TMPDIR', 'TEMP', 'TMP', 'IFS', 'ENV',
+  'BASH_ENV', 'PS4', 'PROMPT_COMMAND', 'COMSPEC', 'SYSTEMROOT', 'WINDIR',
+  'NODE_OPTIONS', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS', 'NODE_TLS_REJECT_UNAUTHORIZED',
+  'NODE_REPL_EXTERNAL_MODULE', 'UV_THREADPOOL_SIZE',
+  'PYTHONPATH', 'PYTHONSTARTUP', 'PYTHONHOME', 'PERL5OPT', 'PERL5LIB', 'RUBYOPT', 'RUBYLIB',
+  'GCONV_PATH', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'GIT_SSH_COMMAND', 'GIT_EXEC_PATH',
+  'EDITOR', 'VISUAL', 'PAGER',
+  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY',
+]);
+// Loader families, npm's own settings, and our configuration (a secret must not swap the token).
+const DANGEROUS_PREFIXES = ['LD_', 'DYLD_', 'NPM_CONFIG_', 'CLARIFAI_'];
+
+export function isDangerousName(name: string): boolean {
+  const upper = name.toUpperCase();
+  return DANGEROUS.has(upper) || DANGEROUS_PREFIXES.some((prefix) => upper.startsWith(prefix));
+}
+
+/** `openai-key` -> `openai_key`; a leading digit gets a `_` in front. */
+export function envNameFor(id: string): string {
+  const name = id.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[0-9]/.test(name) ? `_${name}` : name;
+}
+
+function clip(entry: string): string {
+  return JSON.stringify(entry.length > 60 ? `${entry.slice(0, 57)}...` : entry);
+}
+
+function invalid(entry: string, why: string): ConfigError {
+  return new ConfigError(`CLARIFAI_SECRETS entry ${clip(entry)} ${why}`);
+}
+
+function parseId(raw: string, entry: string, userId: string): string {
+  const reference = /^users\/([^/]+)\/secrets\/([^/]+)$/.exec(raw);
+  if (reference) {
+    const [, user = '', id = ''] = reference;
+    if (user !== 'me' && user !== userId) {
+      throw invalid(entry, `refers to user "${user}", but secrets are read for "${userId}": set CLARIFAI_USER_ID`);
+    }
+    return id;
+  }
+  if (raw.includes('*')) throw invalid(entry, 'has a "*" that is not at its end');
+  if (raw.includes('=')) throw invalid(entry, 'has more than one "="');
+  if (/[\u0000-\u001f\u007f]/.test(raw)) throw invalid(entry, 'has a control character');
+  return raw;
+}
+
+export function parseSelection(text: string | undefined, userId: string): Selection {
+  const parts = (text ?? '').split(/[\s,]+/).filter(Boolean);
+  if (parts.length > MAX_ENTRIES) {
+    throw new ConfigError(`CLARIFAI_SECRETS has ${parts.length} entries, more than ${MAX_ENTRIES}: use PREFIX* or *`);
+  }
+  let all = parts.length === 0;
+  const prefixes = new Set<string>();
+  const byName = new Map<string, NamedEntry>();
+
+  for (const entry of parts) {
+    if (entry.length > MAX_ENTRY_LENGTH) throw invalid(entry, `is longer than ${MAX_ENTRY_LENGTH} characters`);
+    if (entry === '*') {
+      all = true;
+      continue;
+    }
+    if (entry.endsWith('*')) {
+      const prefix = entry.slice(0, -1);
+      if (/[*=?]/.test(prefix)) throw invalid(entry, 'mixes a PREFIX* with "=", "?" or another "*": write PREFIX*');
+      prefixes.add(prefix);
+      continue;
+    }
+    const optional = entry.endsWith('?');
+    const body = optional ? entry.slice(0, -1) : entry;
+    if (body.includes('?')) throw invalid(entry, 'has a "?" that is not at its end');
+    const eq = body.indexOf('=');
+    const mapped = eq !== -1;
+    const name = mapped ? body.slice(0, eq) : undefined;
+    const id = parseId(mapped ? body.slice(eq + 1) : body, entry, userId);
+    if (!id) throw invalid(entry, 'has no secret id');
+    if (name !== undefined && !ENV_NAME.test(name)) {
+      throw invalid(entry, 'maps to an invalid env name: use letters, digits and "_", not starting with a digit');
+    }
+    const envName = name ?? envNameFor(id);
+    const existing = byName.get(envName);
+    if (existing && existing.id !== id) {
+      throw new ConfigError(
+        `secrets "${existing.id}" and "${id}" would both set ${envName}: map one of them with NAME=ID`,
+      );
+    }
+    byName.set(envName, {
+      id,
+      name: envName,
+      // Asked for twice, once as required: it is required.
+      optional: existing ? existing.optional && optional : optional,
+      mapped: mapped || (existing?.mapped ?? false),
+    });
+  }
+
+  const named = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sortedPrefixes = all ? [] : [...prefixes].sort();
+  const key = JSON.stringify([all, sortedPrefixes, named.map((n) => [n.name, n.id, n.optional])]);
+  return { all, prefixes: sortedPrefixes, named, key };
+}
+
+/** Whether a listed secret belongs to the selection (drop the others' values at once). */
+export function isSelected(selection: Selection, id: string): boolean {
+  return (
+    selection.all ||
+    selection.prefixes.some((prefix) => id.startsWith(prefix)) ||
+    selection.named.some((entry) => entry.id === id)
+  );
+}
+
+/**
+ * How to fetch: a few named ids with parallel GETs, anything else with the list walk,
+ * whichever costs fewer requests. A list walk costs at least two (the last page is
+ * empty), so GETs win only for one or two ids.
+ */
+export function namedIdsToGet(selection: Selection): string[] | undefined {
+  if (selection.all || selection.prefixes.length > 0) return undefined;
+  const ids = [...new Set(selection.named.map((entry) => entry.id))];
+  return ids.length <= 2 ? ids : undefined;
+}
+
+/**
+ * Turns fetched secrets into env names and values. `found` holds only selected secrets.
+ * Throws on two ids that would set one name; the caller decides what missing means.
+ */
+export function resolveSelection(
+  selection: Selection,
+  found: ReadonlyMap<string, string>,
+): Resolved & { missingRequired: string[] } {
+  const out = new Map<string, { id: string; value: string }>();
+  const dangerous = new Set<string>();
+  const missing: string[] = [];
+  const missingRequired: string[] = [];
+  const namedIds = new Set<string>();
+
+  const put = (name: string, id: string, value: string, mapped: boolean): void => {
+    if (!mapped && isDangerousName(name)) {
+      dangerous.add(name);
+      return;
+    }
+    const other = out.get(name);
+    if (other && other.id !== id) {
+      throw new ConfigError(`secrets "${other.id}" and "${id}" would both set ${name}: map one of them with NAME=ID`);
+    }
+    out.set(name, { id, value });
+  };
+
+  for (const entry of selection.named) {
+    namedIds.add(entry.id);
+    const value = found.get(entry.id);
+    if (value === undefined) (entry.optional ? missing : missingRequired).push(entry.id);
+    else put(entry.name, entry.id, value, entry.mapped);
+  }
+  if (selection.all || selection.prefixes.length > 0) {
+    for (const [id, value] of found) {
+      // A secret named explicitly is loaded under that name only.
+      if (namedIds.has(id) || !isSelected({ ...selection, named: [] }, id)) continue;
+      put(envNameFor(id), id, value, false);
+    }
+  }
+  const entries = [...out].map(([name, { value }]): [string, string] => [name, value]);
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    entries,
+    missing: [...new Set(missing)].sort(),
+    missingRequired: [...new Set(missingRequired)].sort(),
+    dangerous: [...dangerous].sort(),
+  };
+}

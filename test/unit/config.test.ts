@@ -1,0 +1,123 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_BASE_URL, requireToken, resolveConfig } from '../../src/config.js';
+import { isSecretsError } from '../../src/errors.js';
+
+const PAT = 'pat-CONFIG-3c9e1b7a';
+
+function configError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(isSecretsError(error, 'ERR_CONFIG')).toBe(true);
+    return (error as Error).message;
+  }
+  throw new Error('expected an ERR_CONFIG');
+}
+
+function envFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cs-config-'));
+  const file = join(dir, '.env');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('resolveConfig', () => {
+  it('has the defaults of DESIGN.md', () => {
+    const c = resolveConfig({ envFile: false }, { HOME: '/home/u' });
+    expect(c).toMatchObject({
+      pat: undefined,
+      userId: 'me',
+      baseUrl: DEFAULT_BASE_URL,
+      timeout: 10_000,
+      override: false,
+      cacheTtl: 0,
+      fallback: true,
+      failOpen: false,
+      debug: false,
+      secrets: undefined,
+    });
+    expect(c.cacheDir).toMatch(/\.cache[/\\]clarifai-secrets$/);
+    expect(resolveConfig({ envFile: false }, { XDG_CACHE_HOME: '/xdg' }).cacheDir).toBe(join('/xdg', 'clarifai-secrets'));
+  });
+
+  it('ranks options over the environment over the .env file', () => {
+    const file = envFile(
+      'CLARIFAI_USER_ID=from-file\nCLARIFAI_SECRETS_TIMEOUT=3000\nCLARIFAI_SECRETS=FILE_A\nOPENAI_API_KEY=not-read\n',
+    );
+    const env = { CLARIFAI_SECRETS_ENV_FILE: file, CLARIFAI_SECRETS_TIMEOUT: '2000' };
+    const c = resolveConfig({}, env);
+    expect(c.userId).toBe('from-file');
+    expect(c.timeout).toBe(2000);
+    expect(c.secrets).toBe('FILE_A');
+    expect(c.envFile).toBe(file);
+    expect(resolveConfig({ timeout: 1000, secrets: ['X', 'Y=y'] }, env)).toMatchObject({ timeout: 1000, secrets: 'X,Y=y' });
+    // Nothing but settings comes out of the file.
+    expect(env).not.toHaveProperty('OPENAI_API_KEY');
+  });
+
+  it('accepts every documented boolean spelling and names the variable on a bad one', () => {
+    for (const [text, value] of [['TRUE', true], ['1', true], ['yes', true], ['On', true], ['false', false], ['0', false], ['NO', false], ['off', false]] as const) {
+      expect(resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_OVERRIDE: text }).override).toBe(value);
+    }
+    expect(configError(() => resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_FALLBACK: 'maybe' }))).toMatch(
+      /^CLARIFAI_SECRETS_FALLBACK must be true\/false/,
+    );
+  });
+
+  it('validates numbers and names the variable', () => {
+    for (const bad of ['abc', '-1', '1.5', '0', '99999999']) {
+      expect(configError(() => resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_TIMEOUT: bad }))).toMatch(
+        /^CLARIFAI_SECRETS_TIMEOUT must be a whole number of milliseconds/,
+      );
+    }
+    expect(configError(() => resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_CACHE_TTL: '1h' }))).toMatch(
+      /^CLARIFAI_SECRETS_CACHE_TTL must be a whole number of seconds/,
+    );
+    expect(resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_CACHE_TTL: '0' }).cacheTtl).toBe(0);
+    const file = envFile('CLARIFAI_SECRETS_CACHE_TTL=soon\n');
+    expect(configError(() => resolveConfig({ envFile: file }, {}))).toMatch(/CLARIFAI_SECRETS_CACHE_TTL in .*\.env must/);
+  });
+
+  it('turns the disk copy off with "off" or false', () => {
+    expect(resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_CACHE_DIR: 'OFF' }).cacheDir).toBeUndefined();
+    expect(resolveConfig({ envFile: false, cacheDir: false }, {}).cacheDir).toBeUndefined();
+  });
+
+  it('refuses to send the token over plain http except to loopback or on request', () => {
+    for (const base of ['http://127.0.0.1:8787', 'http://localhost:1/', 'http://[::1]:9']) {
+      expect(resolveConfig({ envFile: false, baseUrl: base }, {}).baseUrl).toBe(base.replace(/\/$/, ''));
+    }
+    expect(configError(() => resolveConfig({ envFile: false }, { CLARIFAI_API_BASE: 'http://api.example.com' }))).toMatch(
+      /plain http to api\.example\.com.*CLARIFAI_SECRETS_ALLOW_HTTP/,
+    );
+    expect(
+      resolveConfig({ envFile: false }, { CLARIFAI_API_BASE: 'http://emulator:8787', CLARIFAI_SECRETS_ALLOW_HTTP: 'true' }).baseUrl,
+    ).toBe('http://emulator:8787');
+    expect(configError(() => resolveConfig({ envFile: false, baseUrl: 'ftp://x' }, {}))).toMatch(/http\(s\) URL/);
+    expect(configError(() => resolveConfig({ envFile: false, baseUrl: 'not a url' }, {}))).toMatch(/must be a URL/);
+    expect(configError(() => resolveConfig({ envFile: false, baseUrl: 'https://u:p@x' }, {}))).toMatch(/credentials/);
+  });
+
+  it('trims the token, refuses one with inner white space, and never echoes it', () => {
+    expect(resolveConfig({ envFile: false }, { CLARIFAI_PAT: ` ${PAT}\n` }).pat).toBe(PAT);
+    const message = configError(() => resolveConfig({ envFile: false }, { CLARIFAI_PAT: `${PAT} extra` }));
+    expect(message).not.toContain(PAT);
+    expect(message).toMatch(/CLARIFAI_PAT contains white space/);
+  });
+
+  it('says how to get a token when there is none', () => {
+    expect(configError(() => requireToken(resolveConfig({ envFile: false }, {})))).toMatch(/CLARIFAI_PAT is not set/);
+    expect(requireToken(resolveConfig({ envFile: false }, { CLARIFAI_SESSION_TOKEN: 'sess' }))).toBe('sess');
+  });
+
+  it('refuses an env file it was told to read but cannot', () => {
+    expect(configError(() => resolveConfig({ envFile: '/nonexistent/.env' }, {}))).toMatch(/cannot read the env file/);
+  });
+
+  it('refuses a user id that would change the path', () => {
+    expect(configError(() => resolveConfig({ envFile: false, userId: '../x/y' }, {}))).toMatch(/user id/);
+  });
+});

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { isSecretsError } from '../../src/errors.js';
+import {
+  envNameFor,
+  isDangerousName,
+  namedIdsToGet,
+  parseSelection,
+  resolveSelection,
+} from '../../src/selection.js';
+
+const found = (entries: Record<string, string>) => new Map(Object.entries(entries));
+
+function configError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(isSecretsError(error, 'ERR_CONFIG')).toBe(true);
+    return (error as Error).message;
+  }
+  throw new Error('expected an ERR_CONFIG');
+}
+
+describe('parseSelection', () => {
+  it('treats unset and * as every secret', () => {
+    expect(parseSelection(undefined, 'me').all).toBe(true);
+    expect(parseSelection('', 'me').all).toBe(true);
+    expect(parseSelection(' * ', 'me').all).toBe(true);
+    expect(parseSelection('A', 'me').all).toBe(false);
+  });
+
+  it('reads ID, NAME=ID, optional and prefix entries, split by commas or white space', () => {
+    const s = parseSelection('OPENAI_KEY, DB=db-url?\n  STRIPE_*\tplain-id', 'me');
+    expect(s.prefixes).toEqual(['STRIPE_']);
+    expect(s.named).toEqual([
+      { id: 'db-url', name: 'DB', optional: true, mapped: true },
+      { id: 'OPENAI_KEY', name: 'OPENAI_KEY', optional: false, mapped: false },
+      { id: 'plain-id', name: 'plain_id', optional: false, mapped: false },
+    ]);
+  });
+
+  it("accepts Clarifai's users/<user>/secrets/<id> reference for the configured user", () => {
+    expect(parseSelection('K=users/me/secrets/openai-key', 'me').named[0]?.id).toBe('openai-key');
+    expect(parseSelection('K=users/alice/secrets/x', 'alice').named[0]?.id).toBe('x');
+    expect(configError(() => parseSelection('K=users/bob/secrets/x', 'alice'))).toMatch(/user "bob"/);
+  });
+
+  it('gives the same key to the same selection in any order', () => {
+    expect(parseSelection('A,B=b,C*', 'me').key).toBe(parseSelection('C*  B=b A', 'me').key);
+    expect(parseSelection('A', 'me').key).not.toBe(parseSelection('A?', 'me').key);
+  });
+
+  it('makes an entry asked for twice required if either is required', () => {
+    expect(parseSelection('A?,A', 'me').named).toEqual([{ id: 'A', name: 'A', optional: false, mapped: false }]);
+  });
+
+  it.each([
+    ['=x', /invalid env name/],
+    ['A=', /no secret id/],
+    ['?', /no secret id/],
+    ['A=b=c', /more than one "="/],
+    ['A?b', /"\?" that is not at its end/],
+    ['1A=b', /invalid env name/],
+    ['A=b*c', /"\*" that is not at its end/],
+    ['A=b*', /PREFIX\*/],
+    ['A?*', /PREFIX\*/],
+    ['A=ok,A=other', /"ok" and "other" would both set A/],
+  ])('refuses %j with a clear ERR_CONFIG', (text, message) => {
+    expect(configError(() => parseSelection(text, 'me'))).toMatch(message);
+  });
+
+  it('refuses absurd lists and entries', () => {
+    expect(configError(() => parseSelection('A,'.repeat(10_001), 'me'))).toMatch(/more than 10000/);
+    expect(configError(() => parseSelection('x'.repeat(2000), 'me'))).toMatch(/longer than 1024/);
+  });
+});
+
+describe('names', () => {
+  it('maps ids that are not env names', () => {
+    expect(envNameFor('openai-key')).toBe('openai_key');
+    expect(envNameFor('a.b/c')).toBe('a_b_c');
+    expect(envNameFor('1password')).toBe('_1password');
+    expect(envNameFor('ключ')).toBe('____');
+  });
+
+  it('knows names that change how a process runs', () => {
+    for (const name of ['NODE_OPTIONS', 'LD_PRELOAD', 'DYLD_INSERT_LIBRARIES', 'PATH', 'path', 'HOME', 'CLARIFAI_PAT']) {
+      expect(isDangerousName(name)).toBe(true);
+    }
+    expect(isDangerousName('OPENAI_API_KEY')).toBe(false);
+  });
+});
+
+describe('resolveSelection', () => {
+  it('loads everything under normalised names, skipping dangerous ones', () => {
+    const r = resolveSelection(parseSelection('*', 'me'), found({ 'openai-key': 'v1', NODE_OPTIONS: 'v2', B: 'v3' }));
+    expect(r.entries).toEqual([['B', 'v3'], ['openai_key', 'v1']]);
+    expect(r.dangerous).toEqual(['NODE_OPTIONS']);
+  });
+
+  it('sets a dangerous name only when mapped explicitly', () => {
+    const mapped = resolveSelection(parseSelection('NODE_OPTIONS=opts', 'me'), found({ opts: '--x' }));
+    expect(mapped.entries).toEqual([['NODE_OPTIONS', '--x']]);
+    const bare = resolveSelection(parseSelection('NODE_OPTIONS', 'me'), found({ NODE_OPTIONS: '--x' }));
+    expect(bare.entries).toEqual([]);
+    expect(bare.dangerous).toEqual(['NODE_OPTIONS']);
+  });
+
+  it('lists every missing id, required and optional apart', () => {
+    const r = resolveSelection(parseSelection('A,B,C?,D=d', 'me'), found({ A: '1' }));
+    expect(r.missingRequired).toEqual(['B', 'd']);
+    expect(r.missing).toEqual(['C']);
+  });
+
+  it('loads an explicitly named id only under its name, even with *', () => {
+    const r = resolveSelection(parseSelection('*,KEY=openai-key', 'me'), found({ 'openai-key': 'v', other: 'o' }));
+    expect(r.entries).toEqual([['KEY', 'v'], ['other', 'o']]);
+  });
+
+  it('refuses two ids that land on one name, naming both', () => {
+    expect(configError(() => resolveSelection(parseSelection('*', 'me'), found({ 'a-b': '1', a_b: '2' })))).toMatch(
+      /"a-b" and "a_b" would both set a_b|"a_b" and "a-b" would both set a_b/,
+    );
+  });
+
+  it('keeps prefix matches only', () => {
+    const r = resolveSelection(parseSelection('STRIPE_*', 'me'), found({ STRIPE_KEY: 's', OTHER: 'o' }));
+    expect(r.entries).toEqual([['STRIPE_KEY', 's']]);
+  });
+});
+
+describe('fetch plan', () => {
+  it('uses GETs for one or two named ids, the list otherwise', () => {
+    expect(namedIdsToGet(parseSelection('A', 'me'))).toEqual(['A']);
+    expect(namedIdsToGet(parseSelection('A,X=B?', 'me'))).toEqual(['A', 'B']);
+    expect(namedIdsToGet(parseSelection('A,B,C', 'me'))).toBeUndefined();
+    expect(namedIdsToGet(parseSelection('A,P*', 'me'))).toBeUndefined();
+    expect(namedIdsToGet(parseSelection('*', 'me'))).toBeUndefined();
+  });
+});
