@@ -1,0 +1,334 @@
+/**
+ * The client against the emulator over real loopback HTTP, through both transports it can
+ * use: undici (library and CLI) and Node's http (the preload's startup path).
+ */
+import { createServer } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SecretsClient } from '../../src/client.js';
+import { resolveConfig } from '../../src/config.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { SecretsError, isSecretsError } from '../../src/errors.js';
+import { nodeTransport } from '../../src/transport/node-http.js';
+import type { Transport } from '../../src/transport/types.js';
+import { undiciTransport } from '../../src/transport/undici.js';
+import { assertProtoShape } from '../support/proto-fields.js';
+
+const PAT = 'pat-CLIENT-7f3a9c21e5d84b60';
+const VALUE = 'sk-planted-CLIENT-VALUE-91b2c3';
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ pats: { [PAT]: 'alice', 'pat-readonly-000': { userId: 'alice', scopes: ['Secrets_Get'] } }, users: { alice: [] } });
+});
+afterAll(() => emulator.close());
+afterEach(() => {
+  emulator.reset();
+  emulator.clearFaults();
+  emulator.clearRequests();
+});
+
+const transports: Array<[string, Transport]> = [
+  ['undici', undiciTransport()],
+  ['node:http', nodeTransport],
+];
+
+/** Every error the client throws is checked for the planted token and value. */
+async function failure(promise: Promise<unknown>): Promise<SecretsError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (!isSecretsError(error)) throw error;
+    const text = `${error.message} ${String(error.cause ?? '')} ${JSON.stringify(error)}`;
+    expect(text.includes(PAT), 'the token leaked into an error').toBe(false);
+    expect(text.includes(VALUE), 'a value leaked into an error').toBe(false);
+    return error;
+  }
+  throw new Error('expected a SecretsError');
+}
+
+describe.each(transports)('SecretsClient over %s', (_name, transport) => {
+  const client = (options: { pat?: string; userId?: string; timeout?: number; baseUrl?: string } = {}) =>
+    new SecretsClient({}, {
+      transport,
+      config: resolveConfig({ envFile: false, pat: PAT, baseUrl: emulator.url, cacheDir: false, ...options }, {}),
+    });
+
+  it('creates, gets, lists, updates and deletes, on the wire exactly as Clarifai expects', async () => {
+    const c = client();
+    const [created] = await c.create([{ id: 'openai-key', value: VALUE, description: 'OpenAI' }]);
+    expect(created).toMatchObject({ id: 'openai-key', value: VALUE, version: 1, description: 'OpenAI', userId: 'alice' });
+    expect(created?.createdAt).toBeInstanceOf(Date);
+    expect(created).not.toHaveProperty('expiresAt');
+
+    expect((await c.get('openai-key')).value).toBe(VALUE);
+    expect((await c.list({ page: 1, perPage: 10 })).map((s) => s.id)).toEqual(['openai-key']);
+    const [updated] = await c.update([{ id: 'openai-key', value: 'v2' }]);
+    expect(updated?.value).toBe('v2');
+    await c.delete(['openai-key']);
+    expect((await failure(c.get('openai-key'))).code).toBe('ERR_NOT_FOUND');
+
+    const [post, get, list, patch, del] = emulator.requests;
+    expect(post).toMatchObject({ method: 'POST', path: '/v2/users/me/secrets' });
+    // The log redacts the token; the 200 shows the emulator accepted `Key <PAT>` exactly.
+    expect(post?.headers['authorization']).toBe('Key <redacted>');
+    expect(post?.status).toBe(200);
+    expect(post?.headers['content-type']).toBe('application/json');
+    expect(post?.body).toEqual({ secrets: [{ id: 'openai-key', value: VALUE, description: 'OpenAI' }] });
+    expect(get).toMatchObject({ method: 'GET', path: '/v2/users/me/secrets/openai-key' });
+    expect(list?.query).toEqual({ page: '1', per_page: '10' });
+    // The singular `secret` key, and the overwrite action.
+    expect(patch).toMatchObject({ method: 'PATCH', body: { secret: [{ id: 'openai-key', value: 'v2' }], action: 'overwrite' } });
+    expect(del).toMatchObject({ method: 'DELETE', body: { ids: ['openai-key'] } });
+  });
+
+  it('sends only fields that the official protos define', async () => {
+    const c = client();
+    await c.create([{ id: 'A', value: 'a', description: 'd', expiresAt: new Date('2030-01-01T00:00:00Z') }]);
+    await c.patch([{ id: 'A', description: 'e' }], 'remove');
+    await c.update([{ id: 'A', value: 'b' }]);
+    await c.delete(['A']);
+    const bodies = emulator.requests.map((r) => [r.method, r.body] as const);
+    assertProtoShape('PostSecretsRequest', bodies[0]?.[1]);
+    assertProtoShape('PatchSecretsRequest', bodies[1]?.[1]);
+    assertProtoShape('PatchSecretsRequest', bodies[2]?.[1]);
+    assertProtoShape('DeleteSecretsRequest', bodies[3]?.[1]);
+    expect(bodies[0]?.[1]).toMatchObject({ secrets: [{ expires_at: '2030-01-01T00:00:00.000Z' }] });
+  });
+
+  it('encodes ids and user ids in the path', async () => {
+    emulator.seed('alice', [{ id: 'a b?#%', value: 'x' }]);
+    expect((await client({ userId: 'alice' }).get('a b?#%')).value).toBe('x');
+    expect(emulator.requests[0]?.path).toBe('/v2/users/alice/secrets/a%20b%3F%23%25');
+  });
+
+  it('walks every page until an empty one, even when the server caps per_page', async () => {
+    emulator.seed('alice', Array.from({ length: 25 }, (_, i) => ({ id: `K${String(i).padStart(2, '0')}`, value: `v${i}` })));
+    emulator.setPerPageCap(10);
+    const ids: string[] = [];
+    for await (const secret of client().listAll()) ids.push(secret.id);
+    expect(ids).toHaveLength(25);
+    expect(new Set(ids).size).toBe(25);
+    // 10 + 10 + 5 + an empty page; a short page did not end the walk early.
+    expect(emulator.requests.map((r) => r.query['page'])).toEqual(['1', '2', '3', '4']);
+    expect(emulator.requests.every((r) => r.query['per_page'] === '1000')).toBe(true);
+  });
+
+  it('stops a walk when the server repeats a page instead of looping to the deadline', async () => {
+    emulator.seed('alice', [{ id: 'A', value: 'a' }]);
+    emulator.inject({ kind: 'transform', transform: (json) => ({ ...json, secrets: [{ id: 'A', value: 'a' }] }) }, { path: /page=2/ });
+    const error = await failure((async () => { for await (const _ of client().listAll()) { /* walk */ } })());
+    expect(error.code).toBe('ERR_BAD_RESPONSE');
+    expect(error.message).toMatch(/repeats earlier pages/);
+  });
+
+  it.each([
+    ['an unknown token', { pat: 'pat-unknown-1' }, 'ERR_AUTH', 11008],
+    ['a token without the scope', { pat: 'pat-readonly-000' }, 'ERR_FORBIDDEN', 11007],
+  ])('maps %s', async (_what, options, code, clarifaiCode) => {
+    const error = await failure(client(options).create([{ id: 'X', value: VALUE }]));
+    expect(error).toMatchObject({ code, clarifaiCode });
+    expect(error.reqId).toMatch(/^clarifai-secrets-[\w.-]+-[0-9a-f]{32}$/);
+  });
+
+  it.each([
+    [401, 11009, 'ERR_AUTH'],
+    [401, 11002, 'ERR_AUTH'],
+    [401, 11102, 'ERR_AUTH'],
+    [403, 11007, 'ERR_FORBIDDEN'],
+    [401, 11007, 'ERR_FORBIDDEN'],
+    [404, 11101, 'ERR_NOT_FOUND'],
+    [409, 40010, 'ERR_CONFLICT'],
+    [400, 11100, 'ERR_API'],
+    [200, 10020, 'ERR_API'],
+    [207, 10010, 'ERR_API'],
+  ])('maps HTTP %i with Clarifai %i to %s', async (status, clarifaiCode, code) => {
+    emulator.inject({ kind: 'error', status, code: clarifaiCode, description: `it said ${PAT}` });
+    const error = await failure(client().list());
+    expect(error).toMatchObject({ code, statusCode: status, clarifaiCode });
+    expect(emulator.requests).toHaveLength(1);
+  });
+
+  it('refuses to create an id that exists, pointing at update', async () => {
+    await client().create([{ id: 'DUP', value: 'a' }]);
+    const error = await failure(client().create([{ id: 'DUP', value: VALUE }]));
+    expect(error.code).toBe('ERR_CONFLICT');
+    expect(error.message).toMatch(/use update/);
+  });
+
+  it('retries reads on throttling and 5xx, counted on the request log', async () => {
+    emulator.seed('alice', [{ id: 'A', value: 'a' }]);
+    emulator.inject({ kind: 'throttle', retryAfter: 0 });
+    emulator.inject({ kind: 'error', status: 503, code: 98004 });
+    emulator.inject({ kind: 'raw', status: 502, body: '<html>Bad gateway</html>', contentType: 'text/html' });
+    expect((await client().get('A')).value).toBe('a');
+    expect(emulator.requests.map((r) => r.status)).toEqual([429, 503, 502, 200]);
+  });
+
+  it('honours Retry-After in seconds and as an HTTP-date', async () => {
+    emulator.seed('alice', [{ id: 'A', value: 'a' }]);
+    emulator.inject({ kind: 'throttle', retryAfter: 1 });
+    let started = Date.now();
+    await client().get('A');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+
+    emulator.inject({ kind: 'throttle', retryAfter: new Date(Date.now() + 2000) });
+    started = Date.now();
+    await client().get('A');
+    // HTTP-dates have whole seconds: somewhere between 1 and 2 s.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it('gives up throttling at once when Retry-After is past the deadline', async () => {
+    emulator.inject({ kind: 'throttle', retryAfter: 60 });
+    const started = Date.now();
+    const error = await failure(client({ timeout: 3000 }).list());
+    expect(error.code).toBe('ERR_THROTTLED');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('retries 11005 inside a response with another HTTP status', async () => {
+    emulator.seed('alice', [{ id: 'A', value: 'a' }]);
+    emulator.inject({ kind: 'throttle', status: 400 });
+    expect((await client().get('A')).value).toBe('a');
+    expect(emulator.requests).toHaveLength(2);
+  });
+
+  it('reports ERR_SERVER after the retries a deadline allows', async () => {
+    emulator.inject({ kind: 'error', status: 500, code: 98004 }, { times: Infinity });
+    const error = await failure(client({ timeout: 20_000 }).list());
+    expect(error).toMatchObject({ code: 'ERR_SERVER', statusCode: 500 });
+    expect(emulator.requests).toHaveLength(5);
+  });
+
+  it('does not retry a write that reached the server', async () => {
+    emulator.inject({ kind: 'error', status: 503, code: 98004 });
+    expect((await failure(client().create([{ id: 'W', value: VALUE }]))).code).toBe('ERR_SERVER');
+    emulator.inject({ kind: 'drop' });
+    expect((await failure(client().create([{ id: 'W', value: VALUE }]))).code).toBe('ERR_NETWORK');
+    expect(emulator.requests).toHaveLength(2);
+  });
+
+  it('retries a write that was throttled', async () => {
+    emulator.inject({ kind: 'throttle', retryAfter: 0 });
+    await client().create([{ id: 'T', value: 'x' }]);
+    expect(emulator.requests.map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('reports a refused connection as ERR_NETWORK', async () => {
+    const port = await freePort();
+    const error = await failure(client({ baseUrl: `http://127.0.0.1:${port}`, timeout: 1500 }).list());
+    expect(['ERR_NETWORK', 'ERR_TIMEOUT']).toContain(error.code);
+    expect(error.message).toMatch(/cannot reach 127\.0\.0\.1|no answer from 127\.0\.0\.1/);
+  });
+
+  it('ends a hung request at the deadline with ERR_TIMEOUT', async () => {
+    emulator.inject({ kind: 'hang' }, { times: Infinity });
+    const started = Date.now();
+    const error = await failure(client({ timeout: 800 }).list());
+    expect(error.code).toBe('ERR_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('ends a body that trickles slower than the deadline', async () => {
+    emulator.seed('alice', [{ id: 'A', value: 'x'.repeat(4000) }]);
+    emulator.inject({ kind: 'trickle', bytesPerSecond: 500 }, { times: Infinity });
+    const started = Date.now();
+    const error = await failure(client({ timeout: 1000 }).get('A'));
+    expect(error.code).toBe('ERR_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(2500);
+  });
+
+  it.each([
+    ['an HTML page with 200', { kind: 'raw', body: '<html>login</html>', contentType: 'text/html' }, /not a JSON object/],
+    ['an empty body', { kind: 'raw', body: '' }, /empty/],
+    ['truncated JSON', { kind: 'raw', body: '{"status":{"code":10000},"secrets":[{"id":"A"' }, /not a JSON object/],
+    ['JSON that is a list', { kind: 'raw', body: '[]' }, /not a JSON object/],
+    ['a missing status', { kind: 'transform', transform: (j: Record<string, unknown>) => ({ secrets: j['secrets'] }) }, /status is missing/],
+    ['status code as a numeric string', { kind: 'transform', transform: (j: Record<string, unknown>) => ({ ...j, status: { code: '10000' } }) }, /status is missing or has the wrong type/],
+    ['secrets as an object', { kind: 'transform', transform: (j: Record<string, unknown>) => ({ ...j, secrets: {} }) }, /secrets is an object, expected an array/],
+    ['a value as a number', { kind: 'transform', transform: (j: Record<string, unknown>) => ({ ...j, secrets: [{ id: 'A', value: 7 }] }) }, /secrets\[0\]\.value is a number/],
+    ['a bad timestamp', { kind: 'transform', transform: (j: Record<string, unknown>) => ({ ...j, secrets: [{ id: 'A', created_at: 'yesterday' }] }) }, /created_at is not an RFC 3339/],
+    ['JSON under a text/plain type', { kind: 'raw', body: '{"status":{"code":10000},"secrets":[]}', contentType: 'text/plain' }, /content type/],
+    ['a body over the size cap', { kind: 'raw', body: Buffer.alloc(17 * 1024 * 1024, 32) }, /over the limit/],
+  ] as const)('turns %s into ERR_BAD_RESPONSE', async (_what, fault, message) => {
+    emulator.inject(fault as never);
+    const error = await failure(client().list());
+    expect(error.code).toBe('ERR_BAD_RESPONSE');
+    expect(error.message).toMatch(message);
+    expect(emulator.requests).toHaveLength(1);
+  });
+
+  it('turns a 10 MB body that is not JSON into ERR_BAD_RESPONSE', async () => {
+    emulator.inject({ kind: 'raw', body: Buffer.alloc(10 * 1024 * 1024, 120) });
+    expect((await failure(client().list())).code).toBe('ERR_BAD_RESPONSE');
+  });
+
+  it('accepts status codes as enum names, integers as strings and nanosecond timestamps', async () => {
+    emulator.inject({
+      kind: 'transform',
+      transform: () => ({
+        status: { code: 'SUCCESS' },
+        secrets: [{ id: 'A', value: 'v', version: '3', created_at: '2025-02-28T09:41:55.568082659Z', expires_at: '1970-01-01T00:00:00Z' }],
+      }),
+    });
+    const [secret] = await client().list();
+    // Without user_id, the user asked for stands in.
+    expect(secret).toMatchObject({ id: 'A', version: 3, userId: 'me' });
+    expect(secret?.createdAt.toISOString()).toBe('2025-02-28T09:41:55.568Z');
+    expect(secret).not.toHaveProperty('expiresAt');
+  });
+
+  it('treats a throttling status given by name as throttling', async () => {
+    emulator.seed('alice', [{ id: 'A', value: 'a' }]);
+    emulator.inject({ kind: 'raw', status: 429, body: '{"status":{"code":"CONN_THROTTLED"}}', headers: { 'retry-after': '0' } });
+    expect((await client().get('A')).value).toBe('a');
+  });
+});
+
+describe('SecretsClient configuration', () => {
+  it('needs a token before it sends anything', async () => {
+    const c = new SecretsClient({ envFile: false, baseUrl: emulator.url });
+    await expect(c.list()).rejects.toMatchObject({ code: 'ERR_CONFIG', message: expect.stringMatching(/CLARIFAI_PAT is not set/) });
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('refuses plain http to a remote host unless allowed', () => {
+    expect(() => new SecretsClient({ envFile: false, pat: PAT, baseUrl: 'http://clarifai.example' })).toThrow(/plain http/);
+    expect(new SecretsClient({ envFile: false, pat: PAT, baseUrl: 'http://clarifai.example', allowInsecureHttp: true }).baseUrl).toBe(
+      'http://clarifai.example',
+    );
+  });
+
+  it('uses a given undici dispatcher', async () => {
+    const { Agent } = await import('undici');
+    const dispatcher = new Agent();
+    let dispatched = 0;
+    const counting = dispatcher.compose((dispatch) => (opts, handler) => {
+      dispatched++;
+      return dispatch(opts, handler);
+    });
+    await new SecretsClient({ envFile: false, pat: PAT, baseUrl: emulator.url, dispatcher: counting }).list();
+    expect(dispatched).toBe(1);
+    await dispatcher.close();
+  });
+
+  it('checks its arguments before sending', async () => {
+    const c = new SecretsClient({ envFile: false, pat: PAT, baseUrl: emulator.url });
+    await expect(c.get('')).rejects.toMatchObject({ code: 'ERR_CONFIG' });
+    await expect(c.list({ perPage: 1001 })).rejects.toMatchObject({ code: 'ERR_CONFIG' });
+    await expect(c.create([])).rejects.toMatchObject({ code: 'ERR_CONFIG' });
+    await expect(c.create([{ id: 'A' } as never])).rejects.toMatchObject({ code: 'ERR_CONFIG' });
+    await expect(c.patch([{ id: 'A' }], 'explode' as never)).rejects.toMatchObject({ code: 'ERR_CONFIG' });
+    await expect(c.delete([])).rejects.toMatchObject({ code: 'ERR_CONFIG' });
+    expect(emulator.requests).toHaveLength(0);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
