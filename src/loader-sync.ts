@@ -6,6 +6,25 @@ import { peekMemory, rememberInMemory } from './memory-cache.js';
 import { type SyncAnswer, type SyncRequest, WORKER_ENV } from './sync-protocol.js';
 import { warnOnStderr } from './warn.js';
 
+/**
+ * A CommonJS script that loads the worker module and always answers: even when the module
+ * cannot be loaded, the caller gets an error at once instead of waiting for its deadline.
+ */
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+const answer = (message) => {
+  workerData.port.postMessage(message);
+  Atomics.store(workerData.signal, 0, 1);
+  Atomics.notify(workerData.signal, 0);
+  workerData.port.close();
+};
+import(workerData.url).then((m) => m.run(workerData)).then(answer, (error) => answer({
+  ok: false,
+  warnings: [],
+  error: { kind: 'SecretsError', code: 'ERR_API', message: 'internal error: cannot start the loader worker: ' + (error && error.message) },
+}));
+`;
+
 /** How long past the deadline to wait for the worker to post its own timeout or fallback. */
 const ANSWER_GRACE_MS = 1_000;
 
@@ -42,8 +61,9 @@ function fetchInWorker(job: LoadJob, warn: (message: string) => void): Fetched {
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
   const request: SyncRequest = { job, signal, port: port2 };
-  const worker = new Worker(new URL('./sync-worker.js', import.meta.url), {
-    workerData: request,
+  const worker = new Worker(BOOTSTRAP, {
+    eval: true,
+    workerData: { ...request, url: new URL('./sync-worker.js', import.meta.url).href },
     transferList: [port2],
     // No preload in the worker: it must not load secrets again.
     execArgv: [],

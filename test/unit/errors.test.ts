@@ -30,7 +30,7 @@ describe('SecretsError', () => {
     expect(foreign instanceof AuthError).toBe(false);
     expect(isSecretsError(foreign, 'ERR_NOT_FOUND')).toBe(true);
     expect(new Error('x') instanceof SecretsError).toBe(false);
-    expect(null instanceof SecretsError).toBe(false);
+    expect((null as unknown) instanceof SecretsError).toBe(false);
   });
 
   it('lists every missing id', () => {
