@@ -112,6 +112,8 @@ export async function emulatorCommand(
       pats: { [pat]: settings.user },
       users: { [settings.user]: [] },
       log: (line) => io.stderr.write(`${PREFIX}: ${line}\n`),
+      // Nobody reads the request log of a long-running CLI server: keep no bodies in memory.
+      maxRecordedRequests: 0,
     });
   } catch (error) {
     const err = error as NodeJS.ErrnoException;

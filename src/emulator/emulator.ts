@@ -12,9 +12,13 @@ import { EmulatorServer } from './server.js';
 import { SecretStore, secretFromSeed, type EmulatorSecret, type StoreState, type StoredSecret } from './store.js';
 
 export const DEFAULT_USER_ID = 'emulator-user';
+const DEFAULT_MAX_RECORDED = 10_000;
 
 export interface Emulator {
-  /** Base URL to use as `CLARIFAI_API_BASE`, e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  /**
+   * Base URL to use as `CLARIFAI_API_BASE`, e.g. `http://127.0.0.1:41234` (no trailing slash).
+   * For a wildcard `host` (`0.0.0.0`, `::`) it names loopback.
+   */
   readonly url: string;
   /** The port actually listened on (useful with `port: 0`). */
   readonly port: number;
@@ -26,7 +30,10 @@ export interface Emulator {
 
   // ---- Test support: not part of what the CLI exposes to users. ----
 
-  /** For tests: every request received since start or `clearRequests()`, oldest first (a live array). */
+  /**
+   * For tests: the requests received since start or `clearRequests()`, oldest first, at most
+   * `maxRecordedRequests` of them (a live array: it grows as requests arrive).
+   */
   readonly requests: RecordedRequest[];
   /** For tests: empties `requests`. */
   clearRequests(): void;
@@ -65,13 +72,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   store.replaceState(loadDataFileOrUndefined(dataPath) ?? seededState(users));
   const initial = store.exportState();
 
+  const maxRecorded = options.maxRecordedRequests ?? DEFAULT_MAX_RECORDED;
+  if (!(maxRecorded === Infinity || (Number.isInteger(maxRecorded) && maxRecorded >= 0))) {
+    throw new TypeError('emulator: maxRecordedRequests must be an integer >= 0 or Infinity');
+  }
   const requests: RecordedRequest[] = [];
   const faults = new FaultQueue();
   let perPageCap: number | undefined;
 
-  const server = new EmulatorServer({ store, tokens, faults, requests, perPageCap: () => perPageCap, log: options.log });
+  const server = new EmulatorServer({
+    store,
+    tokens,
+    faults,
+    record: (entry) => {
+      if (maxRecorded === 0) return;
+      requests.push(entry);
+      if (requests.length > maxRecorded) requests.splice(0, requests.length - maxRecorded);
+    },
+    perPageCap: () => perPageCap,
+    log: options.log,
+  });
   const address = await server.listen(port, host);
-  const urlHost = address.family === 'IPv6' || host.includes(':') ? `[${host}]` : host;
+  // A wildcard address is not somewhere to connect to: hand out loopback instead.
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const urlHost = reachable.includes(':') ? `[${reachable}]` : reachable;
 
   return {
     url: `http://${urlHost}:${address.port}`,

@@ -8,6 +8,7 @@ export type { Emulator } from './emulator.js';
 export type { EmulatorOptions, EmulatorSecretSeed, SecretsScope } from './options.js';
 export type { EmulatorSecret } from './store.js';
 export type { RecordedRequest } from './request-log.js';
+export type { AuthOutcome, PatsOption } from './auth.js';
 export type {
   Fault,
   FaultKind,

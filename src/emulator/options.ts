@@ -54,4 +54,9 @@ export interface EmulatorOptions {
    * The `clarifai-secrets emulator` command points this at stderr.
    */
   log?: ((line: string) => void) | undefined;
+  /**
+   * How many requests `Emulator.requests` keeps (bodies included), dropping the oldest first;
+   * `0` keeps none. Bounds memory when the emulator runs for long. Default 10,000.
+   */
+  maxRecordedRequests?: number | undefined;
 }

@@ -15,8 +15,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   /**
    * Request headers, lower-case names, repeated ones joined with `, `. `authorization` reads
-   * `Key <redacted>` when well formed (`<redacted>` otherwise); session tokens and cookies
-   * are redacted too.
+   * `Key <redacted>` when it starts with `Key ` (`<redacted>` otherwise; `auth` tells whether
+   * it was well formed); session tokens and cookies are redacted too.
    */
   headers: Record<string, string>;
   /** The parsed JSON body, the raw text when it is not JSON, undefined when there was none (or it passed the size cap). */

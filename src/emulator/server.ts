@@ -24,7 +24,8 @@ export interface ServerParts {
   store: SecretStore;
   tokens: TokenTable;
   faults: FaultQueue;
-  requests: RecordedRequest[];
+  /** Takes each request's log entry as soon as its body is read; the entry is filled in as it is answered. */
+  record: (entry: RecordedRequest) => void;
   perPageCap: () => number | undefined;
   log: ((line: string) => void) | undefined;
 }
@@ -112,7 +113,7 @@ export class EmulatorServer {
       at: Date.now(),
     };
     if (auth.outcome === 'ok') entry.userId = auth.grant.userId;
-    this.parts.requests.push(entry);
+    this.parts.record(entry);
 
     const prefix = headerValue(req.headers['x-clarifai-request-id-prefix'])?.trim();
     const reqId = newReqId(prefix || undefined);
@@ -123,7 +124,11 @@ export class EmulatorServer {
       handleApi({ method, route, query, body, bodyTooLarge: read.tooLarge, auth, reqId }, context);
 
     const finished = (): void => {
-      this.parts.log?.(logLine(entry, Date.now() - started));
+      try {
+        this.parts.log?.(logLine(entry, Date.now() - started));
+      } catch {
+        // A broken log sink must not break the API.
+      }
     };
     const send = (wire: WireResponse): void => {
       note(entry, wire);

@@ -101,6 +101,50 @@ describe('request log', () => {
   });
 });
 
+describe('limits', () => {
+  test('maxRecordedRequests keeps the newest entries; 0 keeps none', async () => {
+    const small = await startEmulator({ maxRecordedRequests: 3 });
+    const none = await startEmulator({ maxRecordedRequests: 0 });
+    try {
+      for (let page = 1; page <= 5; page++) {
+        await call(small, 'GET', `/v2/users/me/secrets?page=${page}`);
+        await call(none, 'GET', '/v2/users/me/secrets');
+      }
+      expect(small.requests.map((r) => r.query.page)).toEqual(['3', '4', '5']);
+      expect(none.requests).toHaveLength(0);
+      await expect(startEmulator({ maxRecordedRequests: -1 })).rejects.toThrow(TypeError);
+    } finally {
+      await Promise.all([small.close(), none.close()]);
+    }
+  });
+
+  test('a log sink that throws does not break the API', async () => {
+    const noisy = await startEmulator({
+      log: () => {
+        throw new Error('sink broke');
+      },
+    });
+    try {
+      const answer = await call(noisy, 'GET', '/v2/users/me/secrets');
+      expect(answer.status).toBe(200);
+      expect(answer.json.status.code).toBe(10000);
+    } finally {
+      await noisy.close();
+    }
+  });
+
+  test('a wildcard host still gives a URL one can connect to', async () => {
+    const wide = await startEmulator({ host: '0.0.0.0' });
+    try {
+      expect(wide.host).toBe('0.0.0.0');
+      expect(wide.url).toBe(`http://127.0.0.1:${wide.port}`);
+      expect((await call(wide, 'GET', '/v2/users/me/secrets')).status).toBe(200);
+    } finally {
+      await wide.close();
+    }
+  });
+});
+
 describe('child processes', () => {
   test('a spawned node process reaches the emulator and the log counts its requests', async () => {
     const script = `
