@@ -1,0 +1,235 @@
+/** loadSecrets in this process against the emulator: selection, override, caches, fallback. */
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { isSecretsError } from '../../src/errors.js';
+import { type LoadSecretsOptions, loadSecrets } from '../../src/loader.js';
+import { expectNoLeak, expectNoLeakInFolder } from '../support/leaks.js';
+
+const PAT = 'pat-LOADER-5d1e8f20a7c3';
+const OTHER_PAT = 'pat-LOADER-other-99';
+const VALUES = {
+  OPENAI_API_KEY: 'sk-LOADER-openai-1a2b3c',
+  'db-url': 'postgres://LOADER-db-4d5e6f',
+  STRIPE_KEY: 'sk_LOADER_stripe_7g8h',
+  NODE_OPTIONS: '--LOADER-inspect-evil',
+};
+const PLANTED = { PAT, ...VALUES };
+
+let emulator: Emulator;
+let cacheDir: string;
+const warnings: string[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator({ pats: { [PAT]: 'alice', [OTHER_PAT]: 'alice' }, users: { alice: [] } });
+});
+afterAll(() => emulator.close());
+beforeEach(() => {
+  emulator.reset();
+  emulator.seed('alice', Object.entries(VALUES).map(([id, value]) => ({ id, value })));
+  emulator.clearRequests();
+  cacheDir = mkdtempSync(join(tmpdir(), 'cs-loader-cache-'));
+  warnings.length = 0;
+});
+afterEach(() => {
+  emulator.clearFaults();
+  for (const line of warnings) expectNoLeak(line, PLANTED, 'a warning');
+  expectNoLeakInFolder(cacheDir, PLANTED);
+});
+
+function options(extra: LoadSecretsOptions = {}): LoadSecretsOptions & { env: Record<string, string | undefined> } {
+  return {
+    pat: PAT,
+    baseUrl: emulator.url,
+    envFile: false,
+    cacheDir,
+    timeout: 3000,
+    env: {},
+    onWarning: (message) => warnings.push(message),
+    ...extra,
+  } as LoadSecretsOptions & { env: Record<string, string | undefined> };
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error & { code: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(isSecretsError(error)).toBe(true);
+    expectNoLeak(String((error as Error).message), PLANTED, 'an error message');
+    return error as Error & { code: string };
+  }
+  throw new Error('expected a failure');
+}
+
+describe('loadSecrets', () => {
+  it('loads every secret under env names, skips dangerous ones, and reports names only', async () => {
+    const o = options();
+    const report = await loadSecrets(o);
+    expect(o.env).toMatchObject({ OPENAI_API_KEY: VALUES.OPENAI_API_KEY, db_url: VALUES['db-url'], STRIPE_KEY: VALUES.STRIPE_KEY });
+    expect(o.env['NODE_OPTIONS']).toBeUndefined();
+    expect(report).toMatchObject({ set: ['OPENAI_API_KEY', 'STRIPE_KEY', 'db_url'], skipped: ['NODE_OPTIONS'], missing: [], source: 'api' });
+    expect(o.env['CLARIFAI_SECRETS_LOADED']).toMatch(/^[0-9a-f]{24}$/);
+    expectNoLeak(JSON.stringify(report), PLANTED, 'the report');
+    // One list walk: the page with secrets, then the empty page.
+    expect(emulator.requests.map((r) => r.query['page'])).toEqual(['1', '2']);
+  });
+
+  it('fetches one or two named ids with GETs, and maps names', async () => {
+    const o = options({ secrets: 'OPENAI=OPENAI_API_KEY, DB=db-url' });
+    await loadSecrets(o);
+    expect(o.env).toMatchObject({ OPENAI: VALUES.OPENAI_API_KEY, DB: VALUES['db-url'] });
+    expect(emulator.requests.map((r) => r.path).sort()).toEqual(['/v2/users/me/secrets/OPENAI_API_KEY', '/v2/users/me/secrets/db-url']);
+  });
+
+  it('names every missing required id in one error, and reports missing optional ones', async () => {
+    const error = await failure(loadSecrets(options({ secrets: 'OPENAI_API_KEY,NOPE_1,NOPE_2,MAYBE?' })));
+    expect(error.code).toBe('ERR_MISSING_SECRETS');
+    expect(error.message).toMatch(/NOPE_1, NOPE_2/);
+    expect(error.message).not.toMatch(/MAYBE/);
+    const o = options({ secrets: 'OPENAI_API_KEY,MAYBE?' });
+    expect((await loadSecrets(o)).missing).toEqual(['MAYBE']);
+  });
+
+  it('leaves variables already set alone unless override is on', async () => {
+    const o = options({ secrets: 'STRIPE_KEY', env: { STRIPE_KEY: 'mine' } });
+    const report = await loadSecrets(o);
+    expect(o.env['STRIPE_KEY']).toBe('mine');
+    expect(report.skipped).toEqual(['STRIPE_KEY']);
+    const p = options({ secrets: 'STRIPE_KEY', env: { STRIPE_KEY: 'mine' }, override: true });
+    await loadSecrets(p);
+    expect(p.env['STRIPE_KEY']).toBe(VALUES.STRIPE_KEY);
+  });
+
+  it('sets a dangerous name only when mapped explicitly', async () => {
+    const o = options({ secrets: 'NODE_OPTIONS=NODE_OPTIONS' });
+    await loadSecrets(o);
+    expect(o.env['NODE_OPTIONS']).toBe(VALUES.NODE_OPTIONS);
+  });
+
+  it('shares one request between 50 concurrent loads', async () => {
+    const all = options();
+    const reports = await Promise.all(Array.from({ length: 50 }, () => loadSecrets({ ...all, env: {} })));
+    expect(reports.every((r) => r.set.length === 3)).toBe(true);
+    expect(emulator.requests).toHaveLength(2);
+  });
+
+  it('serves a fresh copy without a request while the TTL lasts, to the same token only', async () => {
+    // A selection of its own: the in-process cache outlives this test.
+    const ttl = { cacheTtl: 60, secrets: 'STRIPE_*' };
+    await loadSecrets(options(ttl));
+    emulator.clearRequests();
+    const o = options(ttl);
+    expect((await loadSecrets(o)).source).toBe('cache');
+    expect(o.env['STRIPE_KEY']).toBe(VALUES.STRIPE_KEY);
+    expect(emulator.requests).toHaveLength(0);
+    // Another token must not read this token's copy: it asks the API.
+    expect((await loadSecrets(options({ ...ttl, pat: OTHER_PAT }))).source).toBe('api');
+    expect(emulator.requests).toHaveLength(2);
+  });
+
+  it('writes an encrypted 0600 copy in a 0700 folder, with no plaintext', async () => {
+    const dir = join(cacheDir, 'nested');
+    await loadSecrets(options({ cacheDir: dir }));
+    const [file] = readdirSync(dir);
+    expect(file).toMatch(/^[0-9a-f]{32}\.lkg$/);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, file as string)).mode & 0o777).toBe(0o600);
+    // afterEach checks the folder for every planted value.
+  });
+
+  describe('when the API cannot answer', () => {
+    beforeEach(async () => {
+      await loadSecrets(options());
+      emulator.clearRequests();
+    });
+
+    it.each([
+      ['a 503', () => emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity })],
+      ['throttling', () => emulator.inject({ kind: 'throttle', retryAfter: 60 }, { times: Infinity })],
+      ['an HTML page', () => emulator.inject({ kind: 'raw', body: '<html>', contentType: 'text/html' }, { times: Infinity })],
+      ['a hang', () => emulator.inject({ kind: 'hang' }, { times: Infinity })],
+    ])('serves the last-known-good copy after %s, and says so', async (_what, inject) => {
+      inject();
+      const o = options({ timeout: 1500 });
+      const started = Date.now();
+      const report = await loadSecrets(o);
+      expect(report.source).toBe('fallback');
+      expect(o.env['OPENAI_API_KEY']).toBe(VALUES.OPENAI_API_KEY);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(warnings.join('\n')).toMatch(/using the last-known-good copy/);
+    });
+
+    it('does not fall back when fallback is off', async () => {
+      emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
+      expect((await failure(loadSecrets(options({ fallback: false, timeout: 1500 })))).code).toBe('ERR_SERVER');
+    });
+
+    it.each([
+      ['a refused token', () => emulator.inject({ kind: 'error', status: 401, code: 11008 }), 'ERR_AUTH'],
+      ['a missing scope', () => emulator.inject({ kind: 'error', status: 403, code: 11007 }), 'ERR_FORBIDDEN'],
+    ])('never serves the copy after %s, and deletes it', async (_what, inject, code) => {
+      inject();
+      expect((await failure(loadSecrets(options()))).code).toBe(code);
+      expect(readdirSync(cacheDir)).toEqual([]);
+      // With the API down now, there is nothing left to fall back on.
+      emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
+      expect((await failure(loadSecrets(options({ timeout: 1000 })))).code).toMatch(/ERR_SERVER|ERR_TIMEOUT/);
+    });
+
+    it('deletes the copy when a required secret is gone', async () => {
+      const named = { secrets: 'OPENAI_API_KEY,STRIPE_KEY,db-url' };
+      await loadSecrets(options(named));
+      expect(readdirSync(cacheDir)).toHaveLength(2);
+      emulator.reset();
+      expect((await failure(loadSecrets(options(named)))).code).toBe('ERR_MISSING_SECRETS');
+      // The copy of that selection is gone; the copy of "*" stays.
+      expect(readdirSync(cacheDir)).toHaveLength(1);
+    });
+
+    it('ignores a tampered copy with a warning', async () => {
+      const [file] = readdirSync(cacheDir);
+      const path = join(cacheDir, file as string);
+      const data = readFileSync(path);
+      data[data.length - 1] = (data[data.length - 1] as number) ^ 0x01;
+      writeFileSync(path, data, { mode: 0o600 });
+      emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
+      expect((await failure(loadSecrets(options({ timeout: 1000 })))).code).toMatch(/ERR_SERVER|ERR_TIMEOUT/);
+      expect(warnings.join('\n')).toMatch(/damaged, or was written with another token/);
+    });
+
+    it('does not decrypt a copy written under another token', async () => {
+      emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
+      // OTHER_PAT derives another key and another file name: no copy for it.
+      expect((await failure(loadSecrets(options({ pat: OTHER_PAT, timeout: 1000 })))).code).toMatch(/ERR_SERVER|ERR_TIMEOUT/);
+    });
+
+    it('refuses a copy readable by others', async () => {
+      const [file] = readdirSync(cacheDir);
+      chmodSync(join(cacheDir, file as string), 0o644);
+      emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
+      expect((await failure(loadSecrets(options({ timeout: 1000 })))).code).toMatch(/ERR_SERVER|ERR_TIMEOUT/);
+      expect(warnings.join('\n')).toMatch(/readable by others/);
+    });
+  });
+
+  it('warns once and still loads when the cache folder cannot be written', async () => {
+    const readOnly = mkdtempSync(join(tmpdir(), 'cs-readonly-'));
+    chmodSync(readOnly, 0o500);
+    const o = options({ cacheDir: join(readOnly, 'sub') });
+    const report = await loadSecrets(o);
+    expect(report.source).toBe('api');
+    if (process.getuid?.() !== 0) {
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/cannot write the last-known-good copy/);
+    }
+  });
+
+  it('ends within the deadline on a hung server with no copy', async () => {
+    emulator.inject({ kind: 'hang' }, { times: Infinity });
+    const started = Date.now();
+    expect((await failure(loadSecrets(options({ timeout: 700, cacheDir: false })))).code).toBe('ERR_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+});
