@@ -7,7 +7,7 @@ import { requireGrant, requireScope, resolveUser, type AuthCheck } from './auth.
 import { decodeCreate, decodeDelete, decodeListQuery, decodePatch, type ParsedBody } from './decode.js';
 import { responseKind, SCOPES, type Route } from './routes.js';
 import type { SecretStore } from './store.js';
-import { ApiFailure, CONN_METHOD_NOT_ALLOWED, errorResponse, jsonResponse, secretJson, statusJson, type WireResponse } from './wire.js';
+import { ApiFailure, errorResponse, jsonResponse, secretJson, statusJson, type WireResponse } from './wire.js';
 
 export interface ApiRequest {
   method: string;
@@ -43,7 +43,7 @@ function dispatch(request: ApiRequest, context: ApiContext): WireResponse {
   const { route, reqId } = request;
   if (!route) throw new ApiFailure(404, StatusCode.CONN_DOES_NOT_EXIST, 'no such path');
   if (!route.operation) {
-    throw new ApiFailure(405, CONN_METHOD_NOT_ALLOWED, `${request.method} is not allowed here`, { Allow: route.allow.join(', ') });
+    throw new ApiFailure(405, StatusCode.CONN_METHOD_NOT_ALLOWED, `${request.method} is not allowed here`, { Allow: route.allow.join(', ') });
   }
   if (request.bodyTooLarge) {
     throw new ApiFailure(413, StatusCode.CONN_BAD_REQUEST_FORMAT, `the request body exceeds ${context.maxBodyBytes} bytes`, {

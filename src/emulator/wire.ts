@@ -8,9 +8,6 @@ import { StatusCode } from '../status-codes.js';
 import type { StoredSecret } from './store.js';
 import { formatTimestamp } from './timestamp.js';
 
-/** `CONN_METHOD_NOT_ALLOWED` from status_code.proto; not (yet) in src/status-codes.ts. */
-export const CONN_METHOD_NOT_ALLOWED = 11103;
-
 /** Descriptions as Clarifai's status code table words them. */
 const DESCRIPTIONS: Record<number, string> = {
   [StatusCode.SUCCESS]: 'Ok',
@@ -26,7 +23,7 @@ const DESCRIPTIONS: Record<number, string> = {
   [StatusCode.CONN_BAD_REQUEST_FORMAT]: 'Bad request format',
   [StatusCode.CONN_DOES_NOT_EXIST]: 'Resource does not exist',
   [StatusCode.CONN_INVALID_REQUEST]: 'Invalid request',
-  [CONN_METHOD_NOT_ALLOWED]: 'Method not allowed',
+  [StatusCode.CONN_METHOD_NOT_ALLOWED]: 'Method not allowed',
   [StatusCode.DATABASE_DUPLICATE_KEY]: 'Duplicate key',
   [StatusCode.INTERNAL_SERVER_ISSUE]: 'Internal server issue',
   [StatusCode.INTERNAL_FETCHING_ISSUE]: 'Internal fetching issue',
