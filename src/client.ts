@@ -305,7 +305,7 @@ function interpret(res: HttpResponse, ctx: FailureContext): Envelope | SecretsEr
       res.body.length === 0
         ? 'the body is empty'
         : json === undefined
-          ? 'the body is not a JSON object'
+          ? 'the body is not a JSON object in UTF-8'
           : 'status is missing or has the wrong type';
     return badResponse({ what: ctx.what, httpStatus: res.status }, problem);
   }

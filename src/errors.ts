@@ -32,6 +32,8 @@ export type SecretsErrorCode =
   | 'ERR_TIMEOUT'
   /** The API answered something that is not a valid Clarifai response. */
   | 'ERR_BAD_RESPONSE'
+  /** A secret's value cannot be put in an environment variable (it holds a NUL byte). */
+  | 'ERR_INVALID_VALUE'
   /** The API refused the request for another reason (bad request, mixed status). */
   | 'ERR_API';
 
@@ -136,6 +138,21 @@ export class BadResponseError extends SecretsError {
   }
 }
 
+export class InvalidValueError extends SecretsError {
+  static override readonly kind = 'InvalidValueError';
+  /** The ids whose values cannot be loaded. */
+  readonly ids: readonly string[];
+  constructor(ids: readonly string[], message?: string) {
+    super(
+      'ERR_INVALID_VALUE',
+      message ??
+        `${ids.length === 1 ? 'secret' : 'secrets'} ${ids.join(', ')} ${ids.length === 1 ? 'holds' : 'hold'} a NUL byte, ` +
+          'which an environment variable cannot carry (Node would cut the value short): update the value, or leave it out of CLARIFAI_SECRETS',
+    );
+    this.ids = [...ids];
+  }
+}
+
 export class ApiError extends SecretsError {
   static override readonly kind = 'ApiError';
   constructor(message: string, info?: SecretsErrorInfo) {
@@ -165,6 +182,7 @@ export interface SerializedError {
   clarifaiCode?: number | undefined;
   reqId?: string | undefined;
   missing?: string[] | undefined;
+  ids?: string[] | undefined;
 }
 
 export function serializeError(error: unknown): SerializedError {
@@ -177,6 +195,7 @@ export function serializeError(error: unknown): SerializedError {
       clarifaiCode: error.clarifaiCode,
       reqId: error.reqId,
       missing: error instanceof MissingSecretsError ? [...error.missing] : undefined,
+      ids: error instanceof InvalidValueError ? [...error.ids] : undefined,
     };
   }
   // An unexpected bug: keep only the message, never a stack that could carry values.
@@ -205,6 +224,8 @@ export function reviveError(data: SerializedError): SecretsError {
       return new UnavailableError(data.code as 'ERR_NETWORK', data.message, info);
     case 'BadResponseError':
       return new BadResponseError(data.message, info);
+    case 'InvalidValueError':
+      return new InvalidValueError(data.ids ?? [], data.message);
     case 'ApiError':
       return new ApiError(data.message, info);
     default:

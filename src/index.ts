@@ -24,6 +24,7 @@ export {
   MissingSecretsError,
   UnavailableError,
   BadResponseError,
+  InvalidValueError,
   ApiError,
   isSecretsError,
   type SecretsErrorCode,

@@ -10,7 +10,7 @@
  * Entries are separated by commas or white space. `users/<user>/secrets/<id>`, Clarifai's
  * own reference form, is accepted wherever an ID is.
  */
-import { ConfigError } from './errors.js';
+import { ConfigError, InvalidValueError } from './errors.js';
 
 export interface NamedEntry {
   id: string;
@@ -206,6 +206,9 @@ export function resolveSelection(
       put(envNameFor(id), id, value, false);
     }
   }
+  // process.env silently cuts a value at its first NUL: refuse rather than load half a key.
+  const unloadable = [...out.values()].filter(({ value }) => value.includes('\0')).map(({ id }) => id);
+  if (unloadable.length > 0) throw new InvalidValueError([...new Set(unloadable)].sort());
   const entries = [...out].map(([name, { value }]): [string, string] => [name, value]);
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return {

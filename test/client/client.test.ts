@@ -249,6 +249,11 @@ describe.each(transports)('SecretsClient over %s', (_name, transport) => {
     ['a value as a number', { kind: 'transform', transform: (j: Record<string, unknown>) => ({ ...j, secrets: [{ id: 'A', value: 7 }] }) }, /secrets\[0\]\.value is a number/],
     ['a bad timestamp', { kind: 'transform', transform: (j: Record<string, unknown>) => ({ ...j, secrets: [{ id: 'A', created_at: 'yesterday' }] }) }, /created_at is not an RFC 3339/],
     ['JSON under a text/plain type', { kind: 'raw', body: '{"status":{"code":10000},"secrets":[]}', contentType: 'text/plain' }, /content type/],
+    [
+      'a value in invalid UTF-8',
+      { kind: 'raw', body: Buffer.concat([Buffer.from('{"status":{"code":10000},"secrets":[{"id":"A","value":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]}')]) },
+      /not a JSON object in UTF-8/,
+    ],
     ['a body over the size cap', { kind: 'raw', body: Buffer.alloc(17 * 1024 * 1024, 32) }, /over the limit/],
   ] as const)('turns %s into ERR_BAD_RESPONSE', async (_what, fault, message) => {
     emulator.inject(fault as never);

@@ -137,3 +137,21 @@ describe('fetch plan', () => {
     expect(namedIdsToGet(parseSelection('*', 'me'))).toBeUndefined();
   });
 });
+
+describe('values an env var cannot hold', () => {
+  it('refuses a value with a NUL byte, naming the id, instead of loading half of it', () => {
+    try {
+      resolveSelection(parseSelection('*', 'me'), found({ GOOD: 'ok', 'bad-one': 'left\0right' }));
+      throw new Error('expected an error');
+    } catch (error) {
+      expect(isSecretsError(error, 'ERR_INVALID_VALUE')).toBe(true);
+      expect((error as Error).message).toMatch(/^secret bad-one holds a NUL byte/);
+      expect((error as Error).message).not.toContain('left');
+    }
+  });
+
+  it('keeps newlines, quotes and unicode as they are', () => {
+    const value = 'line1\nline2 "q" \'s\' $HOME #x ünïcødé 🔑';
+    expect(resolveSelection(parseSelection('K', 'me'), found({ K: value })).entries).toEqual([['K', value]]);
+  });
+});
