@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+/**
+ * The `clarifai-secrets` bin: picks the command and loads only its module, so that
+ * `run`'s startup pays for nothing the other commands need. Exit codes: 0 success, 1 a
+ * failure the one-line message explains, 2 a usage error, and the child's for `run`.
+ */
+import { isSecretsError } from '../errors.js';
+import { VERSION } from '../version.js';
+
+interface CommandModule {
+  usage: string;
+  main(argv: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  run: () => import('./run.js'),
+  get: () => import('./get.js'),
+  list: () => import('./list.js'),
+  create: () => import('./write.js').then((m) => m.create),
+  update: () => import('./write.js').then((m) => m.update),
+  delete: () => import('./delete.js'),
+  push: () => import('./push.js'),
+  pull: () => import('./pull.js'),
+  doctor: () => import('./doctor.js'),
+  emulator: async () => {
+    const { emulatorCommand } = await import('./emulator-command.js');
+    return { usage: '', main: (argv) => emulatorCommand(argv) };
+  },
+};
+
+const USAGE = `Usage: clarifai-secrets <command> [options]
+
+Puts your Clarifai secrets into a program's environment, and provisions them.
+
+Commands:
+  run [options] -- CMD [ARGS...]   run CMD with the secrets in its environment
+  get ID [--json]                  print one secret's value
+  list [--json]                    list secrets (ids, versions, descriptions; never values)
+  create ID                        create a secret; the value comes from stdin or --value-file
+  update ID                        change a secret's value; stdin or --value-file
+  delete ID... [--yes]             delete secrets
+  push [FILE] [--dry-run]          create or update secrets from a .env file (default .env)
+  pull [--format env|json|shell]   print secrets as a .env file, JSON or shell exports
+  doctor                           check the configuration, the token and the API
+  emulator [--port N]              run a local Clarifai-compatible API for development and CI
+
+Global options:
+  --api-base URL    API base URL (default: CLARIFAI_API_BASE, else https://api.clarifai.com)
+  --user-id ID      user whose secrets are used (default: CLARIFAI_USER_ID, else "me")
+  --help, -h        show help (also: clarifai-secrets <command> --help)
+  --version         print the version
+
+The token is read from CLARIFAI_PAT (or a .env file), never from the command line.
+`;
+
+const PREFIX = 'clarifai-secrets';
+
+function say(stream: NodeJS.WriteStream, text: string): void {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function usageError(message: string, command?: string): number {
+  const help = command ? `${PREFIX} ${command} --help` : `${PREFIX} --help`;
+  say(process.stderr, `${PREFIX}: ${message} (see ${help})`);
+  return 2;
+}
+
+/** A command word is echoed back only when it looks like one: a stray token could be a secret. */
+function shown(word: string): string {
+  return /^[a-z][a-z0-9-]{0,24}$/i.test(word) ? ` "${word}"` : '';
+}
+
+async function main(argv: string[]): Promise<number> {
+  // Global flags may come before the command; they are handed to it.
+  const globals: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--version') {
+      say(process.stdout, VERSION);
+      return 0;
+    }
+    if (arg === '--help' || arg === '-h') {
+      say(process.stdout, USAGE);
+      return 0;
+    }
+    if (arg === '--api-base' || arg === '--user-id') {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('-')) return usageError(`option ${arg} needs a value`);
+      globals.push(`${arg}=${value}`);
+      i++;
+      continue;
+    }
+    if (arg.startsWith('--api-base=') || arg.startsWith('--user-id=')) {
+      globals.push(arg);
+      continue;
+    }
+    if (arg.startsWith('-')) return usageError(`unknown option ${arg.split('=')[0]} before the command`);
+    break;
+  }
+  const name = argv[i];
+  const rest = argv.slice(i + 1);
+  if (name === undefined) {
+    say(process.stderr, USAGE);
+    return 2;
+  }
+  if (name === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) {
+      say(process.stdout, USAGE);
+      return 0;
+    }
+    const load = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined;
+    if (!load) return usageError(`unknown command${shown(topic)}`);
+    return (await load()).main(['--help']);
+  }
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) return usageError(`unknown command${shown(name)}`);
+  if (name === 'emulator' && globals.length > 0) return usageError('emulator takes no --api-base or --user-id', name);
+
+  const command = await load();
+  try {
+    return await command.main([...globals, ...rest]);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'UsageError') return usageError(error.message, name);
+    // Expected failures: one line, no stack. Their messages never hold values or tokens.
+    if (isSecretsError(error)) {
+      say(process.stderr, `${PREFIX}: ${error.message}`);
+      return 1;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    say(process.stderr, `${PREFIX}: internal error: ${message}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
