@@ -1,0 +1,100 @@
+/**
+ * `run --mask`: replaces every secret value in a byte stream with `<concealed>`, also when a
+ * value arrives split across chunks.
+ *
+ * Matching is leftmost-longest on bytes (UTF-8), so a value that contains another is hidden
+ * whole. Only a tail that could still become a value is held back, so the delay and the
+ * memory are bounded by the longest value; nothing is released on a timer, because that
+ * would print the first bytes of a value that is being written slowly.
+ */
+
+export const CONCEALED = '<concealed>';
+
+export class Masker {
+  /** Per first byte: the values starting with it, longest first. */
+  readonly #byFirst = new Map<number, Buffer[]>();
+  /** `1` for bytes that start some value: the fast path skips every other byte. */
+  readonly #starts = new Uint8Array(256);
+  readonly #replacement: Buffer;
+  #held: Buffer = Buffer.alloc(0);
+
+  constructor(values: Iterable<string>, replacement: string = CONCEALED) {
+    this.#replacement = Buffer.from(replacement);
+    const unique = [...new Set(values)].filter((v) => v.length > 0).map((v) => Buffer.from(v));
+    unique.sort((a, b) => b.length - a.length);
+    for (const value of unique) {
+      const first = value[0] as number;
+      this.#starts[first] = 1;
+      const list = this.#byFirst.get(first);
+      if (list) list.push(value);
+      else this.#byFirst.set(first, [value]);
+    }
+  }
+
+  /** True when there is nothing to hide (every chunk passes through untouched). */
+  get empty(): boolean {
+    return this.#byFirst.size === 0;
+  }
+
+  /** Bytes held back, waiting to see whether they start a value. */
+  get heldBytes(): number {
+    return this.#held.length;
+  }
+
+  /** Takes the next chunk; returns what can be released now. */
+  write(chunk: Uint8Array): Buffer {
+    if (this.empty) return Buffer.from(chunk);
+    const data = this.#held.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#held, chunk]);
+    return this.#scan(data, false);
+  }
+
+  /** End of the stream: releases the held tail (with any value in it replaced). */
+  end(): Buffer {
+    const data = this.#held;
+    this.#held = Buffer.alloc(0);
+    return data.length === 0 ? data : this.#scan(data, true);
+  }
+
+  #scan(data: Buffer, final: boolean): Buffer {
+    const out: Buffer[] = [];
+    let runStart = 0;
+    let i = 0;
+    this.#held = Buffer.alloc(0);
+    while (i < data.length) {
+      if (this.#starts[data[i] as number] === 0) {
+        i++;
+        continue;
+      }
+      const remaining = data.length - i;
+      let matched = 0;
+      for (const value of this.#byFirst.get(data[i] as number) as Buffer[]) {
+        if (value.length > remaining) {
+          // A longer value may still arrive here: wait, even if a shorter one matches now.
+          if (!final && value.compare(data, i, data.length, 0, remaining) === 0) {
+            out.push(data.subarray(runStart, i));
+            this.#held = Buffer.from(data.subarray(i));
+            return Buffer.concat(out);
+          }
+        } else if (value.compare(data, i, i + value.length) === 0) {
+          matched = value.length;
+          break;
+        }
+      }
+      if (matched === 0) {
+        i++;
+        continue;
+      }
+      out.push(data.subarray(runStart, i), this.#replacement);
+      i += matched;
+      runStart = i;
+    }
+    out.push(data.subarray(runStart));
+    return Buffer.concat(out);
+  }
+}
+
+/** The whole text at once: what the streaming masker must always agree with. */
+export function maskAll(text: string, values: Iterable<string>, replacement: string = CONCEALED): string {
+  const masker = new Masker(values, replacement);
+  return Buffer.concat([masker.write(Buffer.from(text)), masker.end()]).toString();
+}
