@@ -1,0 +1,71 @@
+/**
+ * `clarifai-secrets pull`: prints the selection, under the env names `run` would give them,
+ * as a .env file, shell exports or JSON. It loads exactly as `run` does (same resolver,
+ * selection and skipping of unsafe names) into an empty object, so nothing is skipped for
+ * being set already.
+ */
+import { type LoadOptions, resolveConfig } from '../config.js';
+import { loadResolved } from '../loader.js';
+import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
+import { FORMATS, type Format, FormatError, format } from './formats.js';
+
+export const usage = `Usage: clarifai-secrets pull [--secrets LIST] [--format env|json|shell]
+
+Prints secrets with their values, under the env names \`run\` would give them:
+  env     a .env file that dotenv and node --env-file read back exactly (the default)
+  shell   export NAME='...' lines for POSIX sh:  . ./secrets.sh
+  json    one object of name to value
+
+Options:
+  --secrets LIST    which secrets: ID, NAME=ID, ID?, PREFIX*, * (default: CLARIFAI_SECRETS, else all)
+  --format F        env, json or shell (default env)
+  --env-file F      the .env file read for CLARIFAI_* settings (default ./.env)
+  --api-base URL    API base URL
+  --user-id ID      user whose secrets are printed
+  --help, -h        show this help
+
+The output holds secret values: write it only where they may be kept.
+  clarifai-secrets pull > .env.local && chmod 600 .env.local
+`;
+
+const SPEC = {
+  ...CONNECTION_OPTIONS,
+  secrets: { type: 'string' },
+  format: { type: 'string' },
+} as const satisfies Spec;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(argv, SPEC);
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError('pull takes no arguments; choose secrets with --secrets LIST');
+  const kind = (values.format ?? 'env') as Format;
+  if (!FORMATS.includes(kind)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+
+  const options: LoadOptions = { ...connectionOptions(values), override: true };
+  if (values.secrets !== undefined) options.secrets = values.secrets;
+  const config = resolveConfig(options);
+  const target: Record<string, string | undefined> = {};
+  const report = await loadResolved(config, { env: target });
+  const entries = report.set.map((name) => [name, target[name] as string] as const);
+
+  let text: string;
+  try {
+    text = format(kind, entries);
+  } catch (error) {
+    if (!(error instanceof FormatError)) throw error;
+    process.stderr.write(`clarifai-secrets: cannot write --format ${kind}: ${error.message}\n`);
+    return 1;
+  }
+  process.stdout.write(text);
+  if (report.skipped.length > 0) {
+    process.stderr.write(
+      `clarifai-secrets: not printed (names that change how programs run; map one with NAME=ID to use it): ${report.skipped.join(', ')}\n`,
+    );
+  }
+  if (report.missing.length > 0) process.stderr.write(`clarifai-secrets: missing optional: ${report.missing.join(', ')}\n`);
+  if (entries.length === 0) process.stderr.write('clarifai-secrets: no secrets matched\n');
+  return 0;
+}
