@@ -1,0 +1,32 @@
+/**
+ * `clarifai-secrets get ID [--json]`: the value alone and one newline, so that
+ * `$(clarifai-secrets get ID)` is the value; `--json` prints the whole record.
+ */
+import { SecretsClient } from '../client.js';
+import { CONNECTION_OPTIONS, type Spec, connectionOptions, oneId, parseCommand } from './args.js';
+
+export const usage = `Usage: clarifai-secrets get ID [--json]
+
+Prints the value of secret ID followed by one newline:  export KEY="$(clarifai-secrets get KEY)"
+
+Options:
+  --json            print the whole record (id, value, version, description, dates) as JSON
+  --env-file F      the .env file read for CLARIFAI_* settings (default ./.env)
+  --api-base URL    API base URL
+  --user-id ID      user whose secret is read
+  --help, -h        show this help
+`;
+
+const SPEC = { ...CONNECTION_OPTIONS, json: { type: 'boolean' } } as const satisfies Spec;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(argv, SPEC);
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const id = oneId(positionals, 'get');
+  const secret = await new SecretsClient(connectionOptions(values)).get(id);
+  process.stdout.write(values.json ? `${JSON.stringify(secret, null, 2)}\n` : `${secret.value}\n`);
+  return 0;
+}

@@ -1,0 +1,78 @@
+/**
+ * `clarifai-secrets list [--json]`: ids, versions, descriptions and dates. Values are
+ * dropped as soon as each page arrives and never printed.
+ */
+import { SecretsClient } from '../client.js';
+import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
+
+export const usage = `Usage: clarifai-secrets list [--json]
+
+Lists the secrets of the user: id, version, last change and description. Never values.
+
+Options:
+  --json            print a JSON array of {id, version, description, createdAt, modifiedAt, expiresAt}
+  --env-file F      the .env file read for CLARIFAI_* settings (default ./.env)
+  --api-base URL    API base URL
+  --user-id ID      user whose secrets are listed
+  --help, -h        show this help
+`;
+
+const SPEC = { ...CONNECTION_OPTIONS, json: { type: 'boolean' } } as const satisfies Spec;
+
+interface Row {
+  id: string;
+  version: number;
+  description?: string;
+  createdAt: Date;
+  modifiedAt: Date;
+  expiresAt?: Date;
+}
+
+/** Server text on a terminal: one line, no control characters. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+}
+
+function isoSeconds(date: Date): string {
+  return Number.isNaN(date.getTime()) ? '-' : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function table(rows: readonly Row[]): string {
+  const lines = [['ID', 'VERSION', 'MODIFIED', 'DESCRIPTION']];
+  for (const row of rows) {
+    lines.push([printable(row.id), String(row.version), isoSeconds(row.modifiedAt), printable(row.description ?? '')]);
+  }
+  const widths = [0, 1, 2].map((col) => Math.max(...lines.map((line) => (line[col] as string).length)));
+  return lines
+    .map((line) => line.map((cell, col) => (col < 3 ? cell.padEnd(widths[col] as number) : cell)).join('  ').trimEnd())
+    .join('\n')
+    .concat('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(argv, SPEC);
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError('list takes no arguments');
+  const client = new SecretsClient(connectionOptions(values));
+  const rows: Row[] = [];
+  for await (const { id, version, description, createdAt, modifiedAt, expiresAt } of client.listAll()) {
+    const row: Row = { id, version, createdAt, modifiedAt };
+    if (description !== undefined) row.description = description;
+    if (expiresAt !== undefined) row.expiresAt = expiresAt;
+    rows.push(row);
+  }
+  rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  if (rows.length === 0) {
+    process.stderr.write(`clarifai-secrets: no secrets for user "${client.userId}"\n`);
+    return 0;
+  }
+  process.stdout.write(table(rows));
+  return 0;
+}
