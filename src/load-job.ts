@@ -81,10 +81,16 @@ export function diskCacheFor(job: LoadJob, warn: Warn): DiskCache | undefined {
   );
 }
 
-/** Whether a copy written at `at` is still inside the TTL. */
-export function isFresh(job: LoadJob, at: number): boolean {
-  const age = Date.now() - at;
-  return job.config.cacheTtl > 0 && age >= 0 && age < job.config.cacheTtl * 1000;
+/**
+ * The disk copy when it is inside the TTL: served with no request. Read synchronously, so
+ * both loaders share it, and before anything heavier is loaded (the cache-hit startup path).
+ */
+export function freshFromDisk(job: LoadJob, disk: DiskCache | undefined): Fetched | undefined {
+  if (job.config.cacheTtl === 0 || !disk) return undefined;
+  const copy = disk.read();
+  if (!copy) return undefined;
+  const age = Date.now() - copy.at;
+  return age >= 0 && age < job.config.cacheTtl * 1000 ? { ...copy, source: 'cache' } : undefined;
 }
 
 /** Applies under the override rule and builds the report. */

@@ -1,6 +1,6 @@
 import { type Config, resolveConfig } from './config.js';
 import { ConfigError, UnavailableError, reviveError } from './errors.js';
-import { type Fetched, type LoadJob, type LoadReport, applyToEnv, diskCacheFor, isFresh, prepareJob } from './load-job.js';
+import { type Fetched, type LoadJob, type LoadReport, applyToEnv, diskCacheFor, freshFromDisk, prepareJob } from './load-job.js';
 import type { LoadSecretsOptions } from './loader.js';
 import { peekMemory, rememberInMemory } from './memory-cache.js';
 import { type SyncAnswer, type SyncRequest, WORKER_ENV } from './sync-protocol.js';
@@ -45,15 +45,9 @@ export function loadResolvedSync(config: Config, options: Omit<LoadSecretsOption
   const startedAt = performance.now();
   const job = prepareJob(options, config);
   const warn = options.onWarning ?? warnOnStderr;
-  const fetched = peekMemory(job) ?? freshFromDisk(job, warn) ?? fetchInWorker(job, warn);
+  const fetched = peekMemory(job) ?? freshFromDisk(job, diskCacheFor(job, warn)) ?? fetchInWorker(job, warn);
   rememberInMemory(job, fetched);
   return applyToEnv(job, fetched, options.env ?? process.env, startedAt);
-}
-
-function freshFromDisk(job: LoadJob, warn: (message: string) => void): Fetched | undefined {
-  if (job.config.cacheTtl === 0) return undefined;
-  const copy = diskCacheFor(job, warn)?.read();
-  return copy && isFresh(job, copy.at) ? { ...copy, source: 'cache' } : undefined;
 }
 
 function fetchInWorker(job: LoadJob, warn: (message: string) => void): Fetched {

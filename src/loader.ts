@@ -1,7 +1,7 @@
 import { type Config, type LoadOptions, resolveConfig } from './config.js';
 import { fetchFresh } from './fetch-fresh.js';
-import { type Fetched, type LoadReport, applyToEnv, diskCacheFor, isFresh, prepareJob } from './load-job.js';
-import { sharedLoad } from './memory-cache.js';
+import { type LoadReport, applyToEnv, diskCacheFor, freshFromDisk, prepareJob } from './load-job.js';
+import { peekMemory, sharedLoad } from './memory-cache.js';
 import { loadTransport } from './transport/choose.js';
 import { warnOnStderr } from './warn.js';
 
@@ -32,11 +32,10 @@ export async function loadResolved(config: Config, options: LoadSecretsOptions):
   const startedAt = performance.now();
   const job = prepareJob(options, config);
   const warn = options.onWarning ?? warnOnStderr;
-  const fetched = await sharedLoad(job, async (): Promise<Fetched> => {
-    const disk = diskCacheFor(job, warn);
-    const copy = job.config.cacheTtl > 0 ? disk?.read() : undefined;
-    if (copy && isFresh(job, copy.at)) return { ...copy, source: 'cache' };
-    return fetchFresh(job, loadTransport(options.dispatcher), warn, disk);
-  });
+  const disk = diskCacheFor(job, warn);
+  const fetched =
+    peekMemory(job) ??
+    freshFromDisk(job, disk) ??
+    (await sharedLoad(job, () => fetchFresh(job, loadTransport(options.dispatcher), warn, disk)));
   return applyToEnv(job, fetched, options.env ?? process.env, startedAt);
 }
