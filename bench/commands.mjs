@@ -1,0 +1,90 @@
+/**
+ * The commands of the startup run. Every row runs app.js in the scratch project with the
+ * same environment (only the cache TTL differs), and says what it must have produced:
+ * `n` BENCH_ variables in the app, and whether the emulator must have seen requests.
+ *
+ * group: 'baseline' (bare node), 'target' (ours, with the ratio DESIGN.md section 10
+ * allows), 'anchor' (the tools users compare us with), 'floor' (experiments: what the
+ * pieces cost, see floors/README.md).
+ */
+import { dirname } from 'node:path';
+import { PAT } from './fixtures.mjs';
+
+export const CACHE_TTL = '3600';
+
+export function baseEnv(project, baseUrl, extra = {}) {
+  return {
+    // The node that runs the harness is the node of every command, wrappers' children included.
+    PATH: `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    HOME: project.home,
+    LANG: 'C',
+    CLARIFAI_PAT: PAT,
+    CLARIFAI_API_BASE: baseUrl,
+    CLARIFAI_SECRETS_CACHE_DIR: project.cacheDir,
+    CLARIFAI_SECRETS_CACHE_TTL: '0',
+    FLOOR_CACHE_FILE: project.floorCache,
+    ...extra,
+  };
+}
+
+export function startupRows(project, baseUrl, { cli, floors }) {
+  const node = process.execPath;
+  const fetch = baseEnv(project, baseUrl);
+  const cached = baseEnv(project, baseUrl, { CLARIFAI_SECRETS_CACHE_TTL: CACHE_TTL });
+  const row = (id, group, label, argv, expect, extra = {}) => ({
+    id,
+    group,
+    label,
+    argv,
+    env: extra.env ?? fetch,
+    expect,
+    ...extra,
+  });
+  const loaded = (requests) => ({ n: 20, requests });
+
+  const rows = [
+    row('bare', 'baseline', 'node app.js', [node, 'app.js'], { n: 0, requests: 'none' }),
+
+    row('import-fetch', 'target', 'node --import clarifai-secrets/register app.js (fetch 20)', [node, '--import', 'clarifai-secrets/register', 'app.js'], loaded('some'), { target: 1.35 }),
+    row('import-cache', 'target', 'node --import clarifai-secrets/register app.js (fresh cache)', [node, '--import', 'clarifai-secrets/register', 'app.js'], loaded('none'), { target: 1.1, env: cached }),
+    row('require-fetch', 'target', 'node -r clarifai-secrets/register app.js (fetch 20)', [node, '-r', 'clarifai-secrets/register', 'app.js'], loaded('some'), { target: 1.5 }),
+    row('require-cache', 'target', 'node -r clarifai-secrets/register app.js (fresh cache)', [node, '-r', 'clarifai-secrets/register', 'app.js'], loaded('none'), { target: 1.1, env: cached }),
+  ];
+  if (cli.available) {
+    rows.push(
+      row('run-fetch', 'target', 'clarifai-secrets run -- node app.js (fetch 20)', [project.bin.clarifaiSecrets, 'run', '--', 'node', 'app.js'], loaded('some'), { target: 2.2 }),
+      row('run-cache', 'target', 'clarifai-secrets run -- node app.js (fresh cache)', [project.bin.clarifaiSecrets, 'run', '--', 'node', 'app.js'], loaded('none'), { target: 2.2, env: cached }),
+    );
+  }
+  rows.push(
+    row('env-file', 'anchor', 'node --env-file=bench.env app.js', [node, '--env-file=bench.env', 'app.js'], loaded('none')),
+    row('dotenv-config', 'anchor', 'node -r dotenv/config app.js', [node, '-r', 'dotenv/config', 'app.js', 'dotenv_config_path=bench.env', 'dotenv_config_quiet=true'], loaded('none')),
+    row('dotenv-cli', 'anchor', 'dotenv -e bench.env -- node app.js (dotenv-cli)', [project.bin.dotenv, '-e', 'bench.env', '--', 'node', 'app.js'], loaded('none')),
+    row('dotenvx', 'anchor', 'dotenvx run -f bench.env -- node app.js', [project.bin.dotenvx, 'run', '--quiet', '-f', 'bench.env', '--', 'node', 'app.js'], loaded('none')),
+  );
+  if (floors) {
+    const floor = (id, label, argv, expect, extra) => row(id, 'floor', label, [node, ...argv, 'app.js'], expect, extra);
+    rows.push(
+      row('bare-esm', 'floor', 'node app.mjs (the app as ESM)', [node, 'app.mjs'], { n: 0, requests: 'none' }),
+      floor('import-empty', '--import an empty file', ['--import', './floors/empty.mjs'], { n: 0, requests: 'none' }),
+      floor('require-empty', '-r an empty file', ['-r', './floors/empty.cjs'], { n: 0, requests: 'none' }),
+      floor('import-package', "--import: `import 'clarifai-secrets'`, no call", ['--import', './floors/import-package.mjs'], { n: 0, requests: 'none' }),
+      floor('require-package', "-r: `require('clarifai-secrets')`, no call", ['-r', './floors/require-package.cjs'], { n: 0, requests: 'none' }),
+      floor('import-cache-floor', '--import: decrypt a cached copy (node:fs + node:crypto only)', ['--import', './floors/cache-read.mjs'], loaded('none')),
+      floor('require-cache-floor', '-r: decrypt a cached copy (node:fs + node:crypto only)', ['-r', './floors/cache-read.cjs'], loaded('none')),
+      floor('import-http-floor', '--import: fetch 20 with node:http', ['--import', './floors/http-fetch.mjs'], loaded('some')),
+      floor('import-undici-floor', '--import: fetch 20 with undici', ['--import', './floors/undici-fetch.mjs'], loaded('some')),
+      floor('require-worker-empty', '-r: a worker thread that answers at once', ['-r', './floors/worker-empty.cjs'], { n: 0, requests: 'none' }),
+      floor('require-worker-floor', '-r: fetch 20 with node:http in a worker + Atomics.wait', ['-r', './floors/worker-fetch.cjs'], loaded('some')),
+      ...(process.env.NODE_EXTRA_CA_CERTS
+        ? [
+            row('bare-extra-ca', 'floor', 'node app.js with NODE_EXTRA_CA_CERTS (as set in the environment of this run)', [node, 'app.js'], { n: 0, requests: 'none' }, {
+              env: { ...fetch, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS },
+            }),
+          ]
+        : []),
+      floor('require-execfile-floor', '-r: execFileSync of a tiny node:http fetcher', ['-r', './floors/execfile-fetch.cjs'], loaded('some')),
+    );
+  }
+  return rows;
+}

@@ -1,0 +1,1 @@
+// Nothing: what `-r` costs by itself.

@@ -1,0 +1,1 @@
+// Nothing: what `--import` costs by itself.

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: the startup benchmark of clarifai-secrets (issue 6, DESIGN.md section 10).
+ * Options: see options.mjs. Exits 1 when a command did the wrong thing (a wrong count of
+ * variables, a cache hit that made a request, too many list requests); never on time.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { relative } from 'node:path';
+import { startupRows } from './commands.mjs';
+import { startBenchEmulator, PAT } from './fixtures.mjs';
+import { describeMachine } from './machine.mjs';
+import { readOptions } from './options.mjs';
+import { runProfiles } from './profile.mjs';
+import { checkAnchorsInstalled, makeProject, staleBuildWarning } from './project.mjs';
+import { renderReport } from './report.mjs';
+import { runScale } from './scale.mjs';
+import { runSyncCalls } from './sync-calls.mjs';
+import { probeCli, runStartup } from './startup.mjs';
+
+const log = (line) => process.stderr.write(`bench: ${line}\n`);
+
+async function main() {
+  const options = readOptions();
+  checkAnchorsInstalled();
+  const machine = describeMachine(options.packageRoot);
+  log(`${options.quick ? 'quick' : 'full'} mode, ${options.runs} runs + ${options.warmup} warm-up, package ${options.packageRoot}`);
+  const stale = staleBuildWarning(options.packageRoot);
+  if (stale) log(`warning: ${stale}`);
+  const project = makeProject({ packageRoot: options.packageRoot });
+  let emulator;
+  try {
+    emulator = await startBenchEmulator(project.packageDir, options.scale ? options.scaleSizes : []);
+    project.writeFloorCache(PAT, emulator.url);
+    const cli = await probeCli(project, emulator);
+    if (!cli.available) log(`clarifai-secrets run is not available yet (${cli.reason}): its rows are skipped`);
+    const rows = startupRows(project, emulator.url, { cli, floors: options.floors });
+    const startup = await runStartup({ rows, runs: options.runs, warmup: options.warmup, project, emulator, log });
+    const scale = options.scale ? await runScale({ options, project, emulator, log }) : undefined;
+    const syncCalls = options.floors ? await runSyncCalls({ options, project, emulator, log }) : undefined;
+    const profiles = options.profile ? await runProfiles({ project, emulator, log }) : undefined;
+
+    machine.loadAfter = os.loadavg();
+    const report = renderReport({ options, machine, cli, startup, scale, syncCalls, profiles, stale });
+    if (options.out) {
+      writeFileSync(options.out, report);
+      log(`report written to ${relative(process.cwd(), options.out) || options.out}`);
+    } else {
+      process.stdout.write(report);
+    }
+    const failures = [
+      ...startup.flatMap((r) => r.failures.map((f) => `${r.row.label}: ${f}`)),
+      ...(scale?.failures ?? []),
+      ...(syncCalls?.failures ?? []),
+      ...(profiles?.failures ?? []),
+    ];
+    for (const failure of new Set(failures)) log(`FAILED ${failure}`);
+    return failures.length === 0 ? 0 : 1;
+  } finally {
+    await emulator?.close();
+    project.remove();
+  }
+}
+
+process.exitCode = await main().catch((error) => {
+  log(error instanceof Error ? error.stack ?? error.message : String(error));
+  return 1;
+});

@@ -1,0 +1,55 @@
+/**
+ * Command-line options of `npm run bench`:
+ *   --quick            CI mode: few runs, no profile, report to stdout (and --out if given)
+ *   --runs N           timed runs per command (default 20; quick 3)
+ *   --warmup N         untimed rounds first (default 2; quick 1)
+ *   --out FILE         where the report goes (default bench/README.md; quick: none)
+ *   --package DIR      the package to measure (default: this repository), e.g. a patched copy
+ *   --no-floors        skip the floor experiments
+ *   --no-scale         skip the scale run
+ *   --no-profile       skip the CPU profiles (--profile: run them in quick mode too)
+ * BENCH_QUICK=1 in the environment is the same as --quick.
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = resolve(BENCH_DIR, '..');
+
+export function readOptions(argv = process.argv.slice(2), env = process.env) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      runs: { type: 'string' },
+      warmup: { type: 'string' },
+      out: { type: 'string' },
+      package: { type: 'string' },
+      'no-floors': { type: 'boolean', default: false },
+      'no-scale': { type: 'boolean', default: false },
+      'no-profile': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const quick = values.quick || ['1', 'true', 'yes'].includes(String(env.BENCH_QUICK ?? '').toLowerCase());
+  const count = (text, fallback, min) => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) throw new Error(`expected a whole number >= ${min}, got ${JSON.stringify(text)}`);
+    return n;
+  };
+  return {
+    quick,
+    runs: count(values.runs, quick ? 3 : 20, 1),
+    warmup: count(values.warmup, quick ? 1 : 2, 0),
+    out: values.out ? resolve(values.out) : quick ? undefined : resolve(BENCH_DIR, 'README.md'),
+    packageRoot: values.package ? resolve(values.package) : REPO_ROOT,
+    floors: !values['no-floors'],
+    scale: !values['no-scale'],
+    profile: values.profile || (!quick && !values['no-profile']),
+    scaleSizes: [1, 10, 100, 1_000, 10_000],
+    scaleRuns: quick ? 1 : 5,
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * Where the time goes: `node --cpu-prof` on the preload paths (cache hit and fetch, with
+ * --import and -r) and on bare node, several runs each, summed by category (Node's ESM
+ * loader, CJS loader, our dist files, dependencies, Node core, V8's own "(program)" and GC)
+ * and by function. Worker threads write their own profile; they are summed separately.
+ */
+import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { baseEnv, CACHE_TTL } from './commands.mjs';
+import { runOnce } from './measure.mjs';
+import { firstLine } from './startup.mjs';
+
+const REPS = 5;
+
+export function profileCases(project, baseUrl) {
+  const fetch = baseEnv(project, baseUrl);
+  const cached = baseEnv(project, baseUrl, { CLARIFAI_SECRETS_CACHE_TTL: CACHE_TTL });
+  return [
+    { id: 'bare', label: 'bare node', args: [], env: fetch },
+    { id: 'import-cache', label: '--import, cache hit', args: ['--import', 'clarifai-secrets/register'], env: cached },
+    { id: 'import-fetch', label: '--import, fetch 20', args: ['--import', 'clarifai-secrets/register'], env: fetch },
+    { id: 'require-cache', label: '-r, cache hit', args: ['-r', 'clarifai-secrets/register'], env: cached },
+    { id: 'require-fetch', label: '-r, fetch 20', args: ['-r', 'clarifai-secrets/register'], env: fetch },
+  ];
+}
+
+/** A short name for what a frame belongs to. */
+function categorize(callFrame, roots) {
+  const { url, functionName } = callFrame;
+  if (!url) {
+    if (functionName === '(garbage collector)') return 'V8: garbage collector';
+    if (functionName === '(program)') return 'V8/native: (program)';
+    if (functionName === '(idle)') return 'idle';
+    if (functionName === '(root)') return 'root';
+    return 'native';
+  }
+  const dep = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\/[^]*$/.exec(url);
+  if (dep && !url.startsWith(roots.pkg)) return `dependency: ${dep[1]}`;
+  if (url.startsWith(roots.pkg)) return `clarifai-secrets: ${url.slice(roots.pkg.length)}`;
+  if (url.startsWith(roots.project)) {
+    const rest = url.slice(roots.project.length);
+    return rest.startsWith('floors/') ? `floor: ${rest}` : `app: ${rest}`;
+  }
+  if (url.startsWith('node:internal/modules/esm/')) return 'Node: ESM loader';
+  if (url.startsWith('node:internal/modules/cjs/')) return 'Node: CJS loader';
+  if (url.startsWith('node:internal/modules/')) return 'Node: module helpers';
+  if (url.startsWith('node:internal/main/') || url.startsWith('node:internal/bootstrap/') || url === 'node:internal/process/pre_execution')
+    return 'Node: bootstrap';
+  if (url.startsWith('node:internal/worker') || url === 'node:worker_threads') return 'Node: worker_threads';
+  if (url.startsWith('node:internal/crypto/') || url === 'node:crypto') return 'Node: crypto';
+  if (/^node:(_http|http|https|net|dns|internal\/(http|net|dns|stream_base))/.test(url)) return 'Node: http/net';
+  if (url.startsWith('node:internal/fs/') || url === 'node:fs') return 'Node: fs';
+  if (url.startsWith('node:')) return 'Node: other core';
+  return `other: ${url}`;
+}
+
+/** { total, self: Map(category -> µs), inclusive: Map(category -> µs), functions: Map(name -> µs) } of one profile. */
+function summarize(profile, roots) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const self = new Map();
+  const inclusive = new Map();
+  const functions = new Map();
+  const add = (map, key, us) => map.set(key, (map.get(key) ?? 0) + us);
+  const stackCategories = new Map();
+  const categoriesOf = (id) => {
+    let found = stackCategories.get(id);
+    if (found) return found;
+    found = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) found.add(categorize(byId.get(at).callFrame, roots));
+    stackCategories.set(id, found);
+    return found;
+  };
+  for (let i = 0; i < profile.samples.length; i++) {
+    // timeDeltas[i + 1] is the time until the next sample: the time spent in samples[i].
+    const us = profile.timeDeltas[i + 1] ?? 0;
+    const node = byId.get(profile.samples[i]);
+    const category = categorize(node.callFrame, roots);
+    add(self, category, us);
+    for (const c of categoriesOf(node.id)) add(inclusive, c, us);
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = url ? `${shortUrl(url, roots)}:${lineNumber + 1}` : '';
+    add(functions, `${functionName || '(anonymous)'}${where ? ` ${where}` : ''}`, us);
+  }
+  return { total: profile.endTime - profile.startTime, self, inclusive, functions };
+}
+
+function shortUrl(url, roots) {
+  const dep = /\/(node_modules\/[^]*)$/.exec(url);
+  if (dep) return dep[1];
+  if (url.startsWith(roots.pkg)) return url.slice(roots.pkg.length);
+  if (url.startsWith(roots.project)) return url.slice(roots.project.length);
+  return url;
+}
+
+function merge(into, summary, reps) {
+  into.total += summary.total / reps;
+  for (const key of ['self', 'inclusive', 'functions']) {
+    for (const [k, us] of summary[key]) into[key].set(k, (into[key].get(k) ?? 0) + us / reps);
+  }
+}
+
+const empty = () => ({ total: 0, self: new Map(), inclusive: new Map(), functions: new Map(), profiles: 0 });
+
+export async function runProfiles({ project, emulator, log }) {
+  const roots = {
+    pkg: `${pathToFileURL(realpathSync(project.packageDir)).href}/`,
+    project: `${pathToFileURL(realpathSync(project.dir)).href}/`,
+  };
+  const results = [];
+  const failures = [];
+  for (const c of profileCases(project, emulator.url)) {
+    const main = empty();
+    const workers = empty();
+    for (let rep = 0; rep < REPS; rep++) {
+      const dir = join(project.profiles, `${c.id}-${rep}`);
+      mkdirSync(dir);
+      const ran = await runOnce({
+        argv: [process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100', ...c.args, 'app.js'],
+        env: c.env,
+        cwd: project.dir,
+        scratch: project.scratch,
+      });
+      if (ran.code !== 0 || !ran.app) {
+        failures.push(`profile ${c.label}: exit ${ran.code}: ${firstLine(ran.stderr)}`);
+        continue;
+      }
+      for (const file of readdirSync(dir)) {
+        // CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: thread 0 is the main thread.
+        const thread = Number(file.split('.').at(-3));
+        const into = thread === 0 ? main : workers;
+        merge(into, summarize(JSON.parse(readFileSync(join(dir, file), 'utf8')), roots), REPS);
+        into.profiles += 1;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+    results.push({ ...c, main, workers: workers.profiles > 0 ? workers : undefined });
+    log(`profile: ${c.label}`);
+  }
+  return { reps: REPS, cases: results, failures };
+}

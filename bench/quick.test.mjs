@@ -1,0 +1,23 @@
+/**
+ * Runs the harness in its quick mode so that it cannot rot: every command must do the
+ * right thing (the harness checks each run: variables seen, cache hits without requests,
+ * list requests at scale). Nothing here is about time.
+ * Needs `npm run build` and `npm ci --prefix bench`.
+ */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+
+it('npm run bench -- --quick checks every command and writes the report', () => {
+  const ran = spawnSync(process.execPath, [join(BENCH, 'main.mjs'), '--quick', '--runs', '1', '--warmup', '0'], {
+    encoding: 'utf8',
+    timeout: 170_000,
+  });
+  expect(ran.stderr).not.toMatch(/FAILED/);
+  expect(ran.status).toBe(0);
+  for (const section of ['## Targets', '### Anchors', '### Floors', '## Scale']) expect(ran.stdout).toContain(section);
+  expect(ran.stdout).toMatch(/\| 10,000 \| `--import` \| \d+ \(≤ 11\)/);
+});

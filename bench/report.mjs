@@ -1,0 +1,200 @@
+/** bench/README.md: the tables of one run, then the analysis kept in findings.md. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BENCH_DIR } from './options.mjs';
+import { GNU_TIME } from './measure.mjs';
+import { maxListRequests } from './scale.mjs';
+
+const ms = (v) => (v === undefined || Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const signed = (v, digits = 1) => (v === undefined || Number.isNaN(v) ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`);
+const ratio = (v) => (Number.isNaN(v) ? '–' : `${v.toFixed(2)}x`);
+const mib = (v) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(1));
+const code = (text) => `\`${text.replaceAll('|', '\\|')}\``;
+
+const loadavg = (l) => (l ? l.map((v) => v.toFixed(2)).join(' / ') : '–');
+
+function table(head, rows) {
+  return [`| ${head.join(' | ')} |`, `|${head.map((h) => (/^(command|way|category|function|target|what)/.test(h) ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function headline(startup, cli) {
+  const byId = new Map(startup.map((r) => [r.row.id, r]));
+  const lines = [];
+  const verdict = (ok) => (ok ? '**pass**' : '**FAIL**');
+  for (const [id, what] of [
+    ['import-cache', 'preload, fresh cached copy, `--import`'],
+    ['require-cache', 'preload, fresh cached copy, `-r`'],
+    ['import-fetch', 'preload, fetch 20 on loopback, `--import`'],
+    ['require-fetch', 'preload, fetch 20 on loopback, `-r`'],
+    ['run-fetch', '`run -- node app.js` (fetch 20)'],
+    ['run-cache', '`run -- node app.js` (fresh cached copy)'],
+  ]) {
+    const r = byId.get(id);
+    if (!r) {
+      if (id.startsWith('run')) lines.push([what, 'not measured', '≤ 2.20x', `\`clarifai-secrets run\` not available yet: ${cli.reason ?? ''}`]);
+      continue;
+    }
+    const failed = r.failures.length > 0;
+    lines.push([what, failed ? 'errors' : ratio(r.ratio), `≤ ${r.row.target.toFixed(2)}x`, failed ? '**FAIL** (wrong result, see below)' : verdict(r.ratio <= r.row.target)]);
+  }
+  for (const id of ['import-cache', 'import-fetch', 'require-cache', 'require-fetch']) {
+    const r = byId.get(id);
+    if (r && r.ms.length) lines.push([`memory: ${r.row.label.replace(/^node /, '').replace(' app.js', '')}`, `${signed(r.extraRssMiB)} MiB`, '≤ +10 MiB', verdict(r.extraRssMiB <= 10)]);
+  }
+  return table(['target', 'measured', 'limit', 'verdict'], lines);
+}
+
+function startupTable(rows) {
+  return table(
+    ['command', 'median ms', 'p25–p75 ms', '× bare', '+ ms', 'min ms (× bare min)', 'app CPU ms (+)', 'app peak RSS MiB', '+ MiB', 'largest process MiB', 'requests / run'],
+    rows.map((r) =>
+      r.ms.length === 0
+        ? [code(r.row.label), `failed: ${r.failures[0] ?? ''}`, '', '', '', '', '', '', '', '', '']
+        : [
+            code(r.row.label),
+            ms(r.time.median),
+            `${ms(r.time.p25)}–${ms(r.time.p75)}`,
+            ratio(r.ratio),
+            signed(r.extraMs),
+            `${ms(r.min)} (${ratio(r.minRatio)})`,
+            `${ms(r.appCpuMs)} (${signed(r.extraCpuMs)})`,
+            mib(r.appRssMiB),
+            signed(r.extraRssMiB),
+            mib(r.treeRssMiB),
+            r.requestsPerRun === undefined ? '–' : String(r.requestsPerRun),
+          ],
+    ),
+  );
+}
+
+function scaleSection(scale) {
+  const rows = scale.rows.map((r) => [
+    r.n.toLocaleString('en-US'),
+    code(r.mode),
+    r.listRequests === undefined ? '–' : `${r.listRequests} (≤ ${maxListRequests(r.n)})`,
+    r.requests === undefined ? '–' : String(r.requests),
+    ms(r.ms),
+    signed(r.extraMs),
+    ms(r.loadMs),
+    mib(r.appRssMiB),
+    signed(r.extraRssMiB),
+  ]);
+  const fits = scale.fits.map((f) => [
+    code(f.mode),
+    ms(f.msPer1000),
+    ms(f.loadMsPer1000),
+    mib(f.mibPer1000),
+    Number.isNaN(f.marginalRatio) ? '–' : f.marginalRatio.toFixed(2),
+  ]);
+  return [
+    `Bare node in the same run: ${ms(scale.bareMs)} ms, ${mib(scale.bareRssMiB)} MiB. Each cell is the median of its runs; requests are the most seen in one run.`,
+    '',
+    table(['N', 'preload', 'list requests', 'all requests', 'wall ms', '+ ms over bare', 'load ms (debug report)', 'app peak RSS MiB', '+ MiB'], rows),
+    '',
+    'Growth (least-squares slope over N; marginal ratio = cost per secret from 1,000 to 10,000 over that from 100 to 1,000, measured on the load time of the debug report: about 1 when linear):',
+    '',
+    table(['preload', 'wall ms per 1,000 secrets', 'load ms per 1,000 secrets', 'MiB per 1,000 secrets', 'marginal ratio'], fits),
+  ].join('\n');
+}
+
+function profileSection(profiles) {
+  const cols = [];
+  for (const c of profiles.cases) {
+    cols.push({ label: c.label, data: c.main });
+    if (c.workers) cols.push({ label: `${c.label} (worker thread)`, data: c.workers });
+  }
+  const categories = new Set();
+  for (const col of cols) for (const [k, us] of col.data.self) if (us >= 300 && k !== 'root') categories.add(k);
+  const ordered = [...categories].sort((a, b) => Math.max(...cols.map((c) => c.data.self.get(b) ?? 0)) - Math.max(...cols.map((c) => c.data.self.get(a) ?? 0)));
+  const selfTable = table(
+    ['category (self time, ms per run)', ...cols.map((c) => c.label)],
+    [
+      ...ordered.map((k) => [k, ...cols.map((c) => ms((c.data.self.get(k) ?? 0) / 1000))]),
+      ['**profile length** (first to last sample)', ...cols.map((c) => ms(c.data.total / 1000))],
+    ],
+  );
+  const inclusiveKeys = new Set();
+  for (const col of cols) for (const [k, us] of col.data.inclusive) if (us >= 300 && /^(clarifai-secrets|dependency|Node: (ESM|CJS) loader|Node: worker_threads|Node: http|Node: crypto)/.test(k)) inclusiveKeys.add(k);
+  const inclusiveTable = table(
+    ['category (inclusive: on the stack, ms per run)', ...cols.map((c) => c.label)],
+    [...inclusiveKeys].sort().map((k) => [k, ...cols.map((c) => ms((c.data.inclusive.get(k) ?? 0) / 1000))]),
+  );
+  const tops = cols
+    .filter((c) => c.label !== 'bare node')
+    .map((c) => {
+      const top = [...c.data.functions]
+        .filter(([name]) => !/^\((program|idle|root|garbage collector)\)/.test(name))
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([name, us]) => [code(name), ms(us / 1000)]);
+      return `**${c.label}**\n\n${table(['function (self time)', 'ms per run'], top)}`;
+    });
+  return [
+    `\`node --cpu-prof --cpu-prof-interval=100\`, ${profiles.reps} runs per case, averaged. The profiler slows everything down a little; compare columns, not these numbers with the table above. "(program)" is V8 and native work not attributed to a JS function: bootstrap, parsing and compiling, the ESM loader's native side.`,
+    '',
+    selfTable,
+    '',
+    inclusiveTable,
+    '',
+    '<details><summary>Top functions per case</summary>',
+    '',
+    tops.join('\n\n'),
+    '',
+    '</details>',
+  ].join('\n');
+}
+
+export function renderReport({ options, machine, cli, startup, scale, syncCalls, profiles, stale }) {
+  const group = (g) => startup.filter((r) => r.row.group === g);
+  const runs = startup.find((r) => r.row.id === 'bare')?.ms.length ?? 0;
+  const parts = [
+    '# Startup benchmark',
+    '',
+    `Written by \`npm run bench\` (bench/main.mjs) on ${machine.date}; do not edit by hand. The analysis below the tables is kept in [findings.md](findings.md) and copied in.`,
+    '',
+    'Reproduce:',
+    '',
+    '```sh',
+    'npm ci && npm ci --prefix bench && npm run build',
+    `npm run bench${options.quick ? ' -- --quick' : ''}        # the short CI mode: npm run bench -- --quick`,
+    '```',
+    '',
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}. Node ${machine.node}. Commit ${machine.commit}. Load average (1, 5, 15 min) ${loadavg(machine.loadBefore)} before the run, ${loadavg(machine.loadAfter)} after: other work on the machine shows up as spread between median and min.`,
+    `Method: every command once per round, rounds alternating in direction (A B C … C B A …), ${options.warmup} warm-up round(s), then ${runs} timed runs each, all in one run of the harness; medians; "× bare" is against bare \`node app.js\` of the same run. Wall time is spawn to exit, measured by the harness. The emulator runs in the harness process on loopback. Memory: "app peak RSS" is \`process.resourceUsage().maxRSS\` of the app's own process (the preload runs in it, worker threads included); "largest process" is ${GNU_TIME ? "GNU time's `%M` (wait4's ru_maxrss: the largest single process of the command's tree, not a sum)" : 'not measured (no /usr/bin/time)'}. Every run is checked: the app saw the 20 variables, cache hits made no request, fetches made some.`,
+    '',
+    ...(stale ? [`> **Warning**: ${stale}.`, ''] : []),
+    '## Targets (DESIGN.md section 10)',
+    '',
+    headline(startup, cli),
+    '',
+    '## Startup, 20 secrets',
+    '',
+    '### clarifai-secrets',
+    '',
+    startupTable([...group('baseline'), ...group('target')]),
+    '',
+    '### Anchors',
+    '',
+    'The same 20 variables from `bench.env` (not `.env`, which the library would read for its own settings).',
+    '',
+    startupTable([...group('baseline'), ...group('anchor')]),
+  ];
+  if (group('floor').length) {
+    parts.push('', '### Floors: what the pieces cost', '', 'Small preloads that do the least each step can do (bench/floors/README.md).', '', startupTable([...group('baseline'), ...group('floor')]));
+  }
+  if (syncCalls?.ways.length) {
+    parts.push(
+      '',
+      '### Synchronous loads inside one process',
+      '',
+      `${syncCalls.calls} calls each in one process (bench/floors/sync-calls.cjs), fetching the 20 secrets; ms per call.`,
+      '',
+      table(['way', 'first call ms', 'each later call ms (median)'], syncCalls.ways.map((w) => [w.way, ms(w.first), ms(w.later)])),
+    );
+  }
+  if (scale) parts.push('', '## Scale: N secrets through the preload', '', scaleSection(scale));
+  if (profiles) parts.push('', '## Profiles', '', profileSection(profiles));
+  const findings = join(BENCH_DIR, 'findings.md');
+  if (existsSync(findings)) parts.push('', readFileSync(findings, 'utf8').trim());
+  return `${parts.join('\n')}\n`;
+}

@@ -1,0 +1,79 @@
+/**
+ * The startup run: every row once per round, rounds alternating in direction
+ * (A B C ... C B A ...) so that drift and position effects cancel, warm-up rounds first.
+ */
+import { runOnce } from './measure.mjs';
+import { baseEnv } from './commands.mjs';
+import { summary } from './stats.mjs';
+
+/** What a run did wrong, or undefined. Checked on every run, warm-up included; never on time. */
+export function checkRun(row, ran, requests) {
+  if (ran.code !== 0) return `exit ${ran.code ?? ran.signal}: ${firstLine(ran.stderr)}`;
+  // Silent on success (DESIGN.md section 5): a warning here means the setup is wrong.
+  if (!row.stderrAllowed && ran.stderr.trim()) return `unexpected stderr: ${firstLine(ran.stderr)}`;
+  if (!ran.app) return `the app did not report (stderr: ${firstLine(ran.stderr)})`;
+  if (ran.app.n !== row.expect.n) return `the app saw ${ran.app.n} BENCH_ variables, expected ${row.expect.n}`;
+  if (row.expect.requests === 'none' && requests > 0) return `${requests} requests, expected none (cache hit)`;
+  if (row.expect.requests === 'some' && requests === 0) return 'no request, expected a fetch';
+  return undefined;
+}
+
+export function firstLine(text) {
+  return (text.trim().split('\n')[0] ?? '').slice(0, 200);
+}
+
+/** Whether `clarifai-secrets run` works yet (the CLI may still be in progress). */
+export async function probeCli(project, emulator) {
+  const ran = await runOnce({
+    argv: [project.bin.clarifaiSecrets, 'run', '--', 'node', 'app.js'],
+    env: baseEnv(project, emulator.url),
+    cwd: project.dir,
+    scratch: project.scratch,
+  });
+  if (ran.code === 0 && ran.app?.n === 20) return { available: true };
+  return { available: false, reason: `exit ${ran.code}: ${firstLine(ran.stderr) || firstLine(ran.stdout) || 'no output'}` };
+}
+
+export async function runStartup({ rows, runs, warmup, project, emulator, log }) {
+  const results = new Map(rows.map((row) => [row.id, { row, ms: [], appRss: [], appCpu: [], treeRss: [], requests: [], failures: [] }]));
+  for (let round = 0; round < warmup + runs; round++) {
+    const order = round % 2 === 0 ? rows : [...rows].reverse();
+    const timed = round >= warmup;
+    for (const row of order) {
+      emulator.clearRequests();
+      const ran = await runOnce({ argv: row.argv, env: row.env, cwd: project.dir, scratch: project.scratch });
+      const requests = emulator.requests.length;
+      const result = results.get(row.id);
+      const failure = checkRun(row, ran, requests);
+      if (failure) result.failures.push(failure);
+      if (!timed || failure) continue;
+      result.ms.push(ran.ms);
+      result.appRss.push(ran.app.rss);
+      result.appCpu.push(ran.app.cpu / 1000);
+      if (ran.treeRssKiB !== undefined) result.treeRss.push(ran.treeRssKiB);
+      result.requests.push(requests);
+    }
+    log(`startup: round ${round + 1}/${warmup + runs}${timed ? '' : ' (warm-up)'}`);
+  }
+  const bare = summary(results.get('bare').ms).median;
+  const bareRss = summary(results.get('bare').appRss).median;
+  const bareCpu = summary(results.get('bare').appCpu).median;
+  return [...results.values()].map((r) => {
+    const time = summary(r.ms);
+    const appRss = summary(r.appRss);
+    return {
+      ...r,
+      time,
+      ratio: time.median / bare,
+      extraMs: time.median - bare,
+      min: Math.min(...r.ms),
+      minRatio: Math.min(...r.ms) / Math.min(...results.get('bare').ms),
+      appCpuMs: summary(r.appCpu).median,
+      extraCpuMs: summary(r.appCpu).median - bareCpu,
+      appRssMiB: appRss.median / 1024,
+      extraRssMiB: (appRss.median - bareRss) / 1024,
+      treeRssMiB: r.treeRss.length ? summary(r.treeRss).median / 1024 : undefined,
+      requestsPerRun: r.requests.length ? summary(r.requests).median : undefined,
+    };
+  });
+}
