@@ -44,8 +44,11 @@ function succeed(config: Config, report: LoadReport): void {
 
 /** `config` is undefined when the configuration itself was the problem. */
 function fail(error: unknown, config: Config | undefined): void {
+  // The code in brackets is what the README's error table and a search engine know it by.
   const message =
-    error instanceof SecretsError ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
+    error instanceof SecretsError
+      ? `${error.message} [${error.code}]`
+      : `internal error: ${error instanceof Error ? error.message : String(error)}`;
   if (config ? config.failOpen : failOpenRequested({})) {
     say(`warning: ${message} (CLARIFAI_SECRETS_FAIL_OPEN is on: starting without these secrets)`);
     return;

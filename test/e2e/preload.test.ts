@@ -91,7 +91,7 @@ describe.each(modes)('node %s clarifai-secrets/register', (_flag, args) => {
     const ran = await start({ CLARIFAI_SECRETS: 'OPENAI_API_KEY,GONE_ONE,GONE_TWO,MAYBE?' });
     expect(ran.code).toBe(1);
     expect(ran.app).toBeUndefined();
-    expect(ran.stderr).toMatch(/^clarifai-secrets: 2 secrets not found: GONE_ONE, GONE_TWO; .*\n$/);
+    expect(ran.stderr).toMatch(/^clarifai-secrets: 2 secrets not found: GONE_ONE, GONE_TWO; .* \[ERR_MISSING_SECRETS\]\n$/);
     expect(ran.stderr.split('\n')).toHaveLength(2);
   });
 
@@ -167,7 +167,7 @@ console.log(JSON.stringify({ env: { child } }));
     const ran = await start();
     expect(ran.code).toBe(1);
     expect(ran.app).toBeUndefined();
-    expect(ran.stderr).toMatch(/^clarifai-secrets: Clarifai refused the token/);
+    expect(ran.stderr).toMatch(/^clarifai-secrets: Clarifai refused the token .* \[ERR_AUTH\]\n$/);
     expect(readdirSync(cacheDir)).toHaveLength(0);
   });
 
@@ -207,7 +207,7 @@ console.log(JSON.stringify({ env: { child } }));
     emulator.inject({ kind: 'hang' }, { times: Infinity });
     const ran = await start({ CLARIFAI_SECRETS_TIMEOUT: '1000', CLARIFAI_SECRETS_CACHE_DIR: 'off' });
     expect(ran.code).toBe(1);
-    expect(ran.stderr).toMatch(/^clarifai-secrets: no answer from 127\.0\.0\.1:\d+ .*within 1000 ms.*\n$/);
+    expect(ran.stderr).toMatch(/^clarifai-secrets: no answer from 127\.0\.0\.1:\d+ .*within 1000 ms.* \[ERR_TIMEOUT\]\n$/);
     expect(ran.ms).toBeLessThan(4000);
   });
 
