@@ -88,17 +88,8 @@ export async function main(argv: string[]): Promise<number> {
     config = resolveConfig(loadOptions);
     const report = await loadResolved(config, { env });
     if (config.debug) say(describeReport(report));
-    for (const name of report.set) {
-      const value = env[name] as string;
-      // Node would refuse the environment with an error that quotes the value.
-      if (value.includes('\0')) throw new UsageError(`the secret loaded as ${name} holds a NUL character, which no environment variable can carry`);
-      concealed.push(value);
-    }
+    for (const name of report.set) concealed.push(env[name] as string);
   } catch (error) {
-    if (error instanceof UsageError) {
-      say(error.message);
-      return 1;
-    }
     if (!isSecretsError(error)) throw error;
     if (!(config ? config.failOpen : failOpenRequested(loadOptions))) {
       say(error.message);
