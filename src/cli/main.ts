@@ -123,9 +123,10 @@ async function main(argv: string[]): Promise<number> {
     return await command.main([...globals, ...rest]);
   } catch (error) {
     if (error instanceof Error && error.name === 'UsageError') return usageError(error.message, name);
-    // Expected failures: one line, no stack. Their messages never hold values or tokens.
+    // Expected failures: one line, no stack, the code in brackets as the preload prints it.
+    // Their messages never hold values or tokens.
     if (isSecretsError(error)) {
-      say(process.stderr, `${PREFIX}: ${error.message}`);
+      say(process.stderr, `${PREFIX}: ${error.message} [${error.code}]`);
       return 1;
     }
     const message = error instanceof Error ? error.message : String(error);

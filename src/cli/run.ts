@@ -91,11 +91,13 @@ export async function main(argv: string[]): Promise<number> {
     for (const name of report.set) concealed.push(env[name] as string);
   } catch (error) {
     if (!isSecretsError(error)) throw error;
+    // The same line as the preload's, code in brackets included.
+    const message = `${error.message} [${error.code}]`;
     if (!(config ? config.failOpen : failOpenRequested(loadOptions))) {
-      say(error.message);
+      say(message);
       return 1;
     }
-    say(`warning: ${error.message} (CLARIFAI_SECRETS_FAIL_OPEN is on: starting without these secrets)`);
+    say(`warning: ${message} (CLARIFAI_SECRETS_FAIL_OPEN is on: starting without these secrets)`);
   }
 
   // A nested preload (NODE_OPTIONS, a child's own --import) resolves its settings from the

@@ -130,7 +130,7 @@ describe('exit codes', () => {
     const marker = join(w.project.dir, 'started.txt');
     const ran = await w.cli(['run', '--secrets', 'OPENAI_API_KEY,NOT_THERE', '--', 'node', '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`]);
     expect(ran.code).toBe(1);
-    expect(ran.stderr).toMatch(/^clarifai-secrets: secret not found: NOT_THERE; .*\n$/);
+    expect(ran.stderr).toMatch(/^clarifai-secrets: secret not found: NOT_THERE; .* \[ERR_MISSING_SECRETS\]\n$/);
     expect(ran.stderr.split('\n')).toHaveLength(2);
     expect(existsSync(marker)).toBe(false);
 
@@ -138,7 +138,7 @@ describe('exit codes', () => {
       env: w.env({ CLARIFAI_PAT: 'pat-CLI-wrong-0000' }),
     });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^clarifai-secrets: Clarifai refused the token .*\n$/);
+    expect(refused.stderr).toMatch(/^clarifai-secrets: Clarifai refused the token .* \[ERR_AUTH\]\n$/);
     expect(existsSync(marker)).toBe(false);
   });
 
@@ -147,7 +147,7 @@ describe('exit codes', () => {
       env: w.env({ CLARIFAI_PAT: 'pat-CLI-wrong-0000', CLARIFAI_SECRETS_FAIL_OPEN: 'true' }),
     });
     expect(ran.code).toBe(0);
-    expect(ran.stderr).toMatch(/^clarifai-secrets: warning: Clarifai refused the token .*FAIL_OPEN.*\n$/);
+    expect(ran.stderr).toMatch(/^clarifai-secrets: warning: Clarifai refused the token .*\[ERR_AUTH\] \(CLARIFAI_SECRETS_FAIL_OPEN is on.*\n$/);
     // JSON drops what is undefined: no secret, no token, no marker.
     expect(json(ran.stdout)).toEqual({ marker: false, argv: [] });
   });
