@@ -1,0 +1,82 @@
+/** The `--mask` replacer: streaming equals all-at-once, nothing leaks, buffering stays bounded. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CONCEALED, Masker, maskAll } from '../../src/cli/mask.js';
+
+/** Feeds `text` cut at `cuts` (byte offsets) and returns the output and the largest hold. */
+function stream(values: string[], text: string, cuts: number[]): { out: string; maxHeld: number } {
+  const masker = new Masker(values);
+  const bytes = Buffer.from(text);
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const parts: Buffer[] = [];
+  let maxHeld = 0;
+  let from = 0;
+  for (const to of [...points, bytes.length]) {
+    parts.push(masker.write(bytes.subarray(from, to)));
+    maxHeld = Math.max(maxHeld, masker.heldBytes);
+    from = to;
+  }
+  parts.push(masker.end());
+  return { out: Buffer.concat(parts).toString(), maxHeld };
+}
+
+// A small alphabet makes overlapping and nested values common; none of it is in "<concealed>".
+const piece = fc.string({ unit: fc.constantFrom('x', 'y', 'z', '1', 'é', '😀'), minLength: 1, maxLength: 8 });
+const world = fc
+  .record({
+    values: fc.array(piece, { minLength: 1, maxLength: 5 }),
+    filler: fc.array(fc.string({ unit: fc.constantFrom('x', 'y', 'z', ' ', '\n', 'é'), maxLength: 6 }), { maxLength: 8 }),
+    picks: fc.array(fc.nat(), { maxLength: 8 }),
+    cuts: fc.array(fc.nat(), { maxLength: 12 }),
+  })
+  .map(({ values, filler, picks, cuts }) => {
+    let text = '';
+    filler.forEach((f, i) => (text += f + (values[(picks[i] ?? 0) % values.length] as string)));
+    return { values, text, cuts };
+  });
+
+describe('Masker', () => {
+  it('gives the same output however the stream is cut', () => {
+    fc.assert(
+      fc.property(world, ({ values, text, cuts }) => {
+        expect(stream(values, text, cuts).out).toBe(maskAll(text, values));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('leaves no value in its output, and holds back less than the longest value', () => {
+    fc.assert(
+      fc.property(world, ({ values, text, cuts }) => {
+        const { out, maxHeld } = stream(values, text, cuts);
+        for (const value of values) expect(out.includes(value)).toBe(false);
+        expect(maxHeld).toBeLessThan(Math.max(...values.map((v) => Buffer.byteLength(v))));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('hides a value fed one byte at a time, multi-byte characters included', () => {
+    const value = 'sk-ünï-😀-key';
+    const text = `before ${value} middle ${value}${value} after`;
+    const bytes = Buffer.from(text);
+    const masker = new Masker([value]);
+    const out = Buffer.concat([...bytes].map((b) => masker.write(Buffer.from([b]))).concat(masker.end())).toString();
+    expect(out).toBe(`before ${CONCEALED} middle ${CONCEALED}${CONCEALED} after`);
+  });
+
+  it('prefers the longer of two values that start alike, even when the shorter one is complete first', () => {
+    const masker = new Masker(['abc', 'abcdef']);
+    expect(masker.write(Buffer.from('x abc')).toString()).toBe('x ');
+    expect(masker.write(Buffer.from('def y')).toString()).toBe(`${CONCEALED} y`);
+    expect(masker.write(Buffer.from(' abc!')).toString()).toBe(` ${CONCEALED}!`);
+    expect(masker.end().toString()).toBe('');
+  });
+
+  it('releases a held prefix at the end when the value never completes, and ignores empty values', () => {
+    const masker = new Masker(['secret', '']);
+    expect(masker.write(Buffer.from('a sec')).toString()).toBe('a ');
+    expect(masker.end().toString()).toBe('sec');
+    expect(new Masker(['']).empty).toBe(true);
+  });
+});
