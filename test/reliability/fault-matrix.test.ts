@@ -105,7 +105,7 @@ async function runEntry(entry: Entry): Promise<Row[]> {
         const outcome = await entry.run({ baseUrl, pat: PAT, cacheDir, timeoutMs: TIMEOUT_MS, ...(fault.secrets ? { secrets: fault.secrets } : {}) }, project);
         rmSync(cacheDir, { recursive: true, force: true });
         const hashes = sorted(Object.fromEntries(wanted.map((s) => [envName(s.id), hashOf(s.value)])));
-        const retried = emulator.requests.some((r) => r.status !== 200);
+        const retried = emulator.requests.some((r) => r.status !== 200 || r.fault !== undefined);
         const problems = check(fault, expected, { ...outcome, ...(outcome.loaded ? { loaded: sorted(outcome.loaded) } : {}) }, hashes, retried);
         own.push({
           entry: entry.name,
