@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { parse } from 'dotenv';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { exec } from './helpers.js';
 import { FormatError, envLine, formatEnv, formatJson, formatShell } from '../../src/cli/formats.js';
-import { run, runNode } from '../support/spawn.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-formats-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -95,7 +95,7 @@ describe('env format', () => {
     const entries = acceptedEntries(values);
     const file = join(dir, 'pulled.env');
     writeFileSync(file, formatEnv(entries));
-    const ran = await runNode([`--env-file=${file}`, '-e', 'const o = {}; for (const k in process.env) if (/^K\\d+$/.test(k)) o[k] = process.env[k]; process.stdout.write(JSON.stringify(o))'], {
+    const ran = await exec(process.execPath, [`--env-file=${file}`, '-e', 'const o = {}; for (const k in process.env) if (/^K\\d+$/.test(k)) o[k] = process.env[k]; process.stdout.write(JSON.stringify(o))'], {
       env: { PATH: process.env['PATH'] },
     });
     expect(ran.stderr).toBe('');
@@ -135,7 +135,7 @@ describe('shell format', () => {
     writeFileSync(file, formatShell(entries));
     // printf %s keeps trailing newlines that $(...) would strip; NUL separates the values.
     const script = `. "$1"; ${entries.map(([k]) => `printf '%s\\0' "$${k}"`).join('; ')}`;
-    const ran = await run('sh', ['-c', script, 'sh', file], { env: { PATH: process.env['PATH'] } });
+    const ran = await exec('sh', ['-c', script, 'sh', file], { env: { PATH: process.env['PATH'] } });
     expect(ran.stderr).toBe('');
     expect(ran.stdout.split('\0').slice(0, -1)).toEqual(values);
   });

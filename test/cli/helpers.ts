@@ -12,7 +12,30 @@ import { join } from 'node:path';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { expectNoLeak, expectNoLeakInFolder } from '../support/leaks.js';
 import { type Project, makeProject } from '../support/package-link.js';
-import { type Ran, baseEnv, run } from '../support/spawn.js';
+import { type Ran, type RunOptions, baseEnv } from '../support/spawn.js';
+
+/**
+ * Like support/spawn's `run`, but a child that exits without reading its stdin is not an
+ * error (EPIPE on the pipe we write to), and with no input the child's stdin is empty.
+ */
+export function exec(command: string, args: readonly string[], options: RunOptions = {}): Promise<Ran> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { cwd: options.cwd, env: options.env ?? baseEnv(), stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input ?? '');
+  });
+}
 
 export const PAT = 'pat-CLI-E2E-5d1e9b72c4';
 export const USER = 'cli-user';
@@ -89,7 +112,7 @@ export async function makeCliWorld(extraPlanted: Record<string, string> = {}): P
     planted,
     env,
     async cli(args, options = {}) {
-      const ran = await run(bin, [...args], {
+      const ran = await exec(bin, [...args], {
         cwd: options.cwd ?? project.dir,
         env: options.env ?? env(),
         input: options.input ?? '',
@@ -112,6 +135,7 @@ export async function makeCliWorld(extraPlanted: Record<string, string> = {}): P
         }
       });
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.stdin.on('error', () => {});
       child.stdin.end(options.input ?? '');
       const done = new Promise<Ran>((resolve, reject) => {
         child.on('error', reject);

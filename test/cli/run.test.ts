@@ -5,8 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { run } from '../support/spawn.js';
-import { type CliWorld, PAT, VALUES, makeCliWorld } from './helpers.js';
+import { type CliWorld, PAT, VALUES, exec, makeCliWorld } from './helpers.js';
 
 let w: CliWorld;
 beforeAll(async () => {
@@ -165,7 +164,7 @@ describe('exit codes', () => {
     const direct = await w.cli(['run', '--', 'sh', '-c', `kill -${sig} $$`]);
     expect(direct.code).toBeNull();
     expect(direct.signal).toBe(name);
-    const viaShell = await run('sh', ['-c', `"$0" run -- sh -c 'kill -${sig} $$'; echo "status=$?"`, w.bin], {
+    const viaShell = await exec('sh', ['-c', `"$0" run -- sh -c 'kill -${sig} $$'; echo "status=$?"`, w.bin], {
       cwd: w.project.dir,
       env: w.env(),
     });
@@ -196,7 +195,7 @@ describe('signals', () => {
   it('a Ctrl-C typed on a terminal reaches the child once, not twice', async () => {
     // `script` gives the command a real pseudo-terminal; ^C on it is the line discipline's SIGINT
     // to the whole foreground process group, which holds both the wrapper and the child.
-    const script = await run('sh', ['-c', 'command -v script'], { env: w.env() });
+    const script = await exec('sh', ['-c', 'command -v script'], { env: w.env() });
     if (script.code !== 0) return;
     const command = `exec "${w.bin}" run -- node trap.mjs`;
     const driver = `
@@ -206,7 +205,7 @@ describe('signals', () => {
       p.stdout.on('data', (d) => { out += d; if (out.includes('ready') && !p.sent) { p.sent = true; p.stdin.write('\\x03'); } });
       p.on('close', (code) => { process.stdout.write(out); process.exit(code ?? 1); });
       setTimeout(() => p.kill('SIGKILL'), 8000);`;
-    const ran = await run(process.execPath, ['-e', driver, command], { cwd: w.project.dir, env: w.env() });
+    const ran = await exec(process.execPath, ['-e', driver, command], { cwd: w.project.dir, env: w.env() });
     expect(ran.stdout).toContain('got SIGINT #1');
     expect(ran.stdout).toContain('count=1');
     expect(ran.stdout).not.toContain('#2');

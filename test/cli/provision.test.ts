@@ -1,0 +1,234 @@
+/**
+ * The provisioning commands end to end: the built bin against the emulator, checked both
+ * by what it prints and by what the emulator received.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expectNoLeak } from '../support/leaks.js';
+import { type CliWorld, USER, VALUES, exec, makeCliWorld } from './helpers.js';
+
+const NEW_VALUE = 'sk-CLI-created-VALUE-90ab';
+const ROTATED = 'sk-CLI-rotated-VALUE-12cd\n';
+let w: CliWorld;
+beforeAll(async () => {
+  w = await makeCliWorld({ NEW_VALUE, ROTATED: ROTATED.trim() });
+});
+afterAll(() => w.close());
+beforeEach(() => w.reset());
+
+const stored = (id: string) => w.emulator.snapshot(USER).find((s) => s.id === id);
+
+describe('create, get, update, list, delete', () => {
+  it('round-trips a secret: stdin in (one newline stripped), get out, list without values', async () => {
+    const created = await w.cli(['create', 'NEW_KEY', '--description', 'made by the test'], { input: `${NEW_VALUE}\n` });
+    expect(created).toMatchObject({ code: 0, stdout: '', stderr: 'clarifai-secrets: created secret "NEW_KEY" (version 1)\n' });
+    expect(stored('NEW_KEY')).toMatchObject({ value: NEW_VALUE, description: 'made by the test' });
+    const post = w.emulator.requests.find((r) => r.method === 'POST');
+    expect(post?.body).toEqual({ secrets: [{ id: 'NEW_KEY', value: NEW_VALUE, description: 'made by the test' }] });
+
+    const got = await w.cli(['get', 'NEW_KEY'], { valuesOn: 'stdout' });
+    expect(got).toMatchObject({ code: 0, stdout: `${NEW_VALUE}\n`, stderr: '' });
+    const viaShell = await exec('sh', ['-c', 'printf "[%s]" "$("$0" get NEW_KEY)"', w.bin], { cwd: w.project.dir, env: w.env() });
+    expect(viaShell.stdout).toBe(`[${NEW_VALUE}]`);
+    const record = await w.cli(['get', 'NEW_KEY', '--json'], { valuesOn: 'stdout' });
+    expect(JSON.parse(record.stdout)).toMatchObject({ id: 'NEW_KEY', value: NEW_VALUE, version: 1, description: 'made by the test', userId: USER });
+
+    const listed = await w.cli(['list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')[0]).toMatch(/^ID\s+VERSION\s+MODIFIED\s+DESCRIPTION$/);
+    expect(listed.stdout).toMatch(/\nNEW_KEY\s+1\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+made by the test\n/);
+    expect(listed.stdout).toMatch(/\nOPENAI_API_KEY\s+1\s+/);
+    const json = JSON.parse((await w.cli(['list', '--json'])).stdout) as Array<Record<string, unknown>>;
+    expect(json.map((s) => s['id'])).toEqual(['NEW_KEY', 'OPENAI_API_KEY', 'STRIPE_KEY', 'db-url']);
+    expect(json.every((s) => !('value' in s))).toBe(true);
+  });
+
+  it('update sends PATCH with the singular "secret" key and action overwrite; --value-file is stored as is', async () => {
+    const file = w.project.write('rotated.txt', ROTATED);
+    const updated = await w.cli(['update', 'STRIPE_KEY', '--value-file', file]);
+    expect(updated.code).toBe(0);
+    expect(updated.stderr).toMatch(/^clarifai-secrets: updated secret "STRIPE_KEY"/);
+    const patch = w.emulator.requests.find((r) => r.method === 'PATCH');
+    expect(patch?.body).toEqual({ secret: [{ id: 'STRIPE_KEY', value: ROTATED }], action: 'overwrite' });
+    expect(stored('STRIPE_KEY')?.value).toBe(ROTATED);
+    expect((await w.cli(['get', 'STRIPE_KEY'], { valuesOn: 'stdout' })).stdout).toBe(`${ROTATED}\n`);
+  });
+
+  it('create of an existing id points to update; update of a missing one points to create', async () => {
+    const again = await w.cli(['create', 'STRIPE_KEY'], { input: NEW_VALUE });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(
+      'clarifai-secrets: secret "STRIPE_KEY" already exists: change its value with clarifai-secrets update STRIPE_KEY [ERR_CONFLICT]\n',
+    );
+    expect(stored('STRIPE_KEY')?.value).toBe(VALUES.STRIPE_KEY);
+    const missing = await w.cli(['update', 'NOPE'], { input: NEW_VALUE });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^clarifai-secrets: secret "NOPE" does not exist .*create it with clarifai-secrets create NOPE \[ERR_NOT_FOUND\]\n$/);
+  });
+
+  it('refuses an empty value, and a value given on the command line (usage error, not echoed)', async () => {
+    const empty = await w.cli(['create', 'EMPTY'], { input: '\n' });
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/^clarifai-secrets: the value for EMPTY is empty/);
+    const argv = await w.cli(['create', 'ARGV_KEY', NEW_VALUE]);
+    expect(argv.code).toBe(2);
+    expect(argv.stderr).toMatch(/never from the command line/);
+    expect(w.calls().filter((c) => !c.startsWith('GET'))).toEqual([]);
+  });
+
+  it('get of a missing secret: exit 1, one line', async () => {
+    const ran = await w.cli(['get', 'NOPE']);
+    expect(ran).toMatchObject({ code: 1, stdout: '', stderr: 'clarifai-secrets: secret "NOPE" does not exist for user "me" [ERR_NOT_FOUND]\n' });
+  });
+
+  it('delete refuses without --yes when stdin is not a terminal, and deletes in one request with it', async () => {
+    const refused = await w.cli(['delete', 'STRIPE_KEY', 'OPENAI_API_KEY']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^clarifai-secrets: refusing to delete 2 secrets \(STRIPE_KEY, OPENAI_API_KEY\) without --yes/);
+    expect(w.calls()).toEqual([]);
+    expect(stored('STRIPE_KEY')).toBeDefined();
+
+    const deleted = await w.cli(['delete', 'STRIPE_KEY', 'OPENAI_API_KEY', '--yes']);
+    expect(deleted).toMatchObject({ code: 0, stderr: 'clarifai-secrets: deleted 2 secrets (STRIPE_KEY, OPENAI_API_KEY)\n' });
+    expect(w.emulator.requests.map((r) => [r.method, r.body])).toEqual([['DELETE', { ids: ['STRIPE_KEY', 'OPENAI_API_KEY'] }]]);
+    expect(w.emulator.snapshot(USER).map((s) => s.id)).toEqual(['db-url']);
+  });
+
+  it('delete asks on a terminal and deletes only after "y"', async () => {
+    const script = await exec('sh', ['-c', 'command -v script'], { env: w.env() });
+    if (script.code !== 0) return;
+    const answer = (reply: string) =>
+      exec(process.execPath, ['-e', `
+        const { spawn } = require('node:child_process');
+        const p = spawn('script', ['-qec', process.argv[1], '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+        let out = '';
+        p.stdout.on('data', (d) => { out += d; if (out.includes('[y/N]') && !p.sent) { p.sent = true; p.stdin.write(${JSON.stringify(reply)} + '\\r'); } });
+        p.on('close', (code) => { process.stdout.write(out); process.exit(code ?? 1); });
+        setTimeout(() => p.kill('SIGKILL'), 8000);`, `"${w.bin}" delete STRIPE_KEY`], { cwd: w.project.dir, env: w.env({ SHELL: '/bin/sh' }) });
+    const no = await answer('n');
+    expect(no.stdout).toContain('Delete secret "STRIPE_KEY" of user "me"? This cannot be undone. [y/N]');
+    expect(no.stdout).toContain('nothing deleted');
+    expect(stored('STRIPE_KEY')).toBeDefined();
+    const yes = await answer('y');
+    expect(yes.stdout).toContain('deleted secret "STRIPE_KEY"');
+    expect(stored('STRIPE_KEY')).toBeUndefined();
+  });
+});
+
+describe('push', () => {
+  const ENV_FILE = [
+    `OPENAI_API_KEY=${VALUES.OPENAI_API_KEY}`, // unchanged
+    'STRIPE_KEY="sk_CLI_stripe_CHANGED_VALUE"', // changed
+    `NEW_ONE='${NEW_VALUE}'`, // new
+    'CLARIFAI_PAT=pat-CLI-in-dotenv-not-pushed', // our own setting: skipped
+    'BLANK=', // empty: skipped
+    '',
+  ].join('\n');
+
+  it('--dry-run prints the plan by name only and writes nothing: one list walk, no other request', async () => {
+    w.project.write('push.env', ENV_FILE);
+    const ran = await w.cli(['push', 'push.env', '--dry-run']);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe('= OPENAI_API_KEY\n~ STRIPE_KEY\n+ NEW_ONE\n');
+    expect(ran.stderr).toContain('not pushed (clarifai-secrets settings): CLARIFAI_PAT');
+    expect(ran.stderr).toContain('not pushed (empty value): BLANK');
+    expect(ran.stderr).toContain('dry run: 1 to create, 1 to update, 1 unchanged; nothing written');
+    expectNoLeak(ran.stdout + ran.stderr, { changed: 'sk_CLI_stripe_CHANGED_VALUE', dotenvPat: 'pat-CLI-in-dotenv-not-pushed' }, 'push output');
+    expect(w.calls().every((c) => c === 'GET /v2/users/me/secrets')).toBe(true);
+    expect(w.emulator.snapshot(USER).map((s) => s.id)).toEqual(['OPENAI_API_KEY', 'db-url', 'STRIPE_KEY']);
+  });
+
+  it('applies the plan with one create batch and one update batch, then finds nothing to do', async () => {
+    w.project.write('.env', ENV_FILE); // the default file
+    const ran = await w.cli(['push']);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe('= OPENAI_API_KEY\n~ STRIPE_KEY\n+ NEW_ONE\n');
+    expect(w.emulator.requests.filter((r) => r.method !== 'GET').map((r) => [r.method, r.body])).toEqual([
+      ['POST', { secrets: [{ id: 'NEW_ONE', value: NEW_VALUE }] }],
+      ['PATCH', { secret: [{ id: 'STRIPE_KEY', value: 'sk_CLI_stripe_CHANGED_VALUE' }], action: 'overwrite' }],
+    ]);
+    expect(stored('CLARIFAI_PAT')).toBeUndefined();
+    w.emulator.clearRequests();
+    const again = await w.cli(['push']);
+    expect(again.stdout).toBe('= OPENAI_API_KEY\n= STRIPE_KEY\n= NEW_ONE\n');
+    expect(w.calls().every((c) => c.startsWith('GET'))).toBe(true);
+  });
+
+  it('cuts batches at 1000 secrets a request', async () => {
+    const lines = Array.from({ length: 1001 }, (_, i) => `BULK_${i}=value-${i}`);
+    w.project.write('bulk.env', `${lines.join('\n')}\n`);
+    const ran = await w.cli(['push', 'bulk.env']);
+    expect(ran.code).toBe(0);
+    const posts = w.emulator.requests.filter((r) => r.method === 'POST');
+    expect(posts.map((r) => (r.body as { secrets: unknown[] }).secrets.length)).toEqual([1000, 1]);
+    expect(w.emulator.snapshot(USER)).toHaveLength(1004);
+  });
+
+  it('a missing file: exit 1, one line', async () => {
+    const ran = await w.cli(['push', 'nope.env']);
+    expect(ran).toMatchObject({ code: 1, stdout: '' });
+    expect(ran.stderr).toMatch(/^clarifai-secrets: cannot read nope.env \(ENOENT\).*\[ERR_CONFIG\]\n$/);
+  });
+});
+
+describe('pull', () => {
+  // Quotes of every kind, $, #, backslashes, newlines, unicode, leading and trailing space.
+  const TRICKY = {
+    SINGLE: "it's $HOME and ${PATH} # not a comment",
+    DOUBLE: 'say "hi" \\ back\\slash',
+    MIXED: `'single' and "double" and a \\n that is not a newline`,
+    LINES: 'line one\nline two\n\n  indented # hash\n',
+    UNICODE: '  ünïcödé ✓ 😀 \u2028 \t tab  ',
+    PLAIN: 'plain-value_1.2',
+  };
+
+  it('env: dotenv and node --env-file read back every value exactly', async () => {
+    w.reset(TRICKY);
+    const ran = await w.cli(['pull', '--secrets', Object.keys(TRICKY).join(',')], { valuesOn: 'stdout' });
+    expect(ran).toMatchObject({ code: 0, stderr: '' });
+    expect(parse(ran.stdout)).toEqual(TRICKY);
+    const file = w.project.write('pulled.env', ran.stdout);
+    const node = await exec(process.execPath, [`--env-file=${file}`, '-e', `process.stdout.write(JSON.stringify(Object.fromEntries(${JSON.stringify(Object.keys(TRICKY))}.map((k) => [k, process.env[k]]))))`], {
+      env: { PATH: process.env['PATH'] },
+    });
+    expect(JSON.parse(node.stdout)).toEqual(TRICKY);
+  });
+
+  it('shell: sh sources it back exactly; json: one object', async () => {
+    w.reset({ ...TRICKY, CR: 'carriage\rreturn' });
+    const shell = await w.cli(['pull', '--format', 'shell', '--secrets', `${Object.keys(TRICKY).join(' ')} CR`], { valuesOn: 'stdout' });
+    expect(shell.code).toBe(0);
+    const file = w.project.write('pulled.sh', shell.stdout);
+    const names = [...Object.keys(TRICKY), 'CR'];
+    const sourced = await exec('sh', ['-c', `. "$1"; ${names.map((k) => `printf '%s\\0' "$${k}"`).join('; ')}`, 'sh', file], { env: { PATH: process.env['PATH'] } });
+    expect(sourced.stdout.split('\0').slice(0, -1)).toEqual([...Object.values(TRICKY), 'carriage\rreturn']);
+
+    const json = await w.cli(['pull', '--format', 'json', '--secrets', 'OPENAI_API_KEY KEY=db-url'], { valuesOn: 'stdout' });
+    expect(JSON.parse(json.stdout)).toEqual({ OPENAI_API_KEY: VALUES.OPENAI_API_KEY, KEY: VALUES['db-url'] });
+  });
+
+  it('env: a value no .env quoting can carry is an error naming its key, not its value', async () => {
+    w.reset({ CR_KEY: 'sk-CLI-cr\rVALUE' });
+    const ran = await w.cli(['pull', '--secrets', 'CR_KEY'], { valuesOn: 'stdout' });
+    expect(ran).toMatchObject({ code: 1, stdout: '' });
+    expect(ran.stderr).toMatch(/^clarifai-secrets: cannot write --format env: CR_KEY holds a carriage return.*--format json or --format shell\n$/);
+    expect(ran.stderr).not.toContain('VALUE');
+  });
+
+  it('skips names that change how programs run, and says which', async () => {
+    w.reset({ NODE_OPTIONS: '--CLI-dangerous' });
+    const ran = await w.cli(['pull', '--format', 'json'], { valuesOn: 'stdout' });
+    expect(Object.keys(JSON.parse(ran.stdout))).toEqual(['OPENAI_API_KEY', 'STRIPE_KEY', 'db_url']);
+    expect(ran.stderr).toMatch(/not printed .*: NODE_OPTIONS\n$/);
+  });
+
+  it('writes nothing of its own to stdout besides the values', async () => {
+    const file = join(w.project.dir, 'out.env');
+    const ran = await exec('sh', ['-c', `"$0" pull > ${file}`, w.bin], { cwd: w.project.dir, env: w.env() });
+    expect(ran.code).toBe(0);
+    expect(parse(readFileSync(file))).toEqual({ OPENAI_API_KEY: VALUES.OPENAI_API_KEY, STRIPE_KEY: VALUES.STRIPE_KEY, db_url: VALUES['db-url'] });
+    writeFileSync(file, '');
+  });
+});
