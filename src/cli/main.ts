@@ -67,7 +67,24 @@ function usageError(message: string, command?: string): number {
 
 /** A command word is echoed back only when it looks like one: a stray token could be a secret. */
 function shown(word: string): string {
-  return /^[a-z][a-z0-9-]{0,24}$/i.test(word) ? ` "${word}"` : '';
+  return /^[a-z][a-z-]{0,11}$/.test(word) ? ` "${word}"` : '';
+}
+
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+function unknownCommand(word: string): number {
+  const near = Object.keys(COMMANDS).find((name) => distance(word.toLowerCase(), name) <= 2);
+  return usageError(`unknown command${shown(word)}${near ? `: did you mean ${near}?` : ''}`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -111,11 +128,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const load = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined;
-    if (!load) return usageError(`unknown command${shown(topic)}`);
+    if (!load) return unknownCommand(topic);
     return (await load()).main(['--help']);
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!load) return usageError(`unknown command${shown(name)}`);
+  if (!load) return unknownCommand(name);
   if (name === 'emulator' && globals.length > 0) return usageError('emulator takes no --api-base or --user-id', name);
 
   const command = await load();
