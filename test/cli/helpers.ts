@@ -122,48 +122,7 @@ export async function makeCliWorld(extraPlanted: Record<string, string> = {}): P
       return ran;
     },
     start(args, options = {}) {
-      const started = Date.now();
-      const child = spawn(bin, [...args], { cwd: options.cwd ?? project.dir, env: options.env ?? env(), stdio: 'pipe' });
-      let stdout = '';
-      let stderr = '';
-      const waiters: Array<{ text: string; resolve: () => void }> = [];
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-        for (const w of waiters.splice(0)) {
-          if (stdout.includes(w.text)) w.resolve();
-          else waiters.push(w);
-        }
-      });
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.stdin.on('error', () => {});
-      child.stdin.end(options.input ?? '');
-      const done = new Promise<Ran>((resolve, reject) => {
-        child.on('error', reject);
-        child.on('close', (code, signal) => {
-          const ran = { code, signal, stdout, stderr, ms: Date.now() - started };
-          check(ran, options, `clarifai-secrets ${args[0] ?? ''}`);
-          resolve(ran);
-        });
-      });
-      return {
-        child,
-        stdout: () => stdout,
-        stderr: () => stderr,
-        done,
-        waitFor(text, ms = 10_000) {
-          if (stdout.includes(text)) return Promise.resolve();
-          return new Promise((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`no "${text}" on stdout within ${ms} ms; stderr: ${stderr}`)), ms);
-            waiters.push({
-              text,
-              resolve: () => {
-                clearTimeout(timer);
-                resolve();
-              },
-            });
-          });
-        },
-      };
+      return watch(bin, args, { cwd: project.dir, env: env(), ...options }, (ran) => check(ran, options, `clarifai-secrets ${args[0] ?? ''}`));
     },
     calls() {
       return emulator.requests.map((r) => `${r.method} ${r.path}`);
@@ -181,6 +140,57 @@ export async function makeCliWorld(extraPlanted: Record<string, string> = {}): P
       await emulator.close();
       project.remove();
       rmSync(cacheDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts a process without waiting for it, and lets a test wait for what it prints. */
+export function watch(
+  command: string,
+  args: readonly string[],
+  options: CliOptions = {},
+  check: (ran: Ran) => void = () => {},
+): Started {
+  const started = Date.now();
+  const child = spawn(command, [...args], { cwd: options.cwd, env: options.env ?? baseEnv(), stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  const waiters: Array<{ text: string; resolve: () => void }> = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    for (const waiter of waiters.splice(0)) {
+      if (stdout.includes(waiter.text)) waiter.resolve();
+      else waiters.push(waiter);
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdin.on('error', () => {});
+  child.stdin.end(options.input ?? '');
+  const done = new Promise<Ran>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const ran = { code, signal, stdout, stderr, ms: Date.now() - started };
+      check(ran);
+      resolve(ran);
+    });
+  });
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    done,
+    waitFor(text, ms = 10_000) {
+      if (stdout.includes(text)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no "${text}" on stdout within ${ms} ms; stderr: ${stderr}`)), ms);
+        waiters.push({
+          text,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+      });
     },
   };
 }
