@@ -68,6 +68,8 @@ export function startupRows(project, baseUrl, { cli, floors }) {
       row('bare-esm', 'floor', 'node app.mjs (the app as ESM)', [node, 'app.mjs'], { n: 0, requests: 'none' }),
       floor('import-empty', '--import an empty file', ['--import', './floors/empty.mjs'], { n: 0, requests: 'none' }),
       floor('require-empty', '-r an empty file', ['-r', './floors/empty.cjs'], { n: 0, requests: 'none' }),
+      row('import-empty-package', 'floor', '--import empty-package/register (an empty module, resolved by package name)', [node, '--import', 'empty-package/register', 'app.js'], { n: 0, requests: 'none' }),
+      row('require-empty-package', 'floor', '-r empty-package/register (an empty module, resolved by package name)', [node, '-r', 'empty-package/register', 'app.js'], { n: 0, requests: 'none' }),
       floor('import-package', "--import: `import 'clarifai-secrets'`, no call", ['--import', './floors/import-package.mjs'], { n: 0, requests: 'none' }),
       floor('require-package', "-r: `require('clarifai-secrets')`, no call", ['-r', './floors/require-package.cjs'], { n: 0, requests: 'none' }),
       floor('import-cache-floor', '--import: decrypt a cached copy (node:fs + node:crypto only)', ['--import', './floors/cache-read.mjs'], loaded('none')),
@@ -83,6 +85,9 @@ export function startupRows(project, baseUrl, { cli, floors }) {
             }),
           ]
         : []),
+      floor('require-runmain-floor', '-r: no worker, Module.runMain waits for an async node:http fetch', ['-r', './floors/runmain-fetch.cjs'], loaded('some')),
+      row('run-floor-spawn', 'floor', 'run floor: node floors/spawn-wrapper.cjs node app.js (spawn only)', [node, 'floors/spawn-wrapper.cjs', 'node', 'app.js'], { n: 0, requests: 'none' }),
+      row('run-floor-fetch', 'floor', 'run floor: node floors/spawn-wrapper.cjs --fetch node app.js (node:http + spawn)', [node, 'floors/spawn-wrapper.cjs', '--fetch', 'node', 'app.js'], loaded('some')),
       floor('require-execfile-floor', '-r: execFileSync of a tiny node:http fetcher', ['-r', './floors/execfile-fetch.cjs'], loaded('some')),
     );
   }

@@ -11,7 +11,7 @@ import { baseEnv, CACHE_TTL } from './commands.mjs';
 import { runOnce } from './measure.mjs';
 import { firstLine } from './startup.mjs';
 
-const REPS = 5;
+const REPS = 7;
 
 export function profileCases(project, baseUrl) {
   const fetch = baseEnv(project, baseUrl);
@@ -95,14 +95,20 @@ function shortUrl(url, roots) {
   return url;
 }
 
-function merge(into, summary, reps) {
-  into.total += summary.total / reps;
+/** Per key, the median over the runs (a run without the key counts as 0): robust to a run slowed by other work. */
+function medianOf(runs) {
+  const mid = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const m = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+  };
+  const out = { total: mid(runs.map((r) => r.total)), self: new Map(), inclusive: new Map(), functions: new Map(), profiles: runs.length };
   for (const key of ['self', 'inclusive', 'functions']) {
-    for (const [k, us] of summary[key]) into[key].set(k, (into[key].get(k) ?? 0) + us / reps);
+    const keys = new Set(runs.flatMap((r) => [...r[key].keys()]));
+    for (const k of keys) out[key].set(k, mid(runs.map((r) => r[key].get(k) ?? 0)));
   }
+  return out;
 }
-
-const empty = () => ({ total: 0, self: new Map(), inclusive: new Map(), functions: new Map(), profiles: 0 });
 
 export async function runProfiles({ project, emulator, log }) {
   const roots = {
@@ -112,8 +118,8 @@ export async function runProfiles({ project, emulator, log }) {
   const results = [];
   const failures = [];
   for (const c of profileCases(project, emulator.url)) {
-    const main = empty();
-    const workers = empty();
+    const main = [];
+    const workers = [];
     for (let rep = 0; rep < REPS; rep++) {
       const dir = join(project.profiles, `${c.id}-${rep}`);
       mkdirSync(dir);
@@ -130,13 +136,11 @@ export async function runProfiles({ project, emulator, log }) {
       for (const file of readdirSync(dir)) {
         // CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: thread 0 is the main thread.
         const thread = Number(file.split('.').at(-3));
-        const into = thread === 0 ? main : workers;
-        merge(into, summarize(JSON.parse(readFileSync(join(dir, file), 'utf8')), roots), REPS);
-        into.profiles += 1;
+        (thread === 0 ? main : workers).push(summarize(JSON.parse(readFileSync(join(dir, file), 'utf8')), roots));
       }
       rmSync(dir, { recursive: true, force: true });
     }
-    results.push({ ...c, main, workers: workers.profiles > 0 ? workers : undefined });
+    results.push({ ...c, main: medianOf(main), workers: workers.length > 0 ? medianOf(workers) : undefined });
     log(`profile: ${c.label}`);
   }
   return { reps: REPS, cases: results, failures };

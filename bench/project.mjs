@@ -70,6 +70,7 @@ export function makeProject({ packageRoot }) {
   symlinkSync(packageDir, join(modules, 'clarifai-secrets'), 'dir');
   symlinkSync(join(packageDir, 'dist', 'cli.js'), join(modules, '.bin', 'clarifai-secrets'));
   symlinkSync(join(ANCHORS, 'dotenv'), join(modules, 'dotenv'), 'dir');
+  symlinkSync(join(dir, 'floors', 'empty-package'), join(modules, 'empty-package'), 'dir');
   // The undici floor uses the library's own undici.
   symlinkSync(join(packageRoot, 'node_modules', 'undici'), join(modules, 'undici'), 'dir');
 

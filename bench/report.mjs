@@ -76,24 +76,31 @@ function scaleSection(scale) {
     ms(r.ms),
     signed(r.extraMs),
     ms(r.loadMs),
+    ms(r.envSetMs),
+    ms(r.ownMs),
     mib(r.appRssMiB),
     signed(r.extraRssMiB),
   ]);
+  const r2 = (v) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
   const fits = scale.fits.map((f) => [
     code(f.mode),
     ms(f.msPer1000),
     ms(f.loadMsPer1000),
+    ms(f.ownMsPer1000),
     mib(f.mibPer1000),
-    Number.isNaN(f.marginalRatio) ? '–' : f.marginalRatio.toFixed(2),
+    r2(f.marginalRatio),
+    r2(f.ownMarginalRatio),
   ]);
   return [
     `Bare node in the same run: ${ms(scale.bareMs)} ms, ${mib(scale.bareRssMiB)} MiB. Each cell is the median of its runs; requests are the most seen in one run.`,
     '',
-    table(['N', 'preload', 'list requests', 'all requests', 'wall ms', '+ ms over bare', 'load ms (debug report)', 'app peak RSS MiB', '+ MiB'], rows),
+    table(['N', 'preload', 'list requests', 'all requests', 'wall ms', '+ ms over bare', 'load ms (debug report)', 'of which process.env writes ms', 'load without them ms', 'app peak RSS MiB', '+ MiB'], rows),
     '',
-    'Growth (least-squares slope over N; marginal ratio = cost per secret from 1,000 to 10,000 over that from 100 to 1,000, measured on the load time of the debug report: about 1 when linear):',
+    '"process.env writes" is `floors/env-set.cjs`: the same N variables written into `process.env` by a process that does nothing else. Each write is a `setenv(3)` that scans and copies the whole environment, so N writes cost O(N²) whoever makes them; the load without them is what the package itself controls.',
     '',
-    table(['preload', 'wall ms per 1,000 secrets', 'load ms per 1,000 secrets', 'MiB per 1,000 secrets', 'marginal ratio'], fits),
+    'Growth (least-squares slope over N; marginal ratio = cost per secret from 1,000 to 10,000 over that from 100 to 1,000: about 1 when linear, above 1 when the cost per secret grows with N):',
+    '',
+    table(['preload', 'wall ms per 1,000 secrets', 'load ms per 1,000', 'load without env writes ms per 1,000', 'MiB per 1,000', 'marginal ratio (load)', 'marginal ratio (without env writes)'], fits),
   ].join('\n');
 }
 
@@ -130,7 +137,7 @@ function profileSection(profiles) {
       return `**${c.label}**\n\n${table(['function (self time)', 'ms per run'], top)}`;
     });
   return [
-    `\`node --cpu-prof --cpu-prof-interval=100\`, ${profiles.reps} runs per case, averaged. The profiler slows everything down a little; compare columns, not these numbers with the table above. "(program)" is V8 and native work not attributed to a JS function: bootstrap, parsing and compiling, the ESM loader's native side.`,
+    `\`node --cpu-prof --cpu-prof-interval=100\`, ${profiles.reps} runs per case, the median of each row over the runs (so a column need not add up to its length). The profiler slows everything down a little; compare columns, not these numbers with the table above. "(program)" is V8 and native work not attributed to a JS function: bootstrap, parsing and compiling, the ESM loader's native side. The worker thread of \`-r\` (fetch) is not profiled: the library starts it with \`execArgv: []\`, so \`--cpu-prof\` does not reach it; its main thread shows the wait as \`fetchInWorker\` self time (\`Atomics.wait\`). bench/findings.md has a profile of the worker taken from a patched copy.`,
     '',
     selfTable,
     '',

@@ -32,12 +32,14 @@ export async function runScale({ options, project, emulator, log }) {
           CLARIFAI_PAT: scalePat(n),
           CLARIFAI_SECRETS_DEBUG: 'true',
           CLARIFAI_SECRETS_TIMEOUT: '60000',
+          SCALE_EXPECT: String(n),
         }),
         expect: { n, requests: 'some' },
         // The debug report line is expected; a warning is not.
         stderrAllowed: true,
         ms: [],
         loadMs: [],
+        envSetMs: [],
         appRss: [],
         listRequests: [],
         requests: [],
@@ -74,6 +76,12 @@ export async function runScale({ options, project, emulator, log }) {
       cell.appRss.push(ran.app.rss);
       if (debug) cell.loadMs.push(Number(debug[2]));
       cell.listRequests.push(lists);
+      if (cell.mode === SCALE_MODES[0]) {
+        // What writing N variables into process.env costs by itself, in a process of its own.
+        const set = await runOnce({ argv: [node, 'floors/env-set.cjs', String(cell.n)], env: bare.env, cwd: project.dir, scratch: project.scratch });
+        const line = set.stdout.split('\n').find((l) => l.startsWith('{"ms"'));
+        if (line) cell.envSetMs.push(JSON.parse(line).ms);
+      }
       cell.requests.push(requests);
     }
     log(`scale: round ${round + 1}/${warmup + options.scaleRuns}${timed ? '' : ' (warm-up)'}`);
@@ -87,11 +95,17 @@ export async function runScale({ options, project, emulator, log }) {
     ms: summary(cell.ms).median,
     extraMs: summary(cell.ms).median - bareTime,
     loadMs: cell.loadMs.length ? summary(cell.loadMs).median : undefined,
+    envSetMs: cell.envSetMs.length ? summary(cell.envSetMs).median : undefined,
     appRssMiB: summary(cell.appRss).median / 1024,
     extraRssMiB: (summary(cell.appRss).median - bareRssMedian) / 1024,
     listRequests: cell.listRequests.length ? Math.max(...cell.listRequests) : undefined,
     requests: cell.requests.length ? Math.max(...cell.requests) : undefined,
   }));
+  // The env-write cost is measured once per N (with the first mode); both modes pay it.
+  for (const row of rows) {
+    row.envSetMs ??= rows.find((r) => r.n === row.n && r.envSetMs !== undefined)?.envSetMs;
+    row.ownMs = row.loadMs !== undefined && row.envSetMs !== undefined ? row.loadMs - row.envSetMs : undefined;
+  }
   const fits = SCALE_MODES.map((mode) => {
     const mine = rows.filter((r) => r.mode === mode && r.runs > 0);
     const xs = mine.map((r) => r.n);
@@ -99,19 +113,21 @@ export async function runScale({ options, project, emulator, log }) {
       mode,
       msPer1000: linearFit(xs, mine.map((r) => r.extraMs)).slope * 1000,
       loadMsPer1000: mine.every((r) => r.loadMs !== undefined) ? linearFit(xs, mine.map((r) => r.loadMs)).slope * 1000 : undefined,
+      ownMsPer1000: mine.every((r) => r.ownMs !== undefined) ? linearFit(xs, mine.map((r) => r.ownMs)).slope * 1000 : undefined,
       mibPer1000: linearFit(xs, mine.map((r) => r.extraRssMiB)).slope * 1000,
       // Marginal cost per secret from 1,000 to 10,000 over that from 100 to 1,000: ~1 when
-      // linear. On the load's own time (the debug report) when there is one: less noise.
-      marginalRatio: marginal(mine, 1000, 10_000) / marginal(mine, 100, 1000),
+      // linear. On the load's own time (the debug report) when there is one: less noise;
+      // then again without the process.env writes, which are quadratic by nature.
+      marginalRatio: marginal(mine, 1000, 10_000, (r) => r.loadMs ?? r.extraMs) / marginal(mine, 100, 1000, (r) => r.loadMs ?? r.extraMs),
+      ownMarginalRatio: marginal(mine, 1000, 10_000, (r) => r.ownMs) / marginal(mine, 100, 1000, (r) => r.ownMs),
     };
   });
   return { bareMs: bareTime, bareRssMiB: bareRssMedian / 1024, rows, fits, failures: cells.flatMap((c) => c.failures) };
 }
 
-function marginal(rows, from, to) {
+function marginal(rows, from, to, cost) {
   const a = rows.find((r) => r.n === from);
   const b = rows.find((r) => r.n === to);
-  if (!a || !b) return NaN;
-  const cost = (r) => r.loadMs ?? r.extraMs;
+  if (!a || !b || cost(a) === undefined || cost(b) === undefined) return NaN;
   return (cost(b) - cost(a)) / (to - from);
 }

@@ -1,0 +1,1 @@
+// Nothing: what resolving `-r empty-package/register` by name costs.

@@ -1,0 +1,1 @@
+// Nothing: what resolving `--import empty-package/register` by name costs.
