@@ -194,3 +194,31 @@ export function watch(
     },
   };
 }
+
+/**
+ * Runs `commandLine` (sh syntax) on a real pseudo-terminal through util-linux `script`, and
+ * types each `send` once the output holds its `after`. Undefined when `script` is missing.
+ * Keys typed on the terminal are the line discipline's: `\x03` is a real Ctrl-C (SIGINT to
+ * the foreground process group), `\r` is Enter.
+ */
+export async function onTerminal(
+  commandLine: string,
+  steps: ReadonlyArray<{ after: string; send: string }>,
+  options: { cwd: string; env: Record<string, string | undefined> },
+): Promise<Ran | undefined> {
+  const probe = await exec('sh', ['-c', 'command -v script'], { env: options.env });
+  if (probe.code !== 0) return undefined;
+  const driver = `
+    const { spawn } = require('node:child_process');
+    const steps = JSON.parse(process.argv[2]);
+    const p = spawn('script', ['-qec', process.argv[1], '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, SHELL: '/bin/sh' } });
+    let out = '';
+    let next = 0;
+    p.stdout.on('data', (d) => {
+      out += d;
+      while (next < steps.length && out.includes(steps[next].after)) p.stdin.write(steps[next++].send);
+    });
+    p.on('close', (code) => { process.stdout.write(out); process.exit(code ?? 1); });
+    setTimeout(() => p.kill('SIGKILL'), 8000);`;
+  return exec(process.execPath, ['-e', driver, commandLine, JSON.stringify(steps)], options);
+}

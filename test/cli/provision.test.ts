@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectNoLeak } from '../support/leaks.js';
-import { type CliWorld, USER, VALUES, exec, makeCliWorld } from './helpers.js';
+import { type CliWorld, USER, VALUES, exec, makeCliWorld, onTerminal } from './helpers.js';
 
 const NEW_VALUE = 'sk-CLI-created-VALUE-90ab';
 const ROTATED = 'sk-CLI-rotated-VALUE-12cd\n';
@@ -97,23 +97,28 @@ describe('create, get, update, list, delete', () => {
   });
 
   it('delete asks on a terminal and deletes only after "y"', async () => {
-    const script = await exec('sh', ['-c', 'command -v script'], { env: w.env() });
-    if (script.code !== 0) return;
     const answer = (reply: string) =>
-      exec(process.execPath, ['-e', `
-        const { spawn } = require('node:child_process');
-        const p = spawn('script', ['-qec', process.argv[1], '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
-        let out = '';
-        p.stdout.on('data', (d) => { out += d; if (out.includes('[y/N]') && !p.sent) { p.sent = true; p.stdin.write(${JSON.stringify(reply)} + '\\r'); } });
-        p.on('close', (code) => { process.stdout.write(out); process.exit(code ?? 1); });
-        setTimeout(() => p.kill('SIGKILL'), 8000);`, `"${w.bin}" delete STRIPE_KEY`], { cwd: w.project.dir, env: w.env({ SHELL: '/bin/sh' }) });
+      onTerminal(`"${w.bin}" delete STRIPE_KEY`, [{ after: '[y/N]', send: `${reply}\r` }], { cwd: w.project.dir, env: w.env() });
     const no = await answer('n');
+    if (!no) return;
     expect(no.stdout).toContain('Delete secret "STRIPE_KEY" of user "me"? This cannot be undone. [y/N]');
     expect(no.stdout).toContain('nothing deleted');
     expect(stored('STRIPE_KEY')).toBeDefined();
     const yes = await answer('y');
-    expect(yes.stdout).toContain('deleted secret "STRIPE_KEY"');
+    expect(yes?.stdout).toContain('deleted secret "STRIPE_KEY"');
     expect(stored('STRIPE_KEY')).toBeUndefined();
+  });
+
+  it('create asks for the value on a terminal without echoing it', async () => {
+    const ran = await onTerminal(`"${w.bin}" create TYPED_KEY`, [{ after: 'Enter to finish', send: `${NEW_VALUE}\r` }], {
+      cwd: w.project.dir,
+      env: w.env(),
+    });
+    if (!ran) return;
+    expect(ran.stdout).toContain('Value for TYPED_KEY (typing is hidden; Enter to finish):');
+    expect(ran.stdout).toContain('created secret "TYPED_KEY"');
+    expectNoLeak(ran.stdout, { NEW_VALUE }, 'the terminal');
+    expect(stored('TYPED_KEY')?.value).toBe(NEW_VALUE);
   });
 });
 

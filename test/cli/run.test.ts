@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CliWorld, PAT, VALUES, exec, makeCliWorld } from './helpers.js';
+import { type CliWorld, PAT, VALUES, exec, makeCliWorld, onTerminal } from './helpers.js';
 
 let w: CliWorld;
 beforeAll(async () => {
@@ -115,6 +115,15 @@ describe('the environment', () => {
     expect(json(nested.stdout)).toMatchObject({ OPENAI_API_KEY: VALUES.OPENAI_API_KEY });
     expect(w.calls()).toEqual(['GET /v2/users/me/secrets/OPENAI_API_KEY']);
   });
+
+  it('--env-file supplies the settings, the token included, and the child gets neither the token nor the file contents', async () => {
+    w.project.write('config/clarifai.env', `CLARIFAI_PAT=${PAT}\nCLARIFAI_SECRETS=OPENAI_API_KEY\nOTHER=not-injected\n`);
+    const ran = await w.cli(['run', '--env-file', 'config/clarifai.env', '--', 'sh', '-c', 'printf "%s|%s|%s|%s" "${#OPENAI_API_KEY}" "${CLARIFAI_PAT:-none}" "${OTHER:-none}" "${STRIPE_KEY:-none}"; read line; printf "|stdin:%s" "$line"'], {
+      env: w.env({ CLARIFAI_PAT: undefined }),
+      input: 'typed\n',
+    });
+    expect(ran).toMatchObject({ code: 0, stderr: '', stdout: '26|none|none|none|stdin:typed' });
+  });
 });
 
 describe('exit codes', () => {
@@ -195,17 +204,11 @@ describe('signals', () => {
   it('a Ctrl-C typed on a terminal reaches the child once, not twice', async () => {
     // `script` gives the command a real pseudo-terminal; ^C on it is the line discipline's SIGINT
     // to the whole foreground process group, which holds both the wrapper and the child.
-    const script = await exec('sh', ['-c', 'command -v script'], { env: w.env() });
-    if (script.code !== 0) return;
-    const command = `exec "${w.bin}" run -- node trap.mjs`;
-    const driver = `
-      const { spawn } = require('node:child_process');
-      const p = spawn('script', ['-qec', process.argv[1], '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, SHELL: '/bin/sh' } });
-      let out = '';
-      p.stdout.on('data', (d) => { out += d; if (out.includes('ready') && !p.sent) { p.sent = true; p.stdin.write('\\x03'); } });
-      p.on('close', (code) => { process.stdout.write(out); process.exit(code ?? 1); });
-      setTimeout(() => p.kill('SIGKILL'), 8000);`;
-    const ran = await exec(process.execPath, ['-e', driver, command], { cwd: w.project.dir, env: w.env() });
+    const ran = await onTerminal(`exec "${w.bin}" run -- node trap.mjs`, [{ after: 'ready', send: '\x03' }], {
+      cwd: w.project.dir,
+      env: w.env(),
+    });
+    if (!ran) return;
     expect(ran.stdout).toContain('got SIGINT #1');
     expect(ran.stdout).toContain('count=1');
     expect(ran.stdout).not.toContain('#2');
