@@ -72,15 +72,6 @@ export function parseCommand<S extends Spec>(argv: readonly string[], spec: S): 
   return { values: values as Values<S>, positionals };
 }
 
-/** True when `--help` or `-h` appears before a `--`. */
-export function wantsHelp(argv: readonly string[]): boolean {
-  for (const arg of argv) {
-    if (arg === '--') return false;
-    if (arg === '--help' || arg === '-h') return true;
-  }
-  return false;
-}
-
 /** The connection settings the global flags carry, as resolver options. */
 export function connectionOptions(values: {
   'api-base'?: string | undefined;
