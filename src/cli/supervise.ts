@@ -11,9 +11,7 @@
  */
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { isatty } from 'node:tty';
 
 export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
@@ -65,6 +63,8 @@ function terminalDelivers(): boolean {
       // fall through to the guess
     }
   }
+  // Loaded here, at signal time: nothing on the startup path needs node:tty.
+  const { isatty } = process.getBuiltinModule('node:tty');
   return isatty(0) || isatty(1) || isatty(2);
 }
 
@@ -194,7 +194,7 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
 }
 
 function mirrorSignal(signal: NodeJS.Signals, unlisten: () => void): number {
-  const number = (constants.signals as Record<string, number | undefined>)[signal];
+  const number = (process.getBuiltinModule('node:os').constants.signals as Record<string, number | undefined>)[signal];
   const status = number === undefined ? 1 : 128 + number;
   // Set first: if the signal does not end us (PID 1 ignores signals it has no handler
   // for), the process still exits with the status a shell would show.
