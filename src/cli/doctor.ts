@@ -145,8 +145,9 @@ export async function main(argv: string[]): Promise<number> {
 
   let config: Config | undefined;
   try {
-    config = resolveConfig(connectionOptions(values));
-    parseSelection(config.secrets, config.userId);
+    const resolved = resolveConfig(connectionOptions(values));
+    parseSelection(resolved.secrets, resolved.userId);
+    config = resolved;
     report.add(
       'ok',
       `settings: API ${config.baseUrl}, user "${config.userId}", ${config.envFile ? `.env file ${config.envFile}` : 'no .env file'}, ` +

@@ -115,6 +115,9 @@ describe('doctor', () => {
     const ran = await w.cli(['doctor'], { env: w.env({ CLARIFAI_SECRETS_TIMEOUT: 'soon' }) });
     expect(ran.code).toBe(1);
     expect(ran.stdout).toMatch(/^ {2}FAIL {2}settings: CLARIFAI_SECRETS_TIMEOUT must be a whole number/m);
+    const selection = await w.cli(['doctor'], { env: w.env({ CLARIFAI_SECRETS: 'A=B=C' }) });
+    expect(selection.code).toBe(1);
+    expect(selection.stdout).toMatch(/^ {2}FAIL {2}settings: CLARIFAI_SECRETS entry "A=B=C" /m);
   });
 
   it('reports the cached copy of this selection after a load', async () => {
