@@ -44,9 +44,10 @@ export async function readStdinValue(): Promise<string> {
 /** One line typed on the terminal without echo; Enter or Ctrl-D ends it, Ctrl-C cancels. */
 function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
+  // Echo off before the prompt shows: whatever is typed once it is visible stays hidden.
   stdin.setRawMode(true);
   stdin.resume();
+  process.stderr.write(question);
   return new Promise((resolve, reject) => {
     let typed = '';
     const done = (): void => {
