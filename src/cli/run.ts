@@ -90,9 +90,10 @@ export async function main(argv: string[]): Promise<number> {
     if (config.debug) say(describeReport(report));
     for (const name of report.set) concealed.push(env[name] as string);
   } catch (error) {
-    if (!isSecretsError(error)) throw error;
-    // The same line as the preload's, code in brackets included.
-    const message = `${error.message} [${error.code}]`;
+    // The same line as the preload's, code in brackets included, and the same fail-open rule.
+    const message = isSecretsError(error)
+      ? `${error.message} [${error.code}]`
+      : `internal error: ${error instanceof Error ? error.message : String(error)}`;
     if (!(config ? config.failOpen : failOpenRequested(loadOptions))) {
       say(message);
       return 1;
