@@ -2,7 +2,7 @@
  * `clarifai-secrets pull`: prints the selection, under the env names `run` would give them,
  * as a .env file, shell exports or JSON. It loads exactly as `run` does (same resolver,
  * selection and skipping of unsafe names) into an empty object, so nothing is skipped for
- * being set already.
+ * being set already, and asks the API even when a cached copy is inside its TTL.
  */
 import { type LoadOptions, resolveConfig } from '../config.js';
 import { loadResolved } from '../loader.js';
@@ -44,7 +44,8 @@ export async function main(argv: string[]): Promise<number> {
   const kind = (values.format ?? 'env') as Format;
   if (!FORMATS.includes(kind)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
 
-  const options: LoadOptions = { ...connectionOptions(values), override: true };
+  // Always the stored values: a cached copy inside its TTL could be older than an update.
+  const options: LoadOptions = { ...connectionOptions(values), override: true, cacheTtl: 0 };
   if (values.secrets !== undefined) options.secrets = values.secrets;
   const config = resolveConfig(options);
   const target: Record<string, string | undefined> = {};

@@ -229,6 +229,14 @@ describe('pull', () => {
     expect(ran.stderr).toMatch(/not printed .*: NODE_OPTIONS\n$/);
   });
 
+  it('asks the API even inside the cache TTL, so a pull right after an update is current', async () => {
+    const env = w.env({ CLARIFAI_SECRETS_CACHE_TTL: '3600' });
+    await w.cli(['run', '--', 'true'], { env });
+    await w.cli(['update', 'STRIPE_KEY'], { env, input: NEW_VALUE });
+    const ran = await w.cli(['pull', '--format', 'json', '--secrets', 'STRIPE_KEY'], { env, valuesOn: 'stdout' });
+    expect(JSON.parse(ran.stdout)).toEqual({ STRIPE_KEY: NEW_VALUE });
+  });
+
   it('writes nothing of its own to stdout besides the values', async () => {
     const file = join(w.project.dir, 'out.env');
     const ran = await exec('sh', ['-c', `"$0" pull > ${file}`, w.bin], { cwd: w.project.dir, env: w.env() });
