@@ -4,13 +4,13 @@
  * Options: see options.mjs. Exits 1 when a command did the wrong thing (a wrong count of
  * variables, a cache hit that made a request, too many list requests); never on time.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { startupRows } from './commands.mjs';
 import { startBenchEmulator, PAT } from './fixtures.mjs';
 import { describeMachine } from './machine.mjs';
-import { readOptions } from './options.mjs';
+import { BENCH_DIR, readOptions } from './options.mjs';
 import { runProfiles } from './profile.mjs';
 import { checkAnchorsInstalled, makeProject, staleBuildWarning } from './project.mjs';
 import { renderReport } from './report.mjs';
@@ -20,8 +20,34 @@ import { probeCli, runStartup } from './startup.mjs';
 
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
+/** The measurements without what only this machine's temporary folders mean (paths, env). */
+function savable(results) {
+  const strip = (row) => {
+    const { env, argv, ...rest } = row;
+    return { ...rest, argv: argv.map((a) => (a === process.execPath ? 'node' : a.replace(/^.*\/cs-bench-[^/]+\//, ''))) };
+  };
+  return {
+    ...results,
+    startup: results.startup.map((r) => ({ ...r, row: strip(r.row) })),
+    profiles: results.profiles && {
+      ...results.profiles,
+      cases: results.profiles.cases.map(({ env, ...c }) => c),
+    },
+  };
+}
+
+function write(file, text) {
+  writeFileSync(file, text);
+  log(`written: ${relative(process.cwd(), file) || file}`);
+}
+
 async function main() {
   const options = readOptions();
+  if (options.from) {
+    const saved = JSON.parse(readFileSync(options.from, 'utf8'));
+    write(options.out ?? join(BENCH_DIR, 'README.md'), renderReport({ ...saved, options: { ...saved.options, ...{ out: options.out } } }));
+    return 0;
+  }
   checkAnchorsInstalled();
   const machine = describeMachine(options.packageRoot);
   log(`${options.quick ? 'quick' : 'full'} mode, ${options.runs} runs + ${options.warmup} warm-up, package ${options.packageRoot}`);
@@ -41,13 +67,11 @@ async function main() {
     const profiles = options.profile ? await runProfiles({ project, emulator, log }) : undefined;
 
     machine.loadAfter = os.loadavg();
-    const report = renderReport({ options, machine, cli, startup, scale, syncCalls, profiles, stale });
-    if (options.out) {
-      writeFileSync(options.out, report);
-      log(`report written to ${relative(process.cwd(), options.out) || options.out}`);
-    } else {
-      process.stdout.write(report);
-    }
+    const results = { options, machine, cli, startup, scale, syncCalls, profiles, stale };
+    const report = renderReport(results);
+    if (options.results) write(options.results, `${JSON.stringify(savable(results), null, 1)}\n`);
+    if (options.out) write(options.out, report);
+    else process.stdout.write(report);
     const failures = [
       ...startup.flatMap((r) => r.failures.map((f) => `${r.row.label}: ${f}`)),
       ...(scale?.failures ?? []),

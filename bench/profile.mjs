@@ -102,11 +102,14 @@ function medianOf(runs) {
     const m = Math.floor(sorted.length / 2);
     return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
   };
-  const out = { total: mid(runs.map((r) => r.total)), self: new Map(), inclusive: new Map(), functions: new Map(), profiles: runs.length };
+  // Plain objects, so that results.json can hold them.
+  const out = { total: mid(runs.map((r) => r.total)), self: {}, inclusive: {}, functions: {}, profiles: runs.length };
   for (const key of ['self', 'inclusive', 'functions']) {
     const keys = new Set(runs.flatMap((r) => [...r[key].keys()]));
-    for (const k of keys) out[key].set(k, mid(runs.map((r) => r[key].get(k) ?? 0)));
+    for (const k of keys) out[key][k] = mid(runs.map((r) => r[key].get(k) ?? 0));
   }
+  // The report shows a dozen functions per case; keep a few more than that.
+  out.functions = Object.fromEntries(Object.entries(out.functions).sort((a, b) => b[1] - a[1]).slice(0, 40));
   return out;
 }
 

@@ -5,10 +5,10 @@ import { BENCH_DIR } from './options.mjs';
 import { GNU_TIME } from './measure.mjs';
 import { maxListRequests } from './scale.mjs';
 
-const ms = (v) => (v === undefined || Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
-const signed = (v, digits = 1) => (v === undefined || Number.isNaN(v) ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`);
-const ratio = (v) => (Number.isNaN(v) ? '–' : `${v.toFixed(2)}x`);
-const mib = (v) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(1));
+const ms = (v) => (v == null || Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const signed = (v, digits = 1) => (v == null || Number.isNaN(v) ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`);
+const ratio = (v) => (v == null || Number.isNaN(v) ? '–' : `${v.toFixed(2)}x`);
+const mib = (v) => (v == null || Number.isNaN(v) ? '–' : v.toFixed(1));
 const code = (text) => `\`${text.replaceAll('|', '\\|')}\``;
 
 const loadavg = (l) => (l ? l.map((v) => v.toFixed(2)).join(' / ') : '–');
@@ -81,7 +81,7 @@ function scaleSection(scale) {
     mib(r.appRssMiB),
     signed(r.extraRssMiB),
   ]);
-  const r2 = (v) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
+  const r2 = (v) => (v == null || Number.isNaN(v) ? '–' : v.toFixed(2));
   const fits = scale.fits.map((f) => [
     code(f.mode),
     ms(f.msPer1000),
@@ -111,25 +111,25 @@ function profileSection(profiles) {
     if (c.workers) cols.push({ label: `${c.label} (worker thread)`, data: c.workers });
   }
   const categories = new Set();
-  for (const col of cols) for (const [k, us] of col.data.self) if (us >= 300 && k !== 'root') categories.add(k);
-  const ordered = [...categories].sort((a, b) => Math.max(...cols.map((c) => c.data.self.get(b) ?? 0)) - Math.max(...cols.map((c) => c.data.self.get(a) ?? 0)));
+  for (const col of cols) for (const [k, us] of Object.entries(col.data.self)) if (us >= 300 && k !== 'root') categories.add(k);
+  const ordered = [...categories].sort((a, b) => Math.max(...cols.map((c) => c.data.self[b] ?? 0)) - Math.max(...cols.map((c) => c.data.self[a] ?? 0)));
   const selfTable = table(
     ['category (self time, ms per run)', ...cols.map((c) => c.label)],
     [
-      ...ordered.map((k) => [k, ...cols.map((c) => ms((c.data.self.get(k) ?? 0) / 1000))]),
+      ...ordered.map((k) => [k, ...cols.map((c) => ms((c.data.self[k] ?? 0) / 1000))]),
       ['**profile length** (first to last sample)', ...cols.map((c) => ms(c.data.total / 1000))],
     ],
   );
   const inclusiveKeys = new Set();
-  for (const col of cols) for (const [k, us] of col.data.inclusive) if (us >= 300 && /^(clarifai-secrets|dependency|Node: (ESM|CJS) loader|Node: worker_threads|Node: http|Node: crypto)/.test(k)) inclusiveKeys.add(k);
+  for (const col of cols) for (const [k, us] of Object.entries(col.data.inclusive)) if (us >= 300 && /^(clarifai-secrets|dependency|Node: (ESM|CJS) loader|Node: worker_threads|Node: http|Node: crypto)/.test(k)) inclusiveKeys.add(k);
   const inclusiveTable = table(
     ['category (inclusive: on the stack, ms per run)', ...cols.map((c) => c.label)],
-    [...inclusiveKeys].sort().map((k) => [k, ...cols.map((c) => ms((c.data.inclusive.get(k) ?? 0) / 1000))]),
+    [...inclusiveKeys].sort().map((k) => [k, ...cols.map((c) => ms((c.data.inclusive[k] ?? 0) / 1000))]),
   );
   const tops = cols
     .filter((c) => c.label !== 'bare node')
     .map((c) => {
-      const top = [...c.data.functions]
+      const top = Object.entries(c.data.functions)
         .filter(([name]) => !/^\((program|idle|root|garbage collector)\)/.test(name))
         .sort((a, b) => b[1] - a[1])
         .slice(0, 12)
@@ -153,7 +153,7 @@ function profileSection(profiles) {
 
 export function renderReport({ options, machine, cli, startup, scale, syncCalls, profiles, stale }) {
   const group = (g) => startup.filter((r) => r.row.group === g);
-  const runs = startup.find((r) => r.row.id === 'bare')?.ms.length ?? 0;
+  const runs = startup.find((r) => r.row.id !== 'bare')?.ms.length ?? 0;
   const parts = [
     '# Startup benchmark',
     '',
@@ -167,7 +167,7 @@ export function renderReport({ options, machine, cli, startup, scale, syncCalls,
     '```',
     '',
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}. Node ${machine.node}. Commit ${machine.commit}. Load average (1, 5, 15 min) ${loadavg(machine.loadBefore)} before the run, ${loadavg(machine.loadAfter)} after: other work on the machine shows up as spread between median and min.`,
-    `Method: every command once per round, rounds alternating in direction (A B C … C B A …), ${options.warmup} warm-up round(s), then ${runs} timed runs each, all in one run of the harness; medians; "× bare" is against bare \`node app.js\` of the same run. Wall time is spawn to exit, measured by the harness. The emulator runs in the harness process on loopback. Memory: "app peak RSS" is \`process.resourceUsage().maxRSS\` of the app's own process (the preload runs in it, worker threads included); "largest process" is ${GNU_TIME ? "GNU time's `%M` (wait4's ru_maxrss: the largest single process of the command's tree, not a sum)" : 'not measured (no /usr/bin/time)'}. Every run is checked: the app saw the 20 variables, cache hits made no request, fetches made some.`,
+    `Method: every command once per round, rounds alternating in direction (A B C … C B A …), each command right after a bare \`node app.js\` of its own; ${options.warmup} warm-up round(s), then ${runs} timed runs of each command, all in one run of the harness. "median ms" is the median of the command's runs; "× bare" and "+ ms" are the medians of the ratio and difference to its paired bare run (steadier than a ratio of medians when other work shares the machine); "min" is the fastest run, against the fastest bare run. Wall time is spawn to exit, measured by the harness. The emulator runs in the harness process on loopback. Memory: "app peak RSS" is \`process.resourceUsage().maxRSS\` of the app's own process (the preload runs in it, worker threads included); "largest process" is ${GNU_TIME ? "GNU time's `%M` (wait4's ru_maxrss: the largest single process of the command's tree, not a sum)" : 'not measured (no /usr/bin/time)'}. Every run is checked: the app saw the 20 variables, cache hits made no request, fetches made some.`,
     '',
     ...(stale ? [`> **Warning**: ${stale}.`, ''] : []),
     '## Targets (DESIGN.md section 10)',

@@ -34,44 +34,63 @@ export async function probeCli(project, emulator) {
   return { available: false, reason: `exit ${ran.code}: ${firstLine(ran.stderr) || firstLine(ran.stdout) || 'no output'}` };
 }
 
+/**
+ * Each command runs right after a bare `node app.js` of its own, and its ratio is taken
+ * against that pair's bare run: on a machine shared with other work, two runs a few ms
+ * apart see the same load, so the median of the paired ratios is steadier than a ratio of
+ * medians. (The bare row's own figures pool every bare run.)
+ */
 export async function runStartup({ rows, runs, warmup, project, emulator, log }) {
-  const results = new Map(rows.map((row) => [row.id, { row, ms: [], appRss: [], appCpu: [], treeRss: [], requests: [], failures: [] }]));
+  const results = new Map(
+    rows.map((row) => [row.id, { row, ms: [], pairedRatio: [], pairedExtra: [], appRss: [], appCpu: [], treeRss: [], requests: [], failures: [] }]),
+  );
+  const bareRow = rows.find((row) => row.id === 'bare');
+  const bare = results.get('bare');
+  const once = async (row, timed) => {
+    emulator.clearRequests();
+    const ran = await runOnce({ argv: row.argv, env: row.env, cwd: project.dir, scratch: project.scratch });
+    const requests = emulator.requests.length;
+    const result = results.get(row.id);
+    const failure = checkRun(row, ran, requests);
+    if (failure) result.failures.push(failure);
+    if (!timed || failure) return undefined;
+    result.ms.push(ran.ms);
+    result.appRss.push(ran.app.rss);
+    result.appCpu.push(ran.app.cpu / 1000);
+    if (ran.treeRssKiB !== undefined) result.treeRss.push(ran.treeRssKiB);
+    result.requests.push(requests);
+    return ran.ms;
+  };
+  const others = rows.filter((row) => row !== bareRow);
   for (let round = 0; round < warmup + runs; round++) {
-    const order = round % 2 === 0 ? rows : [...rows].reverse();
     const timed = round >= warmup;
-    for (const row of order) {
-      emulator.clearRequests();
-      const ran = await runOnce({ argv: row.argv, env: row.env, cwd: project.dir, scratch: project.scratch });
-      const requests = emulator.requests.length;
-      const result = results.get(row.id);
-      const failure = checkRun(row, ran, requests);
-      if (failure) result.failures.push(failure);
-      if (!timed || failure) continue;
-      result.ms.push(ran.ms);
-      result.appRss.push(ran.app.rss);
-      result.appCpu.push(ran.app.cpu / 1000);
-      if (ran.treeRssKiB !== undefined) result.treeRss.push(ran.treeRssKiB);
-      result.requests.push(requests);
+    for (const row of round % 2 === 0 ? others : [...others].reverse()) {
+      const base = await once(bareRow, timed);
+      const ms = await once(row, timed);
+      if (base !== undefined && ms !== undefined) {
+        results.get(row.id).pairedRatio.push(ms / base);
+        results.get(row.id).pairedExtra.push(ms - base);
+      }
     }
     log(`startup: round ${round + 1}/${warmup + runs}${timed ? '' : ' (warm-up)'}`);
   }
-  const bare = summary(results.get('bare').ms).median;
-  const bareRss = summary(results.get('bare').appRss).median;
-  const bareCpu = summary(results.get('bare').appCpu).median;
+  const bareMin = Math.min(...bare.ms);
+  const bareRss = summary(bare.appRss).median;
+  const bareCpu = summary(bare.appCpu).median;
   return [...results.values()].map((r) => {
     const time = summary(r.ms);
-    const appRss = summary(r.appRss);
+    const isBare = r.row === bareRow;
     return {
       ...r,
       time,
-      ratio: time.median / bare,
-      extraMs: time.median - bare,
+      ratio: isBare ? 1 : summary(r.pairedRatio).median,
+      extraMs: isBare ? 0 : summary(r.pairedExtra).median,
       min: Math.min(...r.ms),
-      minRatio: Math.min(...r.ms) / Math.min(...results.get('bare').ms),
+      minRatio: Math.min(...r.ms) / bareMin,
+      appRssMiB: summary(r.appRss).median / 1024,
+      extraRssMiB: (summary(r.appRss).median - bareRss) / 1024,
       appCpuMs: summary(r.appCpu).median,
       extraCpuMs: summary(r.appCpu).median - bareCpu,
-      appRssMiB: appRss.median / 1024,
-      extraRssMiB: (appRss.median - bareRss) / 1024,
       treeRssMiB: r.treeRss.length ? summary(r.treeRss).median / 1024 : undefined,
       requestsPerRun: r.requests.length ? summary(r.requests).median : undefined,
     };
