@@ -6,7 +6,6 @@
 import { type Config, type LoadOptions, failOpenRequested, resolveConfig } from '../config.js';
 import { isSecretsError } from '../errors.js';
 import { loadResolved } from '../loader.js';
-import { describeReport } from '../preload.js';
 import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 import { supervise } from './supervise.js';
 
@@ -87,7 +86,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     config = resolveConfig(loadOptions);
     const report = await loadResolved(config, { env });
-    if (config.debug) say(describeReport(report));
+    // The preload module (and the sync loader behind it) only when there is a report to print.
+    if (config.debug) say((await import('../preload.js')).describeReport(report));
     for (const name of report.set) concealed.push(env[name] as string);
   } catch (error) {
     // The same line as the preload's, code in brackets included, and the same fail-open rule.

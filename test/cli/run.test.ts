@@ -86,6 +86,12 @@ describe('the environment', () => {
     });
   });
 
+  it('with CLARIFAI_SECRETS_DEBUG, prints the preload\'s report line: names, source, time', async () => {
+    const ran = await w.cli(['run', '--', 'true'], { env: w.env({ CLARIFAI_SECRETS_DEBUG: 'true' }) });
+    expect(ran.code).toBe(0);
+    expect(ran.stderr).toMatch(/^clarifai-secrets: loaded 3 secrets from api in [\d.]+ ms: OPENAI_API_KEY, STRIPE_KEY, db_url\n$/);
+  });
+
   it('--keep-pat leaves the token to the child', async () => {
     const ran = await w.cli(['run', '--keep-pat', '--secrets', 'OPENAI_API_KEY', '--', 'node', 'show-env.mjs'], { valuesOn: 'both' });
     expect(ran.code).toBe(0);
