@@ -8,19 +8,12 @@
  *
  * Only `node:crypto` and `node:fs` are used here: this is the cache-hit startup path.
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
-import { join } from 'node:path';
+// Builtins through getBuiltinModule: in the ESM build a static import also builds an ES
+// module facade for each, which the startup path would pay for.
+const { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } = process.getBuiltinModule('node:crypto');
+const { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } =
+  process.getBuiltinModule('node:fs');
+const { join } = process.getBuiltinModule('node:path');
 
 /** What is stored: the resolved names and values of one selection, and when. */
 export interface CachedCopy {

@@ -2,7 +2,6 @@
  * The steps of one load that both `loadSecrets` and `loadSecretsSync` (and its worker)
  * share: prepare the job, and apply what was fetched to an env object.
  */
-import { createHash } from 'node:crypto';
 import { type Config, type LoadOptions, requireToken, resolveConfig } from './config.js';
 import { DiskCache, type Warn } from './disk-cache.js';
 import { type Selection, parseSelection } from './selection.js';
@@ -48,7 +47,12 @@ export interface LoadJob {
 export const MARKER = 'CLARIFAI_SECRETS_LOADED';
 
 function digest(...parts: string[]): string {
-  return createHash('sha256').update(parts.join('\n')).digest('hex');
+  return process.getBuiltinModule('node:crypto').createHash('sha256').update(parts.join('\n')).digest('hex');
+}
+
+/** Milliseconds for durations; `performance.now()` would load perf_hooks on the startup path. */
+export function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 /**
@@ -102,8 +106,14 @@ export function applyToEnv(
 ): LoadReport {
   const set: string[] = [];
   const skipped: string[] = [...fetched.dangerous];
+  // One look at what is set, not one per secret: each process.env access crosses into C++.
+  // Windows compares env names without case.
+  const fold = process.platform === 'win32' ? (name: string) => name.toUpperCase() : (name: string) => name;
+  const present = job.config.override
+    ? undefined
+    : new Set(Object.keys(env).filter((name) => env[name] !== undefined).map(fold));
   for (const [name, value] of fetched.entries) {
-    if (!job.config.override && env[name] !== undefined) skipped.push(name);
+    if (present?.has(fold(name))) skipped.push(name);
     else {
       env[name] = value;
       set.push(name);
@@ -115,6 +125,6 @@ export function applyToEnv(
     skipped,
     missing: [...fetched.missing],
     source: fetched.source,
-    durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
+    durationMs: Math.round((nowMs() - startedAt) * 10) / 10,
   };
 }

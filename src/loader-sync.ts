@@ -1,6 +1,6 @@
 import { type Config, resolveConfig } from './config.js';
 import { ConfigError, UnavailableError, reviveError } from './errors.js';
-import { type Fetched, type LoadJob, type LoadReport, applyToEnv, diskCacheFor, freshFromDisk, prepareJob } from './load-job.js';
+import { type Fetched, type LoadJob, type LoadReport, applyToEnv, diskCacheFor, freshFromDisk, nowMs, prepareJob } from './load-job.js';
 import type { LoadSecretsOptions } from './loader.js';
 import { peekMemory, rememberInMemory } from './memory-cache.js';
 import { type SyncAnswer, type SyncRequest, WORKER_ENV } from './sync-protocol.js';
@@ -42,7 +42,7 @@ export function loadResolvedSync(config: Config, options: Omit<LoadSecretsOption
   if ((options as LoadSecretsOptions).dispatcher) {
     throw new ConfigError('loadSecretsSync cannot use a dispatcher (it runs in a worker): use loadSecrets');
   }
-  const startedAt = performance.now();
+  const startedAt = nowMs();
   const job = prepareJob(options, config);
   const warn = options.onWarning ?? warnOnStderr;
   const fetched = peekMemory(job) ?? freshFromDisk(job, diskCacheFor(job, warn)) ?? fetchInWorker(job, warn);

@@ -1,6 +1,6 @@
 import { type Config, type LoadOptions, resolveConfig } from './config.js';
 import { fetchFresh } from './fetch-fresh.js';
-import { type LoadReport, applyToEnv, diskCacheFor, freshFromDisk, prepareJob } from './load-job.js';
+import { type LoadReport, applyToEnv, diskCacheFor, freshFromDisk, nowMs, prepareJob } from './load-job.js';
 import { peekMemory, sharedLoad } from './memory-cache.js';
 import { loadTransport } from './transport/choose.js';
 import { warnOnStderr } from './warn.js';
@@ -29,7 +29,7 @@ export function loadSecrets(options: LoadSecretsOptions = {}): Promise<LoadRepor
 
 /** `loadSecrets` with the configuration already resolved (the preload reads it first). */
 export async function loadResolved(config: Config, options: LoadSecretsOptions): Promise<LoadReport> {
-  const startedAt = performance.now();
+  const startedAt = nowMs();
   const job = prepareJob(options, config);
   const warn = options.onWarning ?? warnOnStderr;
   const disk = diskCacheFor(job, warn);
