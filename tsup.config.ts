@@ -4,8 +4,8 @@ import { defineConfig } from 'tsup';
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 const define = { __VERSION__: JSON.stringify(version) };
 
-// Library entries ship as ESM and CJS with types; the CLI and the sync worker are
-// internal ESM files that users never import.
+// Library entries ship as ESM and CJS with types. The CLI and the sync worker are internal
+// CommonJS files (no ESM loader to start: ~10 ms less at every start; bench/README.md).
 export default defineConfig([
   {
     entry: { index: 'src/index.ts', emulator: 'src/emulator/index.ts' },
@@ -19,9 +19,10 @@ export default defineConfig([
   },
   {
     entry: { cli: 'src/cli/main.ts', 'sync-worker': 'src/sync-worker.ts' },
-    format: ['esm'],
+    format: ['cjs'],
     target: 'node20',
     platform: 'node',
+    shims: true,
     sourcemap: false,
     define,
   },

@@ -68,7 +68,7 @@ export function makeProject({ packageRoot }) {
   const modules = join(dir, 'node_modules');
   mkdirSync(join(modules, '.bin'), { recursive: true });
   symlinkSync(packageDir, join(modules, 'clarifai-secrets'), 'dir');
-  symlinkSync(join(packageDir, 'dist', 'cli.js'), join(modules, '.bin', 'clarifai-secrets'));
+  symlinkSync(join(packageDir, 'dist', 'cli.cjs'), join(modules, '.bin', 'clarifai-secrets'));
   symlinkSync(join(ANCHORS, 'dotenv'), join(modules, 'dotenv'), 'dir');
   symlinkSync(join(dir, 'floors', 'empty-package'), join(modules, 'empty-package'), 'dir');
   // The undici floor uses the library's own undici.

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { startEmulator } from 'clarifai-secrets/emulator';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', 'dist', 'cli.js');
+const cli = join(here, '..', 'dist', 'cli.cjs');
 const pat = 'demo-pat';
 
 const emulator = await startEmulator({

@@ -1,3 +1,3 @@
 // node -r clarifai-secrets/register app.js
 // By package name, so this preload and the app share one copy of the package's state.
-require('clarifai-secrets').preloadSync();
+require('clarifai-secrets').preloadBeforeMain();

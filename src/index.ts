@@ -31,4 +31,4 @@ export {
   type SecretsErrorInfo,
 } from './errors.js';
 /** For the register entries and custom preload scripts. */
-export { preload, preloadSync } from './preload.js';
+export { preload, preloadSync, preloadBeforeMain } from './preload.js';

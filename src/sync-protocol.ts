@@ -7,8 +7,8 @@ export interface SyncRequest {
   /** Set to 1 and notified when the answer has been posted. */
   signal: Int32Array;
   port: import('node:worker_threads').MessagePort;
-  /** URL of the worker module (`sync-worker.js` next to the calling build). */
-  url?: string;
+  /** Path of the worker module (`sync-worker.cjs` next to the calling build). */
+  file?: string;
 }
 
 export type SyncAnswer =

@@ -152,4 +152,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// No top-level await: the bin is CommonJS, which starts without Node's ESM loader.
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -211,6 +211,27 @@ console.log(JSON.stringify({ env: { child } }));
     expect(ran.ms).toBeLessThan(4000);
   });
 
+  it('has the secrets before a later preload, with -e, and under an ESM main', async () => {
+    // Each of these must load before that code runs: -e and a second preload take the
+    // synchronous worker path, an ESM main waits for the async load.
+    project.write('later-preload.cjs', 'process.stdout.write(`later preload: ${process.env.OPENAI_API_KEY ? "set" : "missing"}\\n`);\n');
+    // Node runs every -r before any --import, so a later preload is one of our own kind.
+    const later = await start({}, [...args.slice(0, 2), args[0], './later-preload.cjs', 'app.cjs']);
+    expect(later.stdout).toMatch(/^later preload: set\n/);
+    const evaluated = await start({}, [...args.slice(0, 2), '-e', 'console.log(JSON.stringify({ env: { k: process.env.OPENAI_API_KEY } }))']);
+    expect(evaluated.app?.env['k']).toBe(VALUES.OPENAI_API_KEY);
+    const esm = await start({}, [...args.slice(0, 2), 'app.mjs']);
+    expect(esm.app?.env['OPENAI_API_KEY']).toBe(VALUES.OPENAI_API_KEY);
+  });
+
+  it('keeps an exception thrown by the app an uncaught exception, with its exit code', async () => {
+    project.write('throws.cjs', 'throw new Error("app failed on purpose");\n');
+    const ran = await start({}, [...args.slice(0, 2), 'throws.cjs']);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(/Error: app failed on purpose/);
+    expect(ran.stderr).not.toMatch(/unhandled|UnhandledPromiseRejection/i);
+  });
+
   it('reads its settings from .env without injecting anything else from it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cs-e2e-envfile-'));
     const file = join(dir, 'settings.env');

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(REPO_ROOT, 'dist', 'cli.js');
+export const CLI = join(REPO_ROOT, 'dist', 'cli.cjs');
 
 export interface Project {
   dir: string;
