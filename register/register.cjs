@@ -1,3 +1,4 @@
 // node -r clarifai-secrets/register app.js
-// By package name, so this preload and the app share one copy of the package's state.
-require('clarifai-secrets').preloadBeforeMain();
+// The same file the package name resolves to, so the app that requires 'clarifai-secrets'
+// shares this instance; by path, it skips a second package resolution at every start.
+require('../dist/index.cjs').preloadBeforeMain();

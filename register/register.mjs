@@ -1,5 +1,6 @@
 // node --import clarifai-secrets/register app.js
-// By package name, so this preload and the app share one copy of the package's state.
-import { preload } from 'clarifai-secrets';
+// The same file the package name resolves to, so the app that imports 'clarifai-secrets'
+// shares this instance; by path, it skips a second package resolution at every start.
+import { preload } from '../dist/index.js';
 
 await preload();

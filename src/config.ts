@@ -227,7 +227,8 @@ function defaultCacheDir(env: Env): string {
   const path = process.getBuiltinModule('node:path');
   const xdg = env['XDG_CACHE_HOME'];
   if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'clarifai-secrets');
-  return path.join(process.getBuiltinModule('node:os').homedir(), '.cache', 'clarifai-secrets');
+  const home = env['HOME'] || process.getBuiltinModule('node:os').homedir();
+  return path.join(home, '.cache', 'clarifai-secrets');
 }
 
 /**

@@ -77,13 +77,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 // Fatal: bytes that are not UTF-8 must not turn into U+FFFD inside a secret without a word.
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+let utf8: InstanceType<typeof TextDecoder> | undefined;
 
 /** Parses a body as JSON; undefined when it is not a JSON object in UTF-8. */
 export function parseJsonObject(body: Buffer): Record<string, unknown> | undefined {
   if (body.length === 0) return undefined;
   try {
-    const parsed: unknown = JSON.parse(utf8.decode(body));
+    const parsed: unknown = JSON.parse((utf8 ??= new TextDecoder('utf-8', { fatal: true })).decode(body));
     return isRecord(parsed) ? parsed : undefined;
   } catch {
     return undefined;
