@@ -45,7 +45,6 @@ export async function runStartup({ rows, runs, warmup, project, emulator, log })
     rows.map((row) => [row.id, { row, ms: [], pairedRatio: [], pairedExtra: [], appRss: [], appCpu: [], treeRss: [], requests: [], failures: [] }]),
   );
   const bareRow = rows.find((row) => row.id === 'bare');
-  const bare = results.get('bare');
   const once = async (row, timed) => {
     emulator.clearRequests();
     const ran = await runOnce({ argv: row.argv, env: row.env, cwd: project.dir, scratch: project.scratch });
@@ -62,10 +61,11 @@ export async function runStartup({ rows, runs, warmup, project, emulator, log })
     return ran.ms;
   };
   const others = rows.filter((row) => row !== bareRow);
+  const baselineOf = (row) => results.get(row.pairWith ?? 'bare');
   for (let round = 0; round < warmup + runs; round++) {
     const timed = round >= warmup;
     for (const row of round % 2 === 0 ? others : [...others].reverse()) {
-      const base = await once(bareRow, timed);
+      const base = await once(baselineOf(row).row, timed);
       const ms = await once(row, timed);
       if (base !== undefined && ms !== undefined) {
         results.get(row.id).pairedRatio.push(ms / base);
@@ -74,23 +74,21 @@ export async function runStartup({ rows, runs, warmup, project, emulator, log })
     }
     log(`startup: round ${round + 1}/${warmup + runs}${timed ? '' : ' (warm-up)'}`);
   }
-  const bareMin = Math.min(...bare.ms);
-  const bareRss = summary(bare.appRss).median;
-  const bareCpu = summary(bare.appCpu).median;
   return [...results.values()].map((r) => {
     const time = summary(r.ms);
     const isBare = r.row === bareRow;
+    const base = baselineOf(r.row);
     return {
       ...r,
       time,
       ratio: isBare ? 1 : summary(r.pairedRatio).median,
       extraMs: isBare ? 0 : summary(r.pairedExtra).median,
       min: Math.min(...r.ms),
-      minRatio: Math.min(...r.ms) / bareMin,
+      minRatio: Math.min(...r.ms) / Math.min(...base.ms),
       appRssMiB: summary(r.appRss).median / 1024,
-      extraRssMiB: (summary(r.appRss).median - bareRss) / 1024,
+      extraRssMiB: (summary(r.appRss).median - summary(base.appRss).median) / 1024,
       appCpuMs: summary(r.appCpu).median,
-      extraCpuMs: summary(r.appCpu).median - bareCpu,
+      extraCpuMs: summary(r.appCpu).median - summary(base.appCpu).median,
       treeRssMiB: r.treeRss.length ? summary(r.treeRss).median / 1024 : undefined,
       requestsPerRun: r.requests.length ? summary(r.requests).median : undefined,
     };
