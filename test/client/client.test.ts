@@ -109,8 +109,20 @@ describe.each(transports)('SecretsClient over %s', (_name, transport) => {
     expect(ids).toHaveLength(25);
     expect(new Set(ids).size).toBe(25);
     // 10 + 10 + 5 + an empty page; a short page did not end the walk early.
-    expect(emulator.requests.map((r) => r.query['page'])).toEqual(['1', '2', '3', '4']);
+    expect(emulator.requests.map((r) => r.query['page']).sort()).toEqual(['1', '2', '3', '4']);
     expect(emulator.requests.every((r) => r.query['per_page'] === '1000')).toBe(true);
+  });
+
+  it('asks for pages 1 and 2 together, so a one-page account costs one round trip', async () => {
+    emulator.seed('alice', [{ id: 'A', value: 'a' }]);
+    emulator.inject({ kind: 'latency', ms: 300 }, { times: 2 });
+    const started = Date.now();
+    const ids: string[] = [];
+    for await (const secret of client().listAll()) ids.push(secret.id);
+    expect(ids).toEqual(['A']);
+    // Two 300 ms answers in parallel, not one after the other.
+    expect(Date.now() - started).toBeLessThan(550);
+    expect(emulator.requests).toHaveLength(2);
   });
 
   it('stops a walk when the server repeats a page instead of looping to the deadline', async () => {
