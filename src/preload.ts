@@ -4,27 +4,12 @@
  * `preloadBeforeMain()`, which loads before the main module one way or the other.
  */
 import { type Config, failOpenRequested, resolveConfig } from './config.js';
-import { SecretsError } from './errors.js';
 import { type LoadReport, MARKER, markerFor } from './load-job.js';
 import { loadResolved } from './loader.js';
 import { loadResolvedSync } from './loader-sync.js';
 import { parseSelection } from './selection.js';
+import { describeReport, reportFailure, say } from './startup-output.js';
 import { WORKER_ENV } from './sync-protocol.js';
-
-/** One line of names, source and time: what debug mode prints. Never values. */
-export function describeReport(report: LoadReport): string {
-  const count = report.set.length === 1 ? '1 secret' : `${report.set.length} secrets`;
-  let line = `loaded ${count} from ${report.source} in ${report.durationMs} ms`;
-  if (report.set.length > 0) line += `: ${report.set.join(', ')}`;
-  if (report.skipped.length > 0) line += `; skipped (already set or unsafe): ${report.skipped.join(', ')}`;
-  if (report.missing.length > 0) line += `; missing optional: ${report.missing.join(', ')}`;
-  return line;
-}
-
-function say(line: string): void {
-  // Synchronous, so the line is out before a process.exit.
-  process.getBuiltinModule('node:fs').writeSync(2, `clarifai-secrets: ${line}\n`);
-}
 
 /** The configuration, or undefined when there is nothing to do in this thread or process. */
 function begin(): Config | undefined {
@@ -45,17 +30,7 @@ function succeed(config: Config, report: LoadReport): void {
 
 /** `config` is undefined when the configuration itself was the problem. */
 function fail(error: unknown, config: Config | undefined): void {
-  // The code in brackets is what the README's error table and a search engine know it by.
-  const message =
-    error instanceof SecretsError
-      ? `${error.message} [${error.code}]`
-      : `internal error: ${error instanceof Error ? error.message : String(error)}`;
-  if (config ? config.failOpen : failOpenRequested({})) {
-    say(`warning: ${message} (CLARIFAI_SECRETS_FAIL_OPEN is on: starting without these secrets)`);
-    return;
-  }
-  say(message);
-  process.exit(1);
+  if (!reportFailure(error, config ? config.failOpen : failOpenRequested({}))) process.exit(1);
 }
 
 export async function preload(): Promise<void> {

@@ -15,23 +15,23 @@
  * - `json`: one object of name to value.
  */
 
+import { InvalidValueError } from '../errors.js';
+
 export type Format = 'env' | 'json' | 'shell';
 export const FORMATS: readonly Format[] = ['env', 'json', 'shell'];
 
-/** A value the chosen format cannot carry; the message names the key, never the value. */
-export class FormatError extends Error {
-  override readonly name = 'FormatError';
+/** A value the chosen format cannot carry (`ERR_INVALID_VALUE`); the message names the key, never the value. */
+function cannotCarry(name: string, why: string): InvalidValueError {
+  return new InvalidValueError([name], `${name} ${why}`);
 }
 
 const PLAIN = /^[A-Za-z0-9_./:@%+=,~-]+$/;
 
 /** One `.env` line, quoted so that dotenv and `node --env-file` both read `value` back. */
 export function envLine(name: string, value: string): string {
-  if (value.includes('\0')) throw new FormatError(`${name} holds a NUL character, which no environment variable can carry`);
+  if (value.includes('\0')) throw cannotCarry(name, 'holds a NUL character, which no environment variable can carry');
   if (value.includes('\r')) {
-    throw new FormatError(
-      `${name} holds a carriage return, which node --env-file drops from any .env file: use --format json or --format shell`,
-    );
+    throw cannotCarry(name, 'holds a carriage return, which node --env-file drops from any .env file: use --format json or --format shell');
   }
   if (PLAIN.test(value)) return `${name}=${value}`;
   const endsWithBackslash = value.endsWith('\\');
@@ -40,14 +40,15 @@ export function envLine(name: string, value: string): string {
     if (!value.includes('"') && !/\\[nr]/.test(value)) return `${name}="${value}"`;
     if (!value.includes('`')) return `${name}=\`${value}\``;
   }
-  throw new FormatError(
+  throw cannotCarry(
+    name,
     endsWithBackslash
-      ? `${name} ends with a backslash and needs quotes, which dotenv cannot read back: use --format json or --format shell`
-      : `${name} holds all three quote characters, which no .env quoting can carry: use --format json or --format shell`,
+      ? 'ends with a backslash and needs quotes, which dotenv cannot read back: use --format json or --format shell'
+      : 'holds all three quote characters, which no .env quoting can carry: use --format json or --format shell',
   );
 }
 
-/** A .env file of every entry; throws `FormatError` for the first value it cannot carry. */
+/** A .env file of every entry; throws `ERR_INVALID_VALUE` for the first value it cannot carry. */
 export function formatEnv(entries: ReadonlyArray<readonly [string, string]>): string {
   return entries.map(([name, value]) => `${envLine(name, value)}\n`).join('');
 }
@@ -60,7 +61,7 @@ export function shellQuote(value: string): string {
 export function formatShell(entries: ReadonlyArray<readonly [string, string]>): string {
   return entries
     .map(([name, value]) => {
-      if (value.includes('\0')) throw new FormatError(`${name} holds a NUL character, which no shell variable can carry`);
+      if (value.includes('\0')) throw cannotCarry(name, 'holds a NUL character, which no shell variable can carry');
       return `export ${name}=${shellQuote(value)}\n`;
     })
     .join('');

@@ -5,9 +5,10 @@
  * being set already, and asks the API even when a cached copy is inside its TTL.
  */
 import { type LoadOptions, resolveConfig } from '../config.js';
+import { isSecretsError } from '../errors.js';
 import { loadResolved } from '../loader.js';
 import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
-import { FORMATS, type Format, FormatError, format } from './formats.js';
+import { FORMATS, type Format, format } from './formats.js';
 
 export const usage = `Usage: clarifai-secrets pull [--secrets LIST] [--format env|json|shell]
 
@@ -56,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     text = format(kind, entries);
   } catch (error) {
-    if (!(error instanceof FormatError)) throw error;
+    if (!isSecretsError(error, 'ERR_INVALID_VALUE')) throw error;
     process.stderr.write(`clarifai-secrets: cannot write --format ${kind}: ${error.message}\n`);
     return 1;
   }

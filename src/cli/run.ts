@@ -4,8 +4,8 @@
  * gets, then runs CMD (see supervise.ts). A failed load never starts the command.
  */
 import { type Config, type LoadOptions, failOpenRequested, resolveConfig } from '../config.js';
-import { isSecretsError } from '../errors.js';
 import { loadResolved } from '../loader.js';
+import { describeReport, reportFailure, say } from '../startup-output.js';
 import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 import { supervise } from './supervise.js';
 
@@ -61,11 +61,6 @@ export function splitCommand(argv: readonly string[], spec: Spec): { options: st
   return { options: [...argv], command: [] };
 }
 
-function say(line: string): void {
-  // Synchronous, so the line is out before the process ends or the child writes.
-  process.getBuiltinModule('node:fs').writeSync(2, `clarifai-secrets: ${line}\n`);
-}
-
 export async function main(argv: string[]): Promise<number> {
   const { options, command } = splitCommand(argv, SPEC);
   const { values } = parseCommand(options, SPEC);
@@ -86,19 +81,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     config = resolveConfig(loadOptions);
     const report = await loadResolved(config, { env });
-    // The preload module (and the sync loader behind it) only when there is a report to print.
-    if (config.debug) say((await import('../preload.js')).describeReport(report));
+    if (config.debug) say(describeReport(report));
     for (const name of report.set) concealed.push(env[name] as string);
   } catch (error) {
-    // The same line as the preload's, code in brackets included, and the same fail-open rule.
-    const message = isSecretsError(error)
-      ? `${error.message} [${error.code}]`
-      : `internal error: ${error instanceof Error ? error.message : String(error)}`;
-    if (!(config ? config.failOpen : failOpenRequested(loadOptions))) {
-      say(message);
-      return 1;
-    }
-    say(`warning: ${message} (CLARIFAI_SECRETS_FAIL_OPEN is on: starting without these secrets)`);
+    // The preload's line and fail-open rule.
+    if (!reportFailure(error, config ? config.failOpen : failOpenRequested(loadOptions))) return 1;
   }
 
   // A nested preload (NODE_OPTIONS, a child's own --import) resolves its settings from the
