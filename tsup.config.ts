@@ -11,6 +11,9 @@ export default defineConfig([
     entry: { index: 'src/index.ts', emulator: 'src/emulator/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
+    // One file per entry: a shared chunk would be one more module for the ESM loader to
+    // resolve, read and link at every --import start.
+    splitting: false,
     target: 'node20',
     platform: 'node',
     shims: true,
