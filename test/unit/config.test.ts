@@ -3,19 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BASE_URL, requireToken, resolveConfig } from '../../src/config.js';
-import { isSecretsError } from '../../src/errors.js';
+import { messageOf } from '../support/errors.js';
 
 const PAT = 'pat-CONFIG-3c9e1b7a';
 
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(isSecretsError(error, 'ERR_CONFIG')).toBe(true);
-    return (error as Error).message;
-  }
-  throw new Error('expected an ERR_CONFIG');
-}
 
 function envFile(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'cs-config-'));
@@ -62,23 +53,23 @@ describe('resolveConfig', () => {
     for (const [text, value] of [['TRUE', true], ['1', true], ['yes', true], ['On', true], ['false', false], ['0', false], ['NO', false], ['off', false]] as const) {
       expect(resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_OVERRIDE: text }).override).toBe(value);
     }
-    expect(configError(() => resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_FALLBACK: 'maybe' }))).toMatch(
+    expect(messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_FALLBACK: 'maybe' }))).toMatch(
       /^CLARIFAI_SECRETS_FALLBACK must be true\/false/,
     );
   });
 
   it('validates numbers and names the variable', () => {
     for (const bad of ['abc', '-1', '1.5', '0', '99999999']) {
-      expect(configError(() => resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_TIMEOUT: bad }))).toMatch(
+      expect(messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_TIMEOUT: bad }))).toMatch(
         /^CLARIFAI_SECRETS_TIMEOUT must be a whole number of milliseconds/,
       );
     }
-    expect(configError(() => resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_CACHE_TTL: '1h' }))).toMatch(
+    expect(messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_CACHE_TTL: '1h' }))).toMatch(
       /^CLARIFAI_SECRETS_CACHE_TTL must be a whole number of seconds/,
     );
     expect(resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_CACHE_TTL: '0' }).cacheTtl).toBe(0);
     const file = envFile('CLARIFAI_SECRETS_CACHE_TTL=soon\n');
-    expect(configError(() => resolveConfig({ envFile: file }, {}))).toMatch(/CLARIFAI_SECRETS_CACHE_TTL in .*\.env must/);
+    expect(messageOf(() => resolveConfig({ envFile: file }, {}))).toMatch(/CLARIFAI_SECRETS_CACHE_TTL in .*\.env must/);
   });
 
   it('turns the disk copy off with "off" or false', () => {
@@ -90,34 +81,34 @@ describe('resolveConfig', () => {
     for (const base of ['http://127.0.0.1:8787', 'http://localhost:1/', 'http://[::1]:9']) {
       expect(resolveConfig({ envFile: false, baseUrl: base }, {}).baseUrl).toBe(base.replace(/\/$/, ''));
     }
-    expect(configError(() => resolveConfig({ envFile: false }, { CLARIFAI_API_BASE: 'http://api.example.com' }))).toMatch(
+    expect(messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_API_BASE: 'http://api.example.com' }))).toMatch(
       /plain http to api\.example\.com.*CLARIFAI_SECRETS_ALLOW_HTTP/,
     );
     expect(
       resolveConfig({ envFile: false }, { CLARIFAI_API_BASE: 'http://emulator:8787', CLARIFAI_SECRETS_ALLOW_HTTP: 'true' }).baseUrl,
     ).toBe('http://emulator:8787');
-    expect(configError(() => resolveConfig({ envFile: false, baseUrl: 'ftp://x' }, {}))).toMatch(/http\(s\) URL/);
-    expect(configError(() => resolveConfig({ envFile: false, baseUrl: 'not a url' }, {}))).toMatch(/must be a URL/);
-    expect(configError(() => resolveConfig({ envFile: false, baseUrl: 'https://u:p@x' }, {}))).toMatch(/credentials/);
+    expect(messageOf(() => resolveConfig({ envFile: false, baseUrl: 'ftp://x' }, {}))).toMatch(/http\(s\) URL/);
+    expect(messageOf(() => resolveConfig({ envFile: false, baseUrl: 'not a url' }, {}))).toMatch(/must be a URL/);
+    expect(messageOf(() => resolveConfig({ envFile: false, baseUrl: 'https://u:p@x' }, {}))).toMatch(/credentials/);
   });
 
   it('trims the token, refuses one with inner white space, and never echoes it', () => {
     expect(resolveConfig({ envFile: false }, { CLARIFAI_PAT: ` ${PAT}\n` }).pat).toBe(PAT);
-    const message = configError(() => resolveConfig({ envFile: false }, { CLARIFAI_PAT: `${PAT} extra` }));
+    const message = messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_PAT: `${PAT} extra` }));
     expect(message).not.toContain(PAT);
     expect(message).toMatch(/CLARIFAI_PAT contains white space/);
   });
 
   it('says how to get a token when there is none', () => {
-    expect(configError(() => requireToken(resolveConfig({ envFile: false }, {})))).toMatch(/CLARIFAI_PAT is not set/);
+    expect(messageOf(() => requireToken(resolveConfig({ envFile: false }, {})))).toMatch(/CLARIFAI_PAT is not set/);
     expect(requireToken(resolveConfig({ envFile: false }, { CLARIFAI_SESSION_TOKEN: 'sess' }))).toBe('sess');
   });
 
   it('refuses an env file it was told to read but cannot', () => {
-    expect(configError(() => resolveConfig({ envFile: '/nonexistent/.env' }, {}))).toMatch(/cannot read the env file/);
+    expect(messageOf(() => resolveConfig({ envFile: '/nonexistent/.env' }, {}))).toMatch(/cannot read the env file/);
   });
 
   it('refuses a user id that would change the path', () => {
-    expect(configError(() => resolveConfig({ envFile: false, userId: '../x/y' }, {}))).toMatch(/user id/);
+    expect(messageOf(() => resolveConfig({ envFile: false, userId: '../x/y' }, {}))).toMatch(/user id/);
   });
 });
