@@ -52,18 +52,19 @@ export class SecretsError extends Error {
   static readonly kind: string = 'SecretsError';
 
   readonly code: SecretsErrorCode;
-  readonly statusCode: number | undefined;
-  readonly clarifaiCode: number | undefined;
-  readonly reqId: string | undefined;
+  // Declared, and set only when known, so a printed error shows no row of `undefined`s.
+  declare readonly statusCode: number | undefined;
+  declare readonly clarifaiCode: number | undefined;
+  declare readonly reqId: string | undefined;
 
   constructor(code: SecretsErrorCode, message: string, info: SecretsErrorInfo = {}) {
     super(message, info.cause === undefined ? undefined : { cause: info.cause });
     const kind = (new.target as typeof SecretsError).kind;
     this.name = kind;
     this.code = code;
-    this.statusCode = info.statusCode;
-    this.clarifaiCode = info.clarifaiCode;
-    this.reqId = info.reqId;
+    if (info.statusCode !== undefined) this.statusCode = info.statusCode;
+    if (info.clarifaiCode !== undefined) this.clarifaiCode = info.clarifaiCode;
+    if (info.reqId !== undefined) this.reqId = info.reqId;
     Object.defineProperty(this, BRAND, { value: kind });
   }
 

@@ -48,9 +48,16 @@ describe('SecretsError', () => {
     ]) {
       const revived = reviveError(JSON.parse(JSON.stringify(serializeError(original))));
       expect(revived.constructor).toBe(original.constructor);
-      expect(revived).toMatchObject({ code: original.code, message: original.message, reqId: original.reqId });
+      expect(revived).toMatchObject({ code: original.code, message: original.message });
+      expect(revived.reqId).toBe(original.reqId);
+      expect(revived.statusCode).toBe(original.statusCode);
     }
     expect((reviveError(serializeError(new MissingSecretsError(['X']))) as MissingSecretsError).missing).toEqual(['X']);
+  });
+
+  it('prints no empty fields', () => {
+    const printed = process.getBuiltinModule('node:util').inspect(new ConfigError('bad'));
+    expect(printed).not.toMatch(/undefined/);
   });
 
   it('keeps only the message of an unexpected error', () => {
