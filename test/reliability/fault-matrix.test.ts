@@ -3,6 +3,9 @@
  * last-known-good copy and with one. Each cell checks the outcome, the time against the
  * deadline, that no stack trace was printed, and that no value or token leaked. The run
  * writes the table to test/reports/fault-matrix.md (and .json).
+ *
+ * Entries that load (`reads: 'values'`) are held to `cold`/`warm` of each fault; entries that
+ * list ids (`list --json`) to what faults.ts expects of a listing (`expectedFor`).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +15,8 @@ import { resolveConfig } from '../../src/config.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { diskCacheFor, prepareJob } from '../../src/load-job.js';
 import { type Project, REPO_ROOT, makeProject } from '../support/package-link.js';
-import { type Expected, FAULTS, type FaultCase } from './faults.js';
+import { baseEnv, runNode } from '../support/spawn.js';
+import { type Expected, FAULTS, type FaultCase, type Reads, expectedFor } from './faults.js';
 import { type Entry, ENTRIES, type Outcome, hashOf, writeEntryFiles } from './matrix-entries.js';
 
 const PAT = 'pat-MATRIX-1f2e3d4c5b6a';
@@ -27,6 +31,7 @@ const SEED = [
 
 export interface Row {
   entry: string;
+  reads: Reads;
   fault: string;
   copy: 'cold' | 'warm';
   expected: string;
@@ -38,6 +43,11 @@ export interface Row {
 
 const rows: Row[] = [];
 let project: Project;
+/**
+ * Every entry's walk starts at once: vitest runs at most 5 tests of a file together, and the
+ * cells mostly wait on deadlines, so seven walks side by side take the time of one.
+ */
+const walks = new Map<string, Promise<Row[]>>();
 
 beforeAll(() => {
   project = makeProject('cs-matrix-');
@@ -63,21 +73,29 @@ function seedCopy(baseUrl: string, cacheDir: string, secrets: string | undefined
   diskCacheFor(prepareJob({}, config), () => undefined)?.write({ at: Date.now() - 60_000, entries, missing: [], dangerous: [] });
 }
 
-function check(fault: FaultCase, expected: Expected, outcome: Outcome, expectedHashes: Record<string, string>, retried: boolean): string[] {
+/** What a loaded outcome must hold: env names to value hashes (`values`), or every seeded id (`ids`). */
+interface Wanted {
+  hashes: Record<string, string>;
+  ids: string[];
+}
+
+function check(fault: FaultCase, reads: Reads, expected: Expected, outcome: Outcome, wanted: Wanted, retried: boolean): string[] {
   const problems: string[] = [];
   const kind = outcome.kind === 'cache' ? 'loaded' : outcome.kind;
   if (expected.kind === 'error') {
     if (kind !== 'error' || !outcome.code || !expected.codes.includes(outcome.code)) problems.push('outcome');
   } else if (kind !== expected.kind) {
     problems.push('outcome');
-  } else if (JSON.stringify(outcome.loaded) !== JSON.stringify(expectedHashes)) {
-    problems.push('values');
+  } else if (reads === 'ids' ? JSON.stringify(outcome.ids) !== JSON.stringify(wanted.ids) : JSON.stringify(outcome.loaded) !== JSON.stringify(wanted.hashes)) {
+    problems.push(reads === 'ids' ? 'ids' : 'values');
   }
   if (expected.kind === 'loaded' && expected.retried && !retried) problems.push('no retry seen');
   if (outcome.ms > TIMEOUT_MS + SLACK_MS) problems.push('deadline');
-  if (/\n\s+at .+:\d+:\d+\)?\s*\n/.test(outcome.output)) problems.push('stack trace');
+  const everything = outcome.output + (outcome.valuesOutput ?? '');
+  if (/\n\s+at .+:\d+:\d+\)?\s*\n/.test(everything)) problems.push('stack trace');
   const planted = [PAT, ...SEED.map((s) => s.value), ...(fault.seed ?? []).map((s) => s.value)];
-  if (planted.some((p) => outcome.output.includes(p))) problems.push('LEAK');
+  // Output whose job is values (pull's stdout) may hold them; never the token.
+  if (planted.some((p) => outcome.output.includes(p)) || everything.includes(PAT)) problems.push('LEAK');
   return problems;
 }
 
@@ -85,11 +103,23 @@ function sorted(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
+/**
+ * The faults in the order this entry walks them: each entry starts at another place in the
+ * list, so that the walks running side by side do not all hit one fault at the same moment
+ * (a burst of lookups of one unresolvable name makes a rate-limiting resolver drop them, and
+ * a dropped lookup is retried by the resolver after 5 s: see the known bug below).
+ */
+function walkOrder(entry: Entry): FaultCase[] {
+  const at = Math.max(0, ENTRIES.indexOf(entry)) * Math.floor(FAULTS.length / ENTRIES.length);
+  return [...FAULTS.slice(at), ...FAULTS.slice(0, at)];
+}
+
 async function runEntry(entry: Entry): Promise<Row[]> {
+  const reads = entry.reads ?? 'values';
   const emulator = await startEmulator({ pats: [PAT], users: { 'matrix-user': [] } });
   const own: Row[] = [];
   try {
-    for (const fault of FAULTS) {
+    for (const fault of walkOrder(entry)) {
       for (const copy of ['cold', 'warm'] as const) {
         emulator.reset();
         const seed = [...SEED, ...(fault.seed ?? [])];
@@ -101,14 +131,17 @@ async function runEntry(entry: Entry): Promise<Row[]> {
         if (copy === 'warm') {
           seedCopy(baseUrl, cacheDir, fault.secrets, wanted.map((s): [string, string] => [envName(s.id), s.value]));
         }
-        const expected = copy === 'cold' ? fault.cold : fault.warm;
+        const expected = expectedFor(fault, copy, reads);
         const outcome = await entry.run({ baseUrl, pat: PAT, cacheDir, timeoutMs: TIMEOUT_MS, ...(fault.secrets ? { secrets: fault.secrets } : {}) }, project);
         rmSync(cacheDir, { recursive: true, force: true });
         const hashes = sorted(Object.fromEntries(wanted.map((s) => [envName(s.id), hashOf(s.value)])));
+        // A listing sees every id, whatever the selection.
+        const ids = seed.map((s) => s.id).sort();
         const retried = emulator.requests.some((r) => r.status !== 200 || r.fault !== undefined);
-        const problems = check(fault, expected, { ...outcome, ...(outcome.loaded ? { loaded: sorted(outcome.loaded) } : {}) }, hashes, retried);
+        const problems = check(fault, reads, expected, { ...outcome, ...(outcome.loaded ? { loaded: sorted(outcome.loaded) } : {}) }, { hashes, ids }, retried);
         own.push({
           entry: entry.name,
+          reads,
           fault: fault.name,
           copy,
           expected: describeExpected(expected),
@@ -125,10 +158,21 @@ async function runEntry(entry: Entry): Promise<Row[]> {
   return own;
 }
 
+const testName = (entry: Entry): string => `${entry.name} survives every fault`;
+
 describe.concurrent('fault matrix', () => {
+  beforeAll(({}, suite) => {
+    // Only the walks of tests that will run (a -t filter skips the others).
+    const running = new Set(suite.tasks.filter((task) => task.mode === 'run').map((task) => task.name));
+    for (const entry of ENTRIES.filter((e) => running.has(testName(e)))) {
+      const walk = runEntry(entry);
+      walk.catch(() => {}); // awaited, and reported, by the entry's test
+      walks.set(entry.name, walk);
+    }
+  });
   for (const entry of ENTRIES) {
-    it(`${entry.name} survives every fault`, async () => {
-      const own = await runEntry(entry);
+    it(testName(entry), async () => {
+      const own = await (walks.get(entry.name) ?? runEntry(entry));
       rows.push(...own);
       const failed = own.filter((r) => !r.pass).map((r) => `${r.fault} (${r.copy}): expected ${r.expected}, got ${r.actual} [${r.problems.join(', ')}] in ${r.ms} ms`);
       expect(failed).toEqual([]);
@@ -136,12 +180,75 @@ describe.concurrent('fault matrix', () => {
   }
 });
 
+/**
+ * A resolver that answers slowly, emulated: the first dns.lookup holds one libuv threadpool
+ * thread for HOLD_MS (as a getaddrinfo waiting on a resolver does) before the real lookup.
+ */
+const SLOW_RESOLVER = (holdMs: number) => `
+const dns = require('node:dns');
+const crypto = require('node:crypto');
+const lookup = dns.lookup;
+const started = Date.now();
+crypto.pbkdf2Sync('x', 'y', 20000, 32, 'sha256');
+const iterations = Math.ceil((20000 * ${holdMs}) / Math.max(1, Date.now() - started));
+let first = true;
+dns.lookup = function (host, options, callback) {
+  const cb = typeof options === 'function' ? options : callback;
+  const opts = typeof options === 'function' ? {} : options;
+  if (!first) return lookup.call(dns, host, opts, cb);
+  first = false;
+  crypto.pbkdf2('x', 'y', iterations, 32, 'sha256', () => lookup.call(dns, host, opts, cb));
+};
+`;
+
+/**
+ * KNOWN BUG (in src/, reported, not fixed here). Host names are resolved by getaddrinfo on
+ * libuv's threadpool, and a process cannot end while one is in flight: process.exit joins the
+ * threadpool, and a natural exit waits for the request. With a resolver that answers slowly
+ * (this machine's drops a burst of lookups of one name and retries them after 5 s: it showed
+ * up in the matrix as DNS cells of 5 to 6 s), the load fails at its deadline and the failure
+ * line is printed on time, but the process ends only when the lookup does: up to the
+ * resolver's timeout times its attempts, past CLARIFAI_SECRETS_TIMEOUT. The same holds for
+ * every CLI command. A fix needs lookups that can be abandoned (c-ares `Resolver` with
+ * `cancel()` as undici's `connect.lookup`, /etc/hosts first).
+ *
+ * It fails today, so it runs only on request:
+ *   CS_KNOWN_BUGS=1 npx vitest run test/reliability/fault-matrix.test.ts -t "KNOWN BUG"
+ */
+describe('known bugs', () => {
+  it.runIf(process.env['CS_KNOWN_BUGS'] === '1')(
+    'KNOWN BUG: a slow DNS resolver holds node --import register past its deadline (exit waits for getaddrinfo)',
+    async () => {
+      const hook = project.write('slow-resolver.cjs', SLOW_RESOLVER(8000));
+      const ran = await runNode(['-r', hook, '--import', 'clarifai-secrets/register', 'app.cjs'], {
+        cwd: project.dir,
+        env: baseEnv({
+          CLARIFAI_PAT: PAT,
+          CLARIFAI_API_BASE: 'https://clarifai-secrets-slow-dns.invalid',
+          CLARIFAI_SECRETS_CACHE_DIR: 'off',
+          CLARIFAI_SECRETS_TIMEOUT: String(TIMEOUT_MS),
+        }),
+        killAfterMs: 30_000,
+      });
+      expect(ran.stderr).toMatch(/^clarifai-secrets: .* \[ERR_(TIMEOUT|NETWORK)\]$/m);
+      expect(ran.code).toBe(1);
+      expect(ran.ms).toBeLessThanOrEqual(TIMEOUT_MS + SLACK_MS);
+    },
+    60_000,
+  );
+});
+
 function writeReport(all: Row[]): void {
-  if (all.length === 0) return;
+  // A partial run (-t, a failed walk) would replace the whole table with part of it.
+  if (!ENTRIES.every((entry) => all.some((r) => r.entry === entry.name))) return;
   const dir = join(REPO_ROOT, 'test', 'reports');
   mkdirSync(dir, { recursive: true });
-  const entries = [...new Set(all.map((r) => r.entry))];
-  const faults = [...new Set(all.map((r) => r.fault))];
+  // Columns in ENTRIES order, rows in FAULTS order (tests finish in any order).
+  const entries = ENTRIES.map((e) => e.name).filter((name) => all.some((r) => r.entry === name));
+  const faults = FAULTS.map((f) => f.name).filter((name) => all.some((r) => r.fault === name));
+  // One "expected" column per kind of entry present: what loaders must do, what a listing must do.
+  const kinds = (['values', 'ids'] as const).filter((reads) => all.some((r) => r.reads === reads));
+  const kindTitle = (reads: Reads): string => (reads === 'values' ? 'expected (loaders, run, pull)' : 'expected (list)');
   const passed = all.filter((r) => r.pass).length;
   const leaks = all.filter((r) => r.problems.includes('LEAK')).length;
   const survived = faults.filter((f) => all.filter((r) => r.fault === f).every((r) => r.pass)).length;
@@ -156,15 +263,18 @@ function writeReport(all: Row[]): void {
     `Generated by \`npx vitest run test/reliability/fault-matrix.test.ts\` (part of \`npm test\`) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}.`,
     `Deadline (CLARIFAI_SECRETS_TIMEOUT) ${TIMEOUT_MS} ms per load; times include starting the process.`,
     'Each cell: without a last-known-good copy / with one. `fallback` means the copy was served and the report said so.',
+    '`list --json` never falls back and never sees values or the selection: its cells are held to their own expected column, and "loaded" there means exit 0 with exactly the seeded ids.',
     '',
     `**${passed} of ${all.length} cells passed; ${survived} of ${faults.length} faults survived by every entry point; leaks found: ${leaks}.**`,
     '',
-    `| fault | expected | ${entries.join(' | ')} |`,
-    `|---|---|${entries.map(() => '---').join('|')}|`,
+    `| fault | ${kinds.map(kindTitle).join(' | ')} | ${entries.join(' | ')} |`,
+    `|---|${kinds.map(() => '---').join('|')}|${entries.map(() => '---').join('|')}|`,
     ...faults.map((fault) => {
-      const sample = all.filter((r) => r.fault === fault);
-      const expected = `${sample.find((r) => r.copy === 'cold')?.expected} / ${sample.find((r) => r.copy === 'warm')?.expected}`;
-      return `| ${fault} | ${expected} | ${entries.map((e) => cell(fault, e)).join(' | ')} |`;
+      const expected = kinds.map((reads) => {
+        const sample = all.filter((r) => r.fault === fault && r.reads === reads);
+        return `${sample.find((r) => r.copy === 'cold')?.expected ?? '-'} / ${sample.find((r) => r.copy === 'warm')?.expected ?? '-'}`;
+      });
+      return `| ${fault} | ${expected.join(' | ')} | ${entries.map((e) => cell(fault, e)).join(' | ')} |`;
     }),
     '',
   ];

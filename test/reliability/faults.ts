@@ -1,6 +1,13 @@
 /**
  * The faults of the matrix: how each is injected, and what each entry point must do about it,
  * without a last-known-good copy and with one.
+ *
+ * Two kinds of entry point read through these faults (`Entry.reads` in matrix-entries.ts):
+ * - `values`: the loaders (and `pull`, which loads): the selection, by value, with the
+ *   last-known-good copy as fallback: `cold` and `warm` below.
+ * - `ids`: a listing through the client (`list --json`): every id the server holds, never a
+ *   value, no selection, no copy to fall back on. Its outcome is `listing` when a fault sets
+ *   one, else `cold`, with a copy on disk or not.
  */
 import type { Emulator, Fault } from '../../src/emulator/index.js';
 
@@ -21,6 +28,20 @@ export interface FaultCase {
   secrets?: string;
   /** Values that differ from the standard seed (checked by hash when loaded). */
   seed?: Array<{ id: string; value: string }>;
+  /**
+   * Outcome for an entry that lists ids (`reads: 'ids'`), when not `cold`: only for faults
+   * that concern values or the selection, which a listing never looks at.
+   */
+  listing?: Expected;
+}
+
+export type Reads = 'values' | 'ids';
+
+/** What an entry that reads `reads` must do about `fault`, without a copy (`cold`) or with one (`warm`). */
+export function expectedFor(fault: FaultCase, copy: 'cold' | 'warm', reads: Reads): Expected {
+  // A listing has no copy to serve: the warm column is the cold one.
+  if (reads === 'ids') return fault.listing ?? fault.cold;
+  return copy === 'cold' ? fault.cold : fault.warm;
 }
 
 const ALWAYS = { times: Infinity };
@@ -82,9 +103,11 @@ export const FAULTS: FaultCase[] = [
   { name: '403 missing scope (11007)', inject: once({ kind: 'error', status: 403, code: 11007 }), cold: error('ERR_FORBIDDEN'), warm: error('ERR_FORBIDDEN') },
   { name: '404 on the list (wrong user)', inject: once({ kind: 'error', status: 404, code: 11101 }), cold: error('ERR_NOT_FOUND'), warm: error('ERR_NOT_FOUND') },
   // Data
-  { name: 'a value with a NUL byte', inject: () => undefined, seed: [{ id: 'MX_NUL', value: 'left\u0000right' }], cold: error('ERR_INVALID_VALUE'), warm: error('ERR_INVALID_VALUE') },
+  // A listing prints ids, never values: a NUL is no concern of it.
+  { name: 'a value with a NUL byte', inject: () => undefined, seed: [{ id: 'MX_NUL', value: 'left\u0000right' }], cold: error('ERR_INVALID_VALUE'), warm: error('ERR_INVALID_VALUE'), listing: LOADED },
   { name: 'values with newlines, quotes and unicode', inject: () => undefined, seed: [{ id: 'MX_ML', value: 'line1\nline2 "q" \'s\' $X #h ünï 🔑' }], cold: LOADED, warm: LOADED },
   { name: 'an id that is not a valid env name', inject: () => undefined, seed: [{ id: 'odd.id-1', value: 'odd-value' }], cold: LOADED, warm: LOADED },
   { name: 'server caps per_page below what was asked', inject: (e) => void e.setPerPageCap(3), cold: LOADED, warm: LOADED },
-  { name: 'required secrets missing', inject: () => undefined, secrets: 'MX_A,MX_GONE_1,MX_GONE_2', cold: error('ERR_MISSING_SECRETS'), warm: error('ERR_MISSING_SECRETS') },
+  // A listing ignores CLARIFAI_SECRETS: it lists every id, so nothing selected can be missing.
+  { name: 'required secrets missing', inject: () => undefined, secrets: 'MX_A,MX_GONE_1,MX_GONE_2', cold: error('ERR_MISSING_SECRETS'), warm: error('ERR_MISSING_SECRETS'), listing: LOADED },
 ];

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { CLI, type Project } from '../support/package-link.js';
 import { baseEnv, runNode } from '../support/spawn.js';
+import type { Reads } from './faults.js';
 
 export interface Cell {
   baseUrl: string;
@@ -22,13 +23,19 @@ export interface Outcome {
   code?: string;
   /** Env name to a short hash of the value: values themselves never leave the child. */
   loaded?: Record<string, string>;
+  /** The ids listed, sorted (entries that read ids). */
+  ids?: string[];
   ms: number;
-  /** Everything printed or thrown, for leak and stack-trace checks. */
+  /** Everything printed or thrown that must hold no value and no token: leak and stack-trace checks. */
   output: string;
+  /** Output whose job is to hold values (`pull`'s stdout): checked for the token and stack traces only. */
+  valuesOutput?: string;
 }
 
 export interface Entry {
   name: string;
+  /** What the entry reads: see faults.ts (`expectedFor`). Default `values`. */
+  reads?: Reads;
   run(cell: Cell, project: Project): Promise<Outcome>;
 }
 
@@ -83,9 +90,17 @@ function fromPreloadOutput(code: number | null, stdout: string, stderr: string, 
     const kind = source === 'fallback' ? 'fallback' : source === 'cache' ? 'cache' : 'loaded';
     return { kind, loaded: (JSON.parse(line) as { loaded: Record<string, string> }).loaded, ms, output };
   }
-  const errorCode = /\[(ERR_[A-Z_]+)\]\s*$/m.exec(stderr)?.[1];
-  return { kind: 'error', ...(errorCode ? { code: errorCode } : {}), ms, output };
+  return failed(stderr, ms, output);
 }
+
+/** Every CLI command's failure line: `clarifai-secrets: <message> [ERR_CODE]`. */
+function failed(stderr: string, ms: number, output: string, valuesOutput?: string): Outcome {
+  const errorCode = /^clarifai-secrets: .*\[(ERR_[A-Z_]+)\]\s*$/m.exec(stderr)?.[1];
+  return { kind: 'error', ...(errorCode ? { code: errorCode } : {}), ms, output, ...(valuesOutput === undefined ? {} : { valuesOutput }) };
+}
+
+/** The matrix's own names: what APP and API_SCRIPT look at. */
+const isMatrixName = (name: string): boolean => name.startsWith('MX_') || name === 'odd_id_1';
 
 function preloadEntry(name: string, flag: '--import' | '-r'): Entry {
   return {
@@ -134,12 +149,63 @@ function runEntry(): Entry {
   };
 }
 
+/**
+ * `clarifai-secrets pull --format json`: it loads (selection, fallback and all) and prints
+ * name to value. Its stdout holds values by design: they are hashed here, and that stdout is
+ * checked for the token only. A fallback is told by its warning on stderr.
+ */
+function pullEntry(): Entry {
+  return {
+    name: 'clarifai-secrets pull --format json',
+    async run(cell, project) {
+      const ran = await runNode([CLI, 'pull', '--format', 'json'], { cwd: project.dir, env: cellEnv(cell), killAfterMs: cell.timeoutMs + 8000 });
+      if (ran.code !== 0) return failed(ran.stderr, ran.ms, ran.stderr, ran.stdout);
+      let printed: Record<string, string>;
+      try {
+        printed = JSON.parse(ran.stdout) as Record<string, string>;
+      } catch {
+        return { kind: 'error', ms: ran.ms, output: ran.stderr, valuesOutput: ran.stdout };
+      }
+      const loaded = Object.fromEntries(Object.entries(printed).filter(([name]) => isMatrixName(name)).map(([name, value]) => [name, hashOf(value)]));
+      const kind = /using the last-known-good copy/.test(ran.stderr) ? 'fallback' : 'loaded';
+      return { kind, loaded, ms: ran.ms, output: ran.stderr, valuesOutput: ran.stdout };
+    },
+  };
+}
+
+/**
+ * `clarifai-secrets list --json`: a read through the client, no selection, no cache, no
+ * fallback, never a value. Loaded means exit 0 and a JSON array; the ids are compared.
+ */
+function listEntry(): Entry {
+  return {
+    name: 'clarifai-secrets list --json',
+    reads: 'ids',
+    async run(cell, project) {
+      const ran = await runNode([CLI, 'list', '--json'], { cwd: project.dir, env: cellEnv(cell), killAfterMs: cell.timeoutMs + 8000 });
+      const output = ran.stdout + ran.stderr;
+      if (ran.code !== 0) return failed(ran.stderr, ran.ms, output);
+      let rows: unknown;
+      try {
+        rows = JSON.parse(ran.stdout);
+      } catch {
+        return { kind: 'error', ms: ran.ms, output };
+      }
+      if (!Array.isArray(rows)) return { kind: 'error', ms: ran.ms, output };
+      const ids = rows.map((row) => String((row as { id?: unknown }).id)).sort();
+      return { kind: 'loaded', ids, ms: ran.ms, output };
+    },
+  };
+}
+
 export const ENTRIES: Entry[] = [
   apiEntry('loadSecrets', false),
   apiEntry('loadSecretsSync', true),
   preloadEntry('node --import register', '--import'),
   preloadEntry('node -r register', '-r'),
   runEntry(),
+  pullEntry(),
+  listEntry(),
 ];
 
 export function writeEntryFiles(project: Project): void {
