@@ -159,7 +159,8 @@ function pullEntry(): Entry {
     name: 'clarifai-secrets pull --format json',
     async run(cell, project) {
       const ran = await runNode([CLI, 'pull', '--format', 'json'], { cwd: project.dir, env: cellEnv(cell), killAfterMs: cell.timeoutMs + 8000 });
-      if (ran.code !== 0) return failed(ran.stderr, ran.ms, ran.stderr, ran.stdout);
+      // A failed pull prints no value: all of its output is checked.
+      if (ran.code !== 0) return failed(ran.stderr, ran.ms, ran.stdout + ran.stderr);
       let printed: Record<string, string>;
       try {
         printed = JSON.parse(ran.stdout) as Record<string, string>;
