@@ -216,7 +216,6 @@ interface Captured {
 
 interface World {
   failure: FailureClass;
-  emulator: Emulator;
   baseUrl: string;
   project: Project;
   cacheDir: string;
@@ -474,7 +473,6 @@ async function sweep(failure: FailureClass): Promise<string[]> {
     for (const phase of ['cold', 'warm'] as const) {
       const world: World = {
         failure,
-        emulator,
         baseUrl,
         project,
         cacheDir: join(scratch, `cache-${phase}`),
@@ -485,7 +483,7 @@ async function sweep(failure: FailureClass): Promise<string[]> {
       for (const dir of [world.cacheDir, world.tmp, world.home]) mkdirSync(dir, { recursive: true, mode: 0o700 });
       if (world.warm) seedCopy(baseUrl, world.cacheDir);
       // Cold: every entry point (reads first); warm: the loaders, which may serve the copy.
-      const entries = phase === 'cold' ? ENTRY_POINTS : ok ? [] : ENTRY_POINTS.filter((e) => e.loads);
+      const entries = phase === 'cold' ? [...ENTRY_POINTS.filter((e) => !e.writes), ...ENTRY_POINTS.filter((e) => e.writes)] : ok ? [] : ENTRY_POINTS.filter((e) => e.loads);
       for (const entry of entries) {
         const label = `${failure.name} (${phase}), ${entry.name}`;
         const captured = await entry.run(world);
