@@ -22,8 +22,11 @@ export interface FailureContext {
   secretId?: string | undefined;
   userId: string;
   host: string;
-  /** Removed from any text the server sent before it reaches a message. */
-  pat: string;
+  /**
+   * What the request carried that must never be printed: the token and any values sent.
+   * A server text that quotes one of them is left out of the message entirely.
+   */
+  secrets: readonly string[];
 }
 
 const NAMES = new Map<number, string>(Object.entries(StatusCode).map(([name, code]) => [code, name]));
@@ -33,11 +36,14 @@ function label(code: number): string {
   return name ? `${name} ${code}` : `code ${code}`;
 }
 
-/** Server text may echo a request; keep it short, printable, and without the token. */
-function serverText(text: string | undefined, pat: string): string {
+/**
+ * Server text may echo the request. Keep it short and printable, and drop it whole when it
+ * quotes the token or a value: cutting pieces out of it could still leave part of a secret.
+ */
+function serverText(text: string | undefined, secrets: readonly string[]): string {
   if (!text) return '';
-  let clean = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  if (pat) clean = clean.split(pat).join('<token>');
+  if (secrets.some((secret) => secret !== '' && text.includes(secret))) return 'its description quoted the request, so it is not shown';
+  const clean = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   return clean.length > 160 ? `${clean.slice(0, 157)}...` : clean;
 }
 
@@ -55,7 +61,7 @@ const AUTH_CODES = new Set<number>([
 export function failure(httpStatus: number, status: WireStatus | undefined, ctx: FailureContext): SecretsError {
   const code = status?.code;
   const info: SecretsErrorInfo = { statusCode: httpStatus, clarifaiCode: code, reqId: status?.reqId };
-  const said = serverText(status?.description, ctx.pat);
+  const said = serverText(status?.description, ctx.secrets);
   const tag = code === undefined ? `HTTP ${httpStatus}` : `${label(code)}, HTTP ${httpStatus}`;
 
   if ((code !== undefined && AUTH_CODES.has(code)) || (code === undefined && httpStatus === 401) ||
@@ -81,10 +87,8 @@ export function failure(httpStatus: number, status: WireStatus | undefined, ctx:
     return new NotFoundError(message, info);
   }
   if (code === StatusCode.DATABASE_DUPLICATE_KEY || (code === undefined && httpStatus === 409)) {
-    return new ConflictError(
-      `could not ${ctx.what}: ${said || 'it already exists'} (${tag}); use update to change an existing secret`,
-      info,
-    );
+    const advice = ctx.what.startsWith('create') ? '; use update to change an existing secret' : '';
+    return new ConflictError(`could not ${ctx.what}: ${said || 'it already exists'} (${tag})${advice}`, info);
   }
   if ((code !== undefined && THROTTLE_CODES.has(code)) || httpStatus === 429) {
     return new UnavailableError(

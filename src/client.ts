@@ -52,6 +52,8 @@ interface Call {
   secretId?: string | undefined;
   /** Reads are retried on throttling, 5xx and connection errors. */
   idempotent: boolean;
+  /** Values the body carries: never to be printed, even when the server quotes them back. */
+  values: readonly string[];
   signal?: AbortSignal | undefined;
 }
 
@@ -91,6 +93,7 @@ export class SecretsClient {
       what,
       secretId: id,
       idempotent: true,
+      values: [],
       signal: options.signal,
     });
     return decodeSingle(envelope, this.userId, { what, httpStatus: 200, reqId: envelope.status.reqId });
@@ -111,6 +114,7 @@ export class SecretsClient {
       query: { page: String(number), per_page: String(perPage) },
       what,
       idempotent: true,
+      values: [],
       signal: options.signal,
     });
     return decodeMany(envelope, this.userId, { what, httpStatus: 200, reqId: envelope.status.reqId });
@@ -155,6 +159,7 @@ export class SecretsClient {
       body: { secrets: secrets.map(encodeSecret) },
       what,
       idempotent: false,
+      values: valuesOf(secrets),
       signal: options.signal,
     });
     return decodeMany(envelope, this.userId, { what, httpStatus: 200, reqId: envelope.status.reqId });
@@ -179,6 +184,7 @@ export class SecretsClient {
       what,
       secretId: secrets.length === 1 ? secrets[0]?.id : undefined,
       idempotent: false,
+      values: valuesOf(secrets),
       signal: options.signal,
     });
     return decodeMany(envelope, this.userId, { what, httpStatus: 200, reqId: envelope.status.reqId });
@@ -195,6 +201,7 @@ export class SecretsClient {
       what: ids.length === 1 ? `delete secret "${ids[0]}"` : `delete ${ids.length} secrets`,
       secretId: ids.length === 1 ? ids[0] : undefined,
       idempotent: false,
+      values: [],
       signal: options.signal,
     });
   }
@@ -223,7 +230,7 @@ export class SecretsClient {
       secretId: call.secretId,
       userId: this.userId,
       host: url.host,
-      pat: this.#config.pat ?? this.#config.sessionToken ?? '',
+      secrets: [this.#config.pat ?? '', this.#config.sessionToken ?? '', ...call.values],
     };
 
     const deadline = AbortSignal.timeout(this.timeout);
@@ -315,6 +322,10 @@ function interpret(res: HttpResponse, ctx: FailureContext): Envelope | SecretsEr
     return badResponse({ what: ctx.what, httpStatus: res.status }, problem);
   }
   return failure(res.status, status && !isSuccess(status) ? status : undefined, ctx);
+}
+
+function valuesOf(secrets: readonly SecretPatch[]): string[] {
+  return secrets.flatMap((secret) => (secret.value === undefined ? [] : [secret.value]));
 }
 
 function requireId(id: unknown, what: string): void {

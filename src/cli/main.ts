@@ -153,6 +153,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 // No top-level await: the bin is CommonJS, which starts without Node's ESM loader.
+// Exit once the output is flushed rather than when the event loop empties: a DNS lookup the
+// deadline gave up on still holds libuv's thread pool, and would keep the process alive
+// until the system resolver's own timeout.
 void main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 });

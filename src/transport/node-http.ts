@@ -1,4 +1,5 @@
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
+import { lookupUntil } from './lookup.js';
 import { type HttpRequest, type HttpResponse, type Transport, TransportError, networkError } from './types.js';
 
 // Loaded on first use: an app whose secrets come from the cache never pays for `http`/`tls`.
@@ -41,7 +42,7 @@ export const nodeTransport: Transport = (req: HttpRequest) =>
     };
     const onAbort = (): void => finish(new TransportError('aborted', connected, 'aborted'));
 
-    const outgoing: ClientRequest = request(req.url, { method: req.method, headers, agent });
+    const outgoing: ClientRequest = request(req.url, { method: req.method, headers, agent, lookup: lookupUntil(req.signal) });
     req.signal.addEventListener('abort', onAbort, { once: true });
     outgoing.on('socket', (socket) => {
       if (!socket.connecting) connected = true;

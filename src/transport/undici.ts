@@ -1,4 +1,6 @@
 import type { Dispatcher } from 'undici';
+import { DEFAULT_TIMEOUT_MS } from '../config.js';
+import { lookupWithin } from './lookup.js';
 import { type HttpRequest, type HttpResponse, type Transport, TransportError, networkError } from './types.js';
 
 type Undici = typeof import('undici');
@@ -22,7 +24,8 @@ function undici(): Promise<Undici> {
 export function undiciTransport(dispatcher?: Dispatcher): Transport {
   return async (req: HttpRequest): Promise<HttpResponse> => {
     const { request, EnvHttpProxyAgent } = await undici();
-    defaultDispatcher ??= new EnvHttpProxyAgent();
+    // Cancellable lookups here too (lookup.ts); the client's deadline still ends the call.
+    defaultDispatcher ??= new EnvHttpProxyAgent({ connect: { lookup: lookupWithin(DEFAULT_TIMEOUT_MS) } });
     let res: Dispatcher.ResponseData;
     try {
       res = await request(req.url, {

@@ -531,16 +531,11 @@ describe.concurrent('leak sweep', () => {
   }
 
   /**
-   * KNOWN LEAK (in src/, reported, not fixed here): the client puts the server's
-   * `status.description` into its error messages with the token cut out (api-errors.ts
-   * serverText: "Server text may echo a request"), but not the values of the request. A
-   * server or proxy that echoes the request body in its description makes `create`, `update`
-   * and `push` print the very value they were sending, which the client knows and could cut
-   * out the same way. Fails today, so it runs only on request:
-   *   CS_KNOWN_BUGS=1 npx vitest run test/reliability/leak-sweep.test.ts -t "KNOWN LEAK"
+   * A server or proxy that echoes the request body in `status.description`: the client
+   * knows what it sent, and leaves out any server text that quotes a value or the token.
    */
-  it.runIf(process.env['CS_KNOWN_BUGS'] === '1')(
-    'KNOWN LEAK: create, update and push print the value they sent when the server echoes the request in status.description',
+  it(
+    'create, update and push do not print the value they sent when the server echoes the request in status.description',
     async () => {
       const emulator = await startEmulator({ pats: { [PAT]: USER }, users: { [USER]: [] } });
       const project = makeProject('cs-sweep-echo-');
