@@ -167,6 +167,19 @@ describe.each(transports)('SecretsClient over %s', (_name, transport) => {
     expect(error.message).toMatch(/use update/);
   });
 
+  it('points to update only when a create conflicts', async () => {
+    emulator.inject({ kind: 'error', status: 409, code: 40010 });
+    const error = await failure(client().update([{ id: 'X', value: VALUE }]));
+    expect(error.code).toBe('ERR_CONFLICT');
+    expect(error.message).not.toMatch(/use update/);
+  });
+
+  it('leaves out a server description that quotes what was sent', async () => {
+    emulator.inject({ kind: 'error', status: 400, code: 11102, description: `bad value ${VALUE}` });
+    const error = await failure(client().create([{ id: 'X', value: VALUE }]));
+    expect(error.message).toMatch(/its description quoted the request, so it is not shown/);
+  });
+
   it('retries reads on throttling and 5xx, counted on the request log', async () => {
     emulator.seed('alice', [{ id: 'A', value: 'a' }]);
     emulator.inject({ kind: 'throttle', retryAfter: 0 });
