@@ -42,7 +42,7 @@ console.log(`emulator: ${emulator.url} (user demo-user, 3 sample secrets)\n`);
 let failed = 0;
 // Spawned asynchronously: the emulator lives in this process and must keep answering.
 for (const [title, [command, ...args]] of steps) {
-  console.log(`== ${title}: ${[command === process.execPath ? 'node' : command, ...args].join(' ')}`);
+  console.log(`== ${title}: ${[command, ...args].map((word) => (word === process.execPath ? 'node' : word)).join(' ')}`);
   const ran = await new Promise((resolve) => {
     spawn(command, args, { cwd: here, env, stdio: 'inherit' }).on('close', (code) => resolve(code));
   });
