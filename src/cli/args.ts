@@ -10,6 +10,11 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** `--help` was given: the dispatcher prints the command's usage and exits 0. */
+export class HelpRequested extends Error {
+  override readonly name = 'HelpRequested';
+}
+
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
@@ -39,8 +44,8 @@ export interface Parsed<S extends Spec> {
 }
 
 /**
- * Parses `argv` against `spec`. Throws `UsageError` for an unknown option, a missing or
- * unexpected option value; positional counts are the caller's to check.
+ * Parses `argv` against `spec`. Throws `HelpRequested` for `--help`, `UsageError` for an
+ * unknown option, a missing or unexpected option value; positional counts are the caller's.
  */
 export function parseCommand<S extends Spec>(argv: readonly string[], spec: S): Parsed<S> {
   const { tokens } = parseArgs({
@@ -69,6 +74,7 @@ export function parseCommand<S extends Spec>(argv: readonly string[], spec: S): 
       values[token.name] = token.value;
     }
   }
+  if (values['help'] === true) throw new HelpRequested();
   return { values: values as Values<S>, positionals };
 }
 

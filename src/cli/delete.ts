@@ -26,10 +26,6 @@ const SPEC = { ...CONNECTION_OPTIONS, yes: { type: 'boolean', short: 'y' } } as 
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
   if (positionals.length === 0) throw new UsageError('delete needs at least one secret id');
   if (positionals.includes('')) throw new UsageError('delete needs non-empty secret ids');
   const ids = [...new Set(positionals)];

@@ -135,10 +135,6 @@ function checkCache(report: Report, config: Config, hasToken: boolean): void {
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
   if (positionals.length > 0) throw new UsageError('doctor takes no arguments');
   const report = new Report();
   checkNode(report);

@@ -21,10 +21,6 @@ const SPEC = { ...CONNECTION_OPTIONS, json: { type: 'boolean' } } as const satis
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
   const id = oneId(positionals, 'get');
   const secret = await new SecretsClient(connectionOptions(values)).get(id);
   process.stdout.write(values.json ? `${JSON.stringify(secret, null, 2)}\n` : `${secret.value}\n`);

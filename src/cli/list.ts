@@ -51,10 +51,6 @@ function table(rows: readonly Row[]): string {
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
   if (positionals.length > 0) throw new UsageError('list takes no arguments');
   const client = new SecretsClient(connectionOptions(values));
   const rows: Row[] = [];

@@ -4,8 +4,9 @@
  * `run`'s startup pays for nothing the other commands need. Exit codes: 0 success, 1 a
  * failure the one-line message explains, 2 a usage error, and the child's for `run`.
  */
-import { isSecretsError } from '../errors.js';
+import { failureMessage } from '../startup-output.js';
 import { VERSION } from '../version.js';
+import { HelpRequested } from './args.js';
 
 interface CommandModule {
   usage: string;
@@ -129,25 +130,27 @@ async function main(argv: string[]): Promise<number> {
     }
     const load = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined;
     if (!load) return unknownCommand(topic);
-    return (await load()).main(['--help']);
+    return runCommand(topic, await load(), ['--help']);
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) return unknownCommand(name);
   if (name === 'emulator' && globals.length > 0) return usageError('emulator takes no --api-base or --user-id', name);
 
-  const command = await load();
+  return runCommand(name, await load(), [...globals, ...rest]);
+}
+
+async function runCommand(name: string, command: CommandModule, argv: string[]): Promise<number> {
   try {
-    return await command.main([...globals, ...rest]);
+    return await command.main(argv);
   } catch (error) {
-    if (error instanceof Error && error.name === 'UsageError') return usageError(error.message, name);
-    // Expected failures: one line, no stack, the code in brackets as the preload prints it.
-    // Their messages never hold values or tokens.
-    if (isSecretsError(error)) {
-      say(process.stderr, `${PREFIX}: ${error.message} [${error.code}]`);
-      return 1;
+    if (error instanceof HelpRequested) {
+      say(process.stdout, command.usage);
+      return 0;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    say(process.stderr, `${PREFIX}: internal error: ${message}`);
+    if (error instanceof Error && error.name === 'UsageError') return usageError(error.message, name);
+    // One line, no stack, the code in brackets: the preload's failure line. Messages never
+    // hold values or tokens.
+    say(process.stderr, `${PREFIX}: ${failureMessage(error)}`);
     return 1;
   }
 }

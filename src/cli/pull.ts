@@ -37,10 +37,6 @@ const SPEC = {
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
   if (positionals.length > 0) throw new UsageError('pull takes no arguments; choose secrets with --secrets LIST');
   const kind = (values.format ?? 'env') as Format;
   if (!FORMATS.includes(kind)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);

@@ -44,10 +44,6 @@ async function inBatches<T>(items: readonly T[], send: (batch: T[]) => Promise<u
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
   if (positionals.length > 1) throw new UsageError(`push takes one file, got ${positionals.length} arguments`);
   const file = positionals[0] ?? '.env';
   const config = resolveConfig(connectionOptions(values));

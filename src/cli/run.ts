@@ -64,10 +64,6 @@ export function splitCommand(argv: readonly string[], spec: Spec): { options: st
 export async function main(argv: string[]): Promise<number> {
   const { options, command } = splitCommand(argv, SPEC);
   const { values } = parseCommand(options, SPEC);
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
   const [file, ...args] = command;
   if (file === undefined || file === '') throw new UsageError('run needs a command: clarifai-secrets run [options] -- CMD [ARGS...]');
 

@@ -42,10 +42,6 @@ function command(verb: 'create' | 'update'): { usage: string; main(argv: string[
     usage,
     async main(argv) {
       const { values, positionals } = parseCommand(argv, SPEC);
-      if (values.help) {
-        process.stdout.write(usage);
-        return 0;
-      }
       const id = oneId(positionals, verb, true);
       // Settings and token first: no one should type a value only to learn the token is missing.
       const config = resolveConfig(connectionOptions(values));
