@@ -42,6 +42,14 @@ const POSIX = process.platform !== 'win32';
 
 export type Warn = (message: string) => void;
 
+/** How old a copy written at `at` is, for messages: `42 s`, `7 min`, `3 h`. */
+export function ageOf(at: number): string {
+  const seconds = Math.max(0, Math.round((Date.now() - at) / 1000));
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3600)} h`;
+}
+
 export class DiskCache {
   readonly file: string;
   readonly #dir: string;

@@ -4,7 +4,7 @@
  * deleting it when the API says the token or a secret is gone.
  */
 import { SecretsClient } from './client.js';
-import type { CachedCopy, DiskCache } from './disk-cache.js';
+import { type CachedCopy, type DiskCache, ageOf } from './disk-cache.js';
 import { MissingSecretsError, isSecretsError, isUnavailable } from './errors.js';
 import { type Fetched, type LoadJob, diskCacheFor } from './load-job.js';
 import { isSelected, namedIdsToGet, resolveSelection } from './selection.js';
@@ -33,13 +33,6 @@ async function fetchSelected(job: LoadJob, transport: Transport, signal: AbortSi
   return found;
 }
 
-function ago(at: number): string {
-  const seconds = Math.max(0, Math.round((Date.now() - at) / 1000));
-  if (seconds < 120) return `${seconds} s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
-  return `${Math.round(seconds / 3600)} h`;
-}
-
 /** The answers after which a copy must never be served again. */
 const GONE = new Set(['ERR_AUTH', 'ERR_FORBIDDEN', 'ERR_NOT_FOUND', 'ERR_MISSING_SECRETS']);
 
@@ -63,7 +56,7 @@ export async function fetchFresh(
     if ((isUnavailable(error) || isSecretsError(error, 'ERR_BAD_RESPONSE')) && job.config.fallback && disk) {
       const copy = disk.read();
       if (copy) {
-        warn(`${(error as Error).message}; using the last-known-good copy from ${ago(copy.at)} ago`);
+        warn(`${(error as Error).message}; using the last-known-good copy from ${ageOf(copy.at)} ago`);
         return { ...copy, source: 'fallback' };
       }
     }

@@ -8,9 +8,10 @@ import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { SecretsClient } from '../client.js';
 import { type Config, resolveConfig } from '../config.js';
 import { isSecretsError } from '../errors.js';
+import { ageOf } from '../disk-cache.js';
 import { diskCacheFor, prepareJob } from '../load-job.js';
 import { parseSelection } from '../selection.js';
-import { loadTransport } from '../transport/choose.js';
+import { PROXY_VARS, loadTransport } from '../transport/choose.js';
 import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 
 export const usage = `Usage: clarifai-secrets doctor
@@ -28,7 +29,6 @@ Options:
 
 const SPEC = { ...CONNECTION_OPTIONS } as const satisfies Spec;
 const MIN_NODE = [20, 19] as const;
-const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 
 type Level = 'ok' | 'info' | 'warn' | 'FAIL';
 
@@ -54,13 +54,6 @@ function checkNode(report: Report): void {
 function tokenSource(config: Config): string {
   const name = config.pat ? 'CLARIFAI_PAT' : 'CLARIFAI_SESSION_TOKEN';
   return process.env[name]?.trim() ? `${name}, from the environment` : `${name}, from ${config.envFile ?? 'the .env file'}`;
-}
-
-function ago(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 120) return `${seconds} s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
-  return `${Math.round(seconds / 3600)} h`;
 }
 
 async function checkApi(report: Report, config: Config): Promise<void> {
@@ -127,7 +120,7 @@ function checkCache(report: Report, config: Config, hasToken: boolean): void {
   if (hasToken) {
     const warnings: string[] = [];
     const copy = diskCacheFor(prepareJob({}, config), (message) => warnings.push(message))?.read();
-    state += copy ? `; this selection's copy is ${ago(Date.now() - copy.at)} old` : '; none yet for this token, user and selection';
+    state += copy ? `; this selection's copy is ${ageOf(copy.at)} old` : '; none yet for this token, user and selection';
     for (const message of warnings) report.add('warn', `cache: ${message}`);
   }
   report.add('ok', `cache: ${dir} (${state})`);

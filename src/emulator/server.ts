@@ -198,23 +198,15 @@ export class EmulatorServer {
         return;
       }
       case 'truncate': {
-        const wire = d.compute();
-        note(entry, wire);
-        d.finished();
-        if (res.destroyed) return;
+        const wire = startFullLength(d);
+        if (!wire) return;
         const keep = Math.floor(wire.body.length * (fault.keep ?? 0.5));
-        res.writeHead(wire.status, { ...wire.headers, 'Content-Length': String(wire.body.length) });
-        res.flushHeaders();
         res.write(wire.body.subarray(0, keep), () => d.req.socket.destroy());
         return;
       }
       case 'trickle': {
-        const wire = d.compute();
-        note(entry, wire);
-        d.finished();
-        if (res.destroyed) return;
-        res.writeHead(wire.status, { ...wire.headers, 'Content-Length': String(wire.body.length) });
-        res.flushHeaders();
+        const wire = startFullLength(d);
+        if (!wire) return;
         // Small chunks, evenly spaced: about 20 writes a second, at least one byte each.
         const chunk = Math.max(1, Math.floor(fault.bytesPerSecond / 20));
         const interval = (chunk / fault.bytesPerSecond) * 1000;
@@ -236,6 +228,20 @@ export class EmulatorServer {
       }
     }
   }
+}
+
+/**
+ * The normal answer, logged, with its headers (the full Content-Length) already sent, for
+ * the faults that then write its body their own way. Undefined when the client is gone.
+ */
+function startFullLength(d: FaultDelivery): WireResponse | undefined {
+  const wire = d.compute();
+  note(d.entry, wire);
+  d.finished();
+  if (d.res.destroyed) return undefined;
+  d.res.writeHead(wire.status, { ...wire.headers, 'Content-Length': String(wire.body.length) });
+  d.res.flushHeaders();
+  return wire;
 }
 
 interface FaultDelivery {

@@ -3,7 +3,8 @@ import { nodeTransport } from './node-http.js';
 import type { Transport } from './types.js';
 import { undiciTransport } from './undici.js';
 
-const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
+/** The variables that send requests through a proxy (undici's EnvHttpProxyAgent reads them). */
+export const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 
 /**
  * The client for a load. Node's `http` starts in a few ms where undici costs ~250 ms
