@@ -9,8 +9,9 @@
  * Only `node:crypto` and `node:fs` are used here: this is the cache-hit startup path.
  */
 // Builtins through getBuiltinModule: in the ESM build a static import also builds an ES
-// module facade for each, which the startup path would pay for.
-const { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } = process.getBuiltinModule('node:crypto');
+// module facade for each, which the startup path would pay for. crypto (~3.5 ms to load) only
+// when a copy is opened, so importing the package for its client does not pay for it.
+const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto');
 const { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } =
   process.getBuiltinModule('node:fs');
 const { join } = process.getBuiltinModule('node:path');
@@ -61,10 +62,10 @@ export class DiskCache {
 
   constructor(key: DiskCacheKey, warn: Warn) {
     const material = Buffer.from(
-      hkdfSync('sha256', key.token, 'clarifai-secrets/last-known-good/v1', `${key.baseUrl}\n${key.userId}`, 64),
+      crypto().hkdfSync('sha256', key.token, 'clarifai-secrets/last-known-good/v1', `${key.baseUrl}\n${key.userId}`, 64),
     );
     this.#key = material.subarray(0, 32);
-    const name = createHmac('sha256', material.subarray(32)).update(key.selection).digest('hex').slice(0, 32);
+    const name = crypto().createHmac('sha256', material.subarray(32)).update(key.selection).digest('hex').slice(0, 32);
     this.#dir = key.dir;
     this.file = join(key.dir, `${name}.lkg`);
     this.#aad = Buffer.from(`v1\n${key.selection}`);
@@ -117,7 +118,7 @@ export class DiskCache {
 
   /** Best effort: a folder that cannot be written gives one warning, never a failure. */
   write(copy: CachedCopy): void {
-    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const tmp = `${this.file}.${process.pid}.${crypto().randomBytes(4).toString('hex')}.tmp`;
     try {
       mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
       if (POSIX && (statSync(this.#dir).mode & 0o077) !== 0) {
@@ -159,8 +160,8 @@ export class DiskCache {
   }
 
   #seal(copy: CachedCopy): Buffer {
-    const nonce = randomBytes(NONCE_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#key, nonce);
+    const nonce = crypto().randomBytes(NONCE_BYTES);
+    const cipher = crypto().createCipheriv('aes-256-gcm', this.#key, nonce);
     cipher.setAAD(this.#aad);
     const body = Buffer.concat([cipher.update(JSON.stringify(copy), 'utf8'), cipher.final()]);
     return Buffer.concat([MAGIC, nonce, cipher.getAuthTag(), body]);
@@ -171,7 +172,7 @@ export class DiskCache {
     const nonce = data.subarray(MAGIC.length, MAGIC.length + NONCE_BYTES);
     const tag = data.subarray(MAGIC.length + NONCE_BYTES, HEADER_BYTES);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#key, nonce);
+      const decipher = crypto().createDecipheriv('aes-256-gcm', this.#key, nonce);
       decipher.setAAD(this.#aad);
       decipher.setAuthTag(tag);
       const text = Buffer.concat([decipher.update(data.subarray(HEADER_BYTES)), decipher.final()]).toString('utf8');
