@@ -21,7 +21,6 @@ export interface FailureContext {
   /** Set for a single-secret call: a not-found then names it. */
   secretId?: string | undefined;
   userId: string;
-  host: string;
   /**
    * What the request carried that must never be printed: the token and any values sent.
    * A server text that quotes one of them is left out of the message entirely.

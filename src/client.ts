@@ -229,7 +229,6 @@ export class SecretsClient {
       what: call.what,
       secretId: call.secretId,
       userId: this.userId,
-      host: url.host,
       secrets: [this.#config.pat ?? '', this.#config.sessionToken ?? '', ...call.values],
     };
 
