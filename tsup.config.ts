@@ -21,7 +21,7 @@ export default defineConfig([
     define,
   },
   {
-    entry: { cli: 'src/cli/main.ts', 'sync-worker': 'src/sync-worker.ts' },
+    entry: { cli: 'src/cli/main.ts', 'sync-worker': 'src/load/sync-worker.ts' },
     format: ['cjs'],
     target: 'node20',
     platform: 'node',

@@ -11,7 +11,7 @@ import {
   type SecretsError,
   type SecretsErrorInfo,
   UnavailableError,
-} from './errors.js';
+} from '../errors.js';
 import { StatusCode } from './status-codes.js';
 import type { WireStatus } from './wire.js';
 

@@ -1,10 +1,10 @@
-import { type FailureContext, failure } from './api-errors.js';
-import { type Config, type ConnectionOptions, requireToken, resolveConfig } from './config.js';
-import { BadResponseError, ConfigError, type SecretsError, UnavailableError, isUnavailable } from './errors.js';
+import { type FailureContext, failure } from './answer-errors.js';
+import { type Config, type ConnectionOptions, requireToken, resolveConfig } from '../settings/config.js';
+import { BadResponseError, ConfigError, type SecretsError, UnavailableError, isUnavailable } from '../errors.js';
 import { MAX_ATTEMPTS, backoffDelay, parseRetryAfter, sleep } from './retry.js';
 import { type HttpMethod, type HttpResponse, type Transport, TransportError } from './transport/types.js';
 import { undiciTransport } from './transport/undici.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 import {
   type Envelope,
   type Secret,

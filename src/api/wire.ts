@@ -4,7 +4,7 @@
  * body of the wrong shape becomes one `ERR_BAD_RESPONSE`, never a TypeError later on.
  * Messages name fields and types, never the values they hold.
  */
-import { BadResponseError } from './errors.js';
+import { BadResponseError } from '../errors.js';
 import { StatusCode, statusCodeFromName } from './status-codes.js';
 
 /** A stored secret, as returned by `get`, `list`, `create` and `update`. */

@@ -3,8 +3,8 @@
  * only way to say yes, so a script never deletes by accident.
  */
 import { isatty } from 'node:tty';
-import { MAX_PER_PAGE, SecretsClient } from '../client.js';
-import { requireToken, resolveConfig } from '../config.js';
+import { MAX_PER_PAGE, SecretsClient } from '../api/client.js';
+import { requireToken, resolveConfig } from '../settings/config.js';
 import { ConfigError, NotFoundError, isSecretsError } from '../errors.js';
 import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 import { confirm } from './input.js';

@@ -5,13 +5,13 @@
  * Never prints the token: only where it came from.
  */
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
-import { SecretsClient } from '../client.js';
-import { type Config, resolveConfig } from '../config.js';
+import { SecretsClient } from '../api/client.js';
+import { type Config, resolveConfig } from '../settings/config.js';
 import { isSecretsError } from '../errors.js';
-import { ageOf } from '../disk-cache.js';
-import { diskCacheFor, prepareJob } from '../load-job.js';
-import { parseSelection } from '../selection.js';
-import { PROXY_VARS, loadTransport } from '../transport/choose.js';
+import { ageOf } from '../load/disk-cache.js';
+import { diskCacheFor, prepareJob } from '../load/load-job.js';
+import { parseSelection } from '../settings/selection.js';
+import { PROXY_VARS, loadTransport } from '../api/transport/choose.js';
 import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 
 export const usage = `Usage: clarifai-secrets doctor

@@ -2,7 +2,7 @@
  * `clarifai-secrets get ID [--json]`: the value alone and one newline, so that
  * `$(clarifai-secrets get ID)` is the value; `--json` prints the whole record.
  */
-import { SecretsClient } from '../client.js';
+import { SecretsClient } from '../api/client.js';
 import { CONNECTION_OPTIONS, type Spec, connectionOptions, oneId, parseCommand } from './args.js';
 
 export const usage = `Usage: clarifai-secrets get ID [--json]

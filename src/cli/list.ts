@@ -2,7 +2,7 @@
  * `clarifai-secrets list [--json]`: ids, versions, descriptions and dates. Values are
  * dropped as soon as each page arrives and never printed.
  */
-import { SecretsClient } from '../client.js';
+import { SecretsClient } from '../api/client.js';
 import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 
 export const usage = `Usage: clarifai-secrets list [--json]

@@ -4,7 +4,7 @@
  * `run`'s startup pays for nothing the other commands need. Exit codes: 0 success, 1 a
  * failure the one-line message explains, 2 a usage error, and the child's for `run`.
  */
-import { failureMessage } from '../startup-output.js';
+import { failureMessage } from '../startup/output.js';
 import { VERSION } from '../version.js';
 import { HelpRequested } from './args.js';
 

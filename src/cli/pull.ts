@@ -4,9 +4,9 @@
  * selection and skipping of unsafe names) into an empty object, so nothing is skipped for
  * being set already, and asks the API even when a cached copy is inside its TTL.
  */
-import { type LoadOptions, resolveConfig } from '../config.js';
+import { type LoadOptions, resolveConfig } from '../settings/config.js';
 import { isSecretsError } from '../errors.js';
-import { loadResolved } from '../loader.js';
+import { loadResolved } from '../load/loader.js';
 import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 import { FORMATS, type Format, format } from './formats.js';
 

@@ -4,11 +4,11 @@
  * the API's 1000 a request). The plan names keys only: `+ NEW`, `~ CHANGED`, `= SAME`.
  */
 import { readFileSync } from 'node:fs';
-import { MAX_PER_PAGE, SecretsClient } from '../client.js';
-import { requireToken, resolveConfig } from '../config.js';
+import { MAX_PER_PAGE, SecretsClient } from '../api/client.js';
+import { requireToken, resolveConfig } from '../settings/config.js';
 import { ConfigError } from '../errors.js';
 import { lazyRequire } from '../lazy-require.js';
-import type { SecretInput } from '../wire.js';
+import type { SecretInput } from '../api/wire.js';
 import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 
 export const usage = `Usage: clarifai-secrets push [FILE] [--dry-run]

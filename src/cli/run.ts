@@ -3,9 +3,9 @@
  * resolver and rules as the preload, into a copy of the environment that only the child
  * gets, then runs CMD (see supervise.ts). A failed load never starts the command.
  */
-import { type Config, type LoadOptions, failOpenRequested, resolveConfig } from '../config.js';
-import { loadResolved } from '../loader.js';
-import { describeReport, reportFailure, say } from '../startup-output.js';
+import { type Config, type LoadOptions, failOpenRequested, resolveConfig } from '../settings/config.js';
+import { loadResolved } from '../load/loader.js';
+import { describeReport, reportFailure, say } from '../startup/output.js';
 import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 import { supervise } from './supervise.js';
 

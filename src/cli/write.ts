@@ -2,10 +2,10 @@
  * `clarifai-secrets create ID` and `clarifai-secrets update ID`: the value comes from stdin
  * (to its end, one trailing newline stripped) or `--value-file F` (as is).
  */
-import { SecretsClient } from '../client.js';
-import { requireToken, resolveConfig } from '../config.js';
+import { SecretsClient } from '../api/client.js';
+import { requireToken, resolveConfig } from '../settings/config.js';
 import { ConflictError, NotFoundError, isSecretsError } from '../errors.js';
-import type { SecretInput } from '../wire.js';
+import type { SecretInput } from '../api/wire.js';
 import { CONNECTION_OPTIONS, type Spec, connectionOptions, oneId, parseCommand } from './args.js';
 import { Cancelled, readValue } from './input.js';
 

@@ -2,7 +2,7 @@
  * Personal access tokens: `Authorization: Key <PAT>` exactly, each token owned by one user
  * and optionally limited to some of the three secrets scopes.
  */
-import { StatusCode } from '../status-codes.js';
+import { StatusCode } from '../api/status-codes.js';
 import { ApiFailure } from './wire.js';
 
 export type SecretsScope = 'Secrets_Get' | 'Secrets_Add' | 'Secrets_Delete';

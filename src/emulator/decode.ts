@@ -4,7 +4,7 @@
  * rather than silently ignored), wrong JSON types are errors, `null` means "not set", and
  * like protojson both the proto name (`expires_at`) and its JSON name (`expiresAt`) are read.
  */
-import { StatusCode } from '../status-codes.js';
+import { StatusCode } from '../api/status-codes.js';
 import { invalidIdReason } from './secret-id.js';
 import type { PatchAction, SecretInput, SecretPatch } from './store.js';
 import { parseTimestamp, ZERO_TIMESTAMP, type Timestamp } from './timestamp.js';

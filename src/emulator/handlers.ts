@@ -2,7 +2,7 @@
  * The five endpoints: authorization, decoding and the store call, producing a full
  * response. Every refusal is an `ApiFailure`; anything else thrown becomes a 500 with 98004.
  */
-import { StatusCode } from '../status-codes.js';
+import { StatusCode } from '../api/status-codes.js';
 import { requireGrant, requireScope, resolveUser, type AuthCheck } from './auth.js';
 import { decodeCreate, decodeDelete, decodeListQuery, decodePatch, type ParsedBody } from './decode.js';
 import { responseKind, SCOPES, type Route } from './routes.js';

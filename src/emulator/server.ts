@@ -5,7 +5,7 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { StatusCode } from '../status-codes.js';
+import { StatusCode } from '../api/status-codes.js';
 import type { TokenTable } from './auth.js';
 import type { ParsedBody } from './decode.js';
 import { retryAfterHeader, type Fault, type FaultQueue } from './faults.js';

@@ -2,7 +2,7 @@
  * The secrets of every user, with all-or-nothing batches: each change is computed on a copy
  * of the user's secrets, persisted, and only then made visible.
  */
-import { StatusCode } from '../status-codes.js';
+import { StatusCode } from '../api/status-codes.js';
 import type { EmulatorSecretSeed } from './options.js';
 import { invalidIdReason } from './secret-id.js';
 import { formatTimestamp, fromDate, now, parseTimestamp, ZERO_TIMESTAMP, type Timestamp } from './timestamp.js';

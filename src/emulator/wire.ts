@@ -4,7 +4,7 @@
  * on multi-responses, and a `status` that always carries `code`, `description` and `req_id`.
  */
 import { randomBytes } from 'node:crypto';
-import { StatusCode } from '../status-codes.js';
+import { StatusCode } from '../api/status-codes.js';
 import type { StoredSecret } from './store.js';
 import { formatTimestamp } from './timestamp.js';
 

@@ -3,12 +3,12 @@
  * last-known-good copy after a success, serving it when the API cannot answer, and
  * deleting it when the API says the token or a secret is gone.
  */
-import { SecretsClient } from './client.js';
+import { SecretsClient } from '../api/client.js';
 import { type CachedCopy, type DiskCache, ageOf } from './disk-cache.js';
-import { MissingSecretsError, isSecretsError, isUnavailable } from './errors.js';
+import { MissingSecretsError, isSecretsError, isUnavailable } from '../errors.js';
 import { type Fetched, type LoadJob, diskCacheFor } from './load-job.js';
-import { isSelected, namedIdsToGet, resolveSelection } from './selection.js';
-import type { Transport } from './transport/types.js';
+import { isSelected, namedIdsToGet, resolveSelection } from '../settings/selection.js';
+import type { Transport } from '../api/transport/types.js';
 
 /** Every selected id and its value; values of unselected secrets are dropped at once. */
 async function fetchSelected(job: LoadJob, transport: Transport, signal: AbortSignal): Promise<Map<string, string>> {

@@ -2,9 +2,9 @@
  * The steps of one load that both `loadSecrets` and `loadSecretsSync` (and its worker)
  * share: prepare the job, and apply what was fetched to an env object.
  */
-import { type Config, type LoadOptions, requireToken, resolveConfig } from './config.js';
+import { type Config, type LoadOptions, requireToken, resolveConfig } from '../settings/config.js';
 import { DiskCache, type Warn } from './disk-cache.js';
-import { type Selection, parseSelection } from './selection.js';
+import { type Selection, parseSelection } from '../settings/selection.js';
 
 export type Source = 'api' | 'cache' | 'fallback';
 

@@ -1,10 +1,10 @@
-import { type Config, resolveConfig } from './config.js';
-import { ConfigError, UnavailableError, reviveError } from './errors.js';
+import { type Config, resolveConfig } from '../settings/config.js';
+import { ConfigError, UnavailableError, reviveError } from '../errors.js';
 import { type Fetched, type LoadJob, type LoadReport, applyToEnv, diskCacheFor, freshFromDisk, nowMs, prepareJob } from './load-job.js';
 import type { LoadSecretsOptions } from './loader.js';
 import { peekMemory, rememberInMemory } from './memory-cache.js';
 import { type SyncAnswer, type SyncRequest, WORKER_ENV } from './sync-protocol.js';
-import { warnOnStderr } from './warn.js';
+import { warnOnStderr } from '../warn.js';
 
 /**
  * A CommonJS script that loads the worker module and always answers: even when the module

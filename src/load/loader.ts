@@ -1,9 +1,9 @@
-import { type Config, type LoadOptions, resolveConfig } from './config.js';
+import { type Config, type LoadOptions, resolveConfig } from '../settings/config.js';
 import { fetchFresh } from './fetch-fresh.js';
 import { type LoadReport, applyToEnv, diskCacheFor, freshFromDisk, nowMs, prepareJob } from './load-job.js';
 import { peekMemory, sharedLoad } from './memory-cache.js';
-import { loadTransport } from './transport/choose.js';
-import { warnOnStderr } from './warn.js';
+import { loadTransport } from '../api/transport/choose.js';
+import { warnOnStderr } from '../warn.js';
 
 export interface LoadSecretsOptions extends LoadOptions {
   /**

@@ -8,7 +8,7 @@
  * first result with a TTL is stored: a preload with no TTL never loads it.
  */
 import type { LRUCache } from 'lru-cache';
-import { lazyRequire } from './lazy-require.js';
+import { lazyRequire } from '../lazy-require.js';
 import type { Fetched, LoadJob } from './load-job.js';
 
 interface Slot {

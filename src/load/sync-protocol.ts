@@ -1,5 +1,5 @@
 /** What crosses between `loadSecretsSync` and its worker. */
-import type { SerializedError } from './errors.js';
+import type { SerializedError } from '../errors.js';
 import type { Fetched, LoadJob } from './load-job.js';
 
 export interface SyncRequest {

@@ -2,10 +2,10 @@
  * The worker behind `loadSecretsSync`: it does the asynchronous part of a load (the API,
  * the disk copy, the fallback) while the main thread waits on `Atomics.wait`.
  */
-import { serializeError } from './errors.js';
+import { serializeError } from '../errors.js';
 import { fetchFresh } from './fetch-fresh.js';
 import type { SyncAnswer, SyncRequest } from './sync-protocol.js';
-import { loadTransport } from './transport/choose.js';
+import { loadTransport } from '../api/transport/choose.js';
 
 export async function run({ job }: SyncRequest): Promise<SyncAnswer> {
   const warnings: string[] = [];

@@ -8,8 +8,8 @@
  *   4. defaults
  */
 import type { Dispatcher } from 'undici';
-import { ConfigError } from './errors.js';
-import { lazyRequire } from './lazy-require.js';
+import { ConfigError } from '../errors.js';
+import { lazyRequire } from '../lazy-require.js';
 
 /** Options shared by everything that talks to the API. */
 export interface ConnectionOptions {

@@ -10,7 +10,7 @@
  * Entries are separated by commas or white space. `users/<user>/secrets/<id>`, Clarifai's
  * own reference form, is accepted wherever an ID is.
  */
-import { ConfigError, InvalidValueError } from './errors.js';
+import { ConfigError, InvalidValueError } from '../errors.js';
 
 export interface NamedEntry {
   id: string;

@@ -2,8 +2,8 @@
  * What the preload and `run` print around a load: the debug report and the one failure
  * line, both on stderr and both `clarifai-secrets: ...`. Names only, never values.
  */
-import { SecretsError } from './errors.js';
-import type { LoadReport } from './load-job.js';
+import { SecretsError } from '../errors.js';
+import type { LoadReport } from '../load/load-job.js';
 
 /** One line on stderr, written synchronously so it is out before a process.exit or a child's output. */
 export function say(line: string): void {

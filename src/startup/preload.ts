@@ -3,13 +3,13 @@
  * `node --import clarifai-secrets/register` awaits `preload()`; `node -r` calls
  * `preloadBeforeMain()`, which loads before the main module one way or the other.
  */
-import { type Config, failOpenRequested, resolveConfig } from './config.js';
-import { type LoadReport, MARKER, markerFor } from './load-job.js';
-import { loadResolved } from './loader.js';
-import { loadResolvedSync } from './loader-sync.js';
-import { parseSelection } from './selection.js';
-import { describeReport, reportFailure, say } from './startup-output.js';
-import { WORKER_ENV } from './sync-protocol.js';
+import { type Config, failOpenRequested, resolveConfig } from '../settings/config.js';
+import { type LoadReport, MARKER, markerFor } from '../load/load-job.js';
+import { loadResolved } from '../load/loader.js';
+import { loadResolvedSync } from '../load/loader-sync.js';
+import { parseSelection } from '../settings/selection.js';
+import { describeReport, reportFailure, say } from './output.js';
+import { WORKER_ENV } from '../load/sync-protocol.js';
 
 /** The configuration, or undefined when there is nothing to do in this thread or process. */
 function begin(): Config | undefined {

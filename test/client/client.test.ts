@@ -4,13 +4,13 @@
  */
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SecretsClient } from '../../src/client.js';
-import { resolveConfig } from '../../src/config.js';
+import { SecretsClient } from '../../src/api/client.js';
+import { resolveConfig } from '../../src/settings/config.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { SecretsError, isSecretsError } from '../../src/errors.js';
-import { nodeTransport } from '../../src/transport/node-http.js';
-import type { Transport } from '../../src/transport/types.js';
-import { undiciTransport } from '../../src/transport/undici.js';
+import { nodeTransport } from '../../src/api/transport/node-http.js';
+import type { Transport } from '../../src/api/transport/types.js';
+import { undiciTransport } from '../../src/api/transport/undici.js';
 import { assertProtoShape } from '../support/proto-fields.js';
 
 const PAT = 'pat-CLIENT-7f3a9c21e5d84b60';

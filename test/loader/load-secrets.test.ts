@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { isSecretsError } from '../../src/errors.js';
-import { type LoadSecretsOptions, loadSecrets } from '../../src/loader.js';
+import { type LoadSecretsOptions, loadSecrets } from '../../src/load/loader.js';
 import { expectNoLeak, expectNoLeakInFolder } from '../support/leaks.js';
 
 const PAT = 'pat-LOADER-5d1e8f20a7c3';

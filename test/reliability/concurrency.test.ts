@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { loadSecrets } from '../../src/loader.js';
+import { loadSecrets } from '../../src/load/loader.js';
 import { type Project, REPO_ROOT, makeProject } from '../support/package-link.js';
 import { baseEnv, runNode } from '../support/spawn.js';
 

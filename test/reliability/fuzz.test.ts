@@ -8,11 +8,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SecretsClient } from '../../src/client.js';
-import { resolveConfig } from '../../src/config.js';
+import { SecretsClient } from '../../src/api/client.js';
+import { resolveConfig } from '../../src/settings/config.js';
 import { isSecretsError } from '../../src/errors.js';
-import { parseSelection, resolveSelection } from '../../src/selection.js';
-import type { HttpResponse, Transport } from '../../src/transport/types.js';
+import { parseSelection, resolveSelection } from '../../src/settings/selection.js';
+import type { HttpResponse, Transport } from '../../src/api/transport/types.js';
 import { REPO_ROOT } from '../support/package-link.js';
 
 const RUNS = 2000;

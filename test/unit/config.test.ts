@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BASE_URL, requireToken, resolveConfig } from '../../src/config.js';
+import { DEFAULT_BASE_URL, requireToken, resolveConfig } from '../../src/settings/config.js';
 import { messageOf } from '../support/errors.js';
 
 const PAT = 'pat-CONFIG-3c9e1b7a';

@@ -1,7 +1,7 @@
 /** Cancellable name lookups: c-ares first, getaddrinfo only after a definite "no such name". */
 import dns from 'node:dns';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { lookupUntil } from '../../src/transport/lookup.js';
+import { lookupUntil } from '../../src/api/transport/lookup.js';
 
 type Answer = { error: NodeJS.ErrnoException | null; address: unknown; family?: number | undefined };
 

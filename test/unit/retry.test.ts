@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, parseRetryAfter, sleep } from '../../src/retry.js';
+import { backoffDelay, parseRetryAfter, sleep } from '../../src/api/retry.js';
 
 describe('retry timing', () => {
   it('grows exponentially, with jitter in the upper half, and is capped', () => {

@@ -6,7 +6,7 @@ import {
   namedIdsToGet,
   parseSelection,
   resolveSelection,
-} from '../../src/selection.js';
+} from '../../src/settings/selection.js';
 
 const found = (entries: Record<string, string>) => new Map(Object.entries(entries));
 

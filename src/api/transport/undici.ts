@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { DEFAULT_TIMEOUT_MS } from '../config.js';
+import { DEFAULT_TIMEOUT_MS } from '../../settings/config.js';
 import { lookupWithin } from './lookup.js';
 import { type HttpRequest, type HttpResponse, type Transport, TransportError, networkError } from './types.js';
 
