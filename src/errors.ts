@@ -174,6 +174,36 @@ export function isUnavailable(error: unknown): boolean {
   return error instanceof UnavailableError;
 }
 
+/**
+ * Every subclass, by the `kind` it is known by across copies, with the fields of its own
+ * that must cross the worker boundary. Serialising and reviving both read this one table,
+ * so a new subclass is one class and one row (test/unit/errors.test.ts fails on a class
+ * that is exported without its row).
+ */
+const REGISTRY: ReadonlyMap<string, { type: ErrorClass; fields: readonly ExtraField[] }> = new Map(
+  (
+    [
+      [SecretsError, []],
+      [ConfigError, []],
+      [AuthError, []],
+      [NotFoundError, []],
+      [ConflictError, []],
+      [MissingSecretsError, ['missing']],
+      [UnavailableError, []],
+      [BadResponseError, []],
+      [InvalidValueError, ['ids']],
+      [ApiError, []],
+    ] as const
+  ).map(([type, fields]): [string, { type: ErrorClass; fields: readonly ExtraField[] }] => [
+    type.kind,
+    { type, fields },
+  ]),
+);
+
+type ErrorClass = (abstract new (...args: never[]) => SecretsError) & { readonly kind: string };
+
+type ExtraField = 'missing' | 'ids';
+
 /** A plain object that survives `postMessage` and JSON, for the sync worker. */
 export interface SerializedError {
   kind: string;
@@ -182,22 +212,26 @@ export interface SerializedError {
   statusCode?: number | undefined;
   clarifaiCode?: number | undefined;
   reqId?: string | undefined;
-  missing?: string[] | undefined;
-  ids?: string[] | undefined;
+  /** The lists some subclasses carry (`missing`, `ids`), by field name. */
+  fields?: Partial<Record<ExtraField, string[]>> | undefined;
 }
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof SecretsError) {
-    return {
+    const data: SerializedError = {
       kind: error.name,
       code: error.code,
       message: error.message,
       statusCode: error.statusCode,
       clarifaiCode: error.clarifaiCode,
       reqId: error.reqId,
-      missing: error instanceof MissingSecretsError ? [...error.missing] : undefined,
-      ids: error instanceof InvalidValueError ? [...error.ids] : undefined,
     };
+    const own = REGISTRY.get(error.name)?.fields ?? [];
+    if (own.length > 0) {
+      const source = error as unknown as Partial<Record<ExtraField, readonly string[]>>;
+      data.fields = Object.fromEntries(own.map((name) => [name, [...(source[name] ?? [])]]));
+    }
+    return data;
   }
   // An unexpected bug: keep only the message, never a stack that could carry values.
   const message = error instanceof Error ? error.message : String(error);
@@ -205,31 +239,16 @@ export function serializeError(error: unknown): SerializedError {
 }
 
 export function reviveError(data: SerializedError): SecretsError {
+  const entry = REGISTRY.get(data.kind) ?? { type: SecretsError, fields: [] };
   const info: SecretsErrorInfo = {
     statusCode: data.statusCode,
     clarifaiCode: data.clarifaiCode,
     reqId: data.reqId,
   };
-  switch (data.kind) {
-    case 'ConfigError':
-      return new ConfigError(data.message, info);
-    case 'AuthError':
-      return new AuthError(data.code as 'ERR_AUTH', data.message, info);
-    case 'NotFoundError':
-      return new NotFoundError(data.message, info);
-    case 'ConflictError':
-      return new ConflictError(data.message, info);
-    case 'MissingSecretsError':
-      return new MissingSecretsError(data.missing ?? [], data.message);
-    case 'UnavailableError':
-      return new UnavailableError(data.code as 'ERR_NETWORK', data.message, info);
-    case 'BadResponseError':
-      return new BadResponseError(data.message, info);
-    case 'InvalidValueError':
-      return new InvalidValueError(data.ids ?? [], data.message);
-    case 'ApiError':
-      return new ApiError(data.message, info);
-    default:
-      return new SecretsError(data.code, data.message, info);
-  }
+  // The base constructor with the subclass as new.target: the subclass's prototype, name and
+  // brand, without each subclass's own constructor signature (which builds its message).
+  const error = Reflect.construct(SecretsError, [data.code, data.message, info], entry.type) as SecretsError;
+  const target = error as unknown as Record<ExtraField, readonly string[]>;
+  for (const name of entry.fields) target[name] = [...(data.fields?.[name] ?? [])];
+  return error;
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import * as errors from '../../src/errors.js';
 import {
   AuthError,
+  InvalidValueError,
   ConfigError,
   MissingSecretsError,
   NotFoundError,
@@ -53,6 +55,33 @@ describe('SecretsError', () => {
       expect(revived.statusCode).toBe(original.statusCode);
     }
     expect((reviveError(serializeError(new MissingSecretsError(['X']))) as MissingSecretsError).missing).toEqual(['X']);
+    const ids = reviveError(JSON.parse(JSON.stringify(serializeError(new InvalidValueError(['A', 'B'])))));
+    expect(ids).toBeInstanceOf(InvalidValueError);
+    expect((ids as InvalidValueError).ids).toEqual(['A', 'B']);
+    expect(ids.message).toMatch(/secrets A, B hold a NUL byte/);
+  });
+
+  it('revives every exported subclass as itself (none is missing from the registry)', () => {
+    const classes = Object.values(errors).filter(
+      (value): value is typeof SecretsError =>
+        typeof value === 'function' && (value === SecretsError || Object.prototype.isPrototypeOf.call(SecretsError.prototype, value.prototype)),
+    );
+    expect(classes.length).toBeGreaterThanOrEqual(10);
+    for (const type of classes) {
+      // Built without its own constructor, as a foreign copy of the class would be met.
+      const original = Reflect.construct(SecretsError, ['ERR_API', `a ${type.kind}`, { reqId: 'r' }], type) as SecretsError;
+      const revived = reviveError(JSON.parse(JSON.stringify(serializeError(original))));
+      expect(revived.constructor, type.kind).toBe(type);
+      expect(revived.name).toBe(type.kind);
+      expect(revived).toMatchObject({ code: 'ERR_API', message: `a ${type.kind}`, reqId: 'r' });
+    }
+  });
+
+  it('revives an unknown kind as the base class', () => {
+    const revived = reviveError({ kind: 'FutureError', code: 'ERR_API', message: 'm' });
+    expect(revived.constructor).toBe(SecretsError);
+    expect(revived.name).toBe('SecretsError');
+    expect(isSecretsError(revived, 'ERR_API')).toBe(true);
   });
 
   it('prints no empty fields', () => {
