@@ -5,6 +5,7 @@
  *   NAME=ID       secret ID into env var NAME
  *   ID?, NAME=ID? optional: no error when it does not exist
  *   PREFIX*       every secret whose id starts with PREFIX
+ *   NEW*=PREFIX*  the same, each under NEW + the rest of its id (`*=prod-*`: prod-DB_URL as DB_URL)
  *   *  (or none)  every secret of the user
  *
  * Entries are separated by commas or white space. `users/<user>/secrets/<id>`, Clarifai's
@@ -21,9 +22,17 @@ export interface NamedEntry {
   mapped: boolean;
 }
 
+/** `NEW*=PREFIX*`: secrets whose id starts with `prefix`, under `as` + the rest of the id. */
+export interface Rename {
+  prefix: string;
+  as: string;
+}
+
 export interface Selection {
   all: boolean;
   prefixes: string[];
+  /** Sorted by prefix. An id one of them matches is loaded under its renamed name only. */
+  renames: Rename[];
   named: NamedEntry[];
   /** The same selection always gives the same key, whatever the order or spacing. */
   key: string;
@@ -100,12 +109,25 @@ export function parseSelection(text: string | undefined, userId: string): Select
   }
   let all = parts.length === 0;
   const prefixes = new Set<string>();
+  const renames = new Map<string, Rename>();
   const byName = new Map<string, NamedEntry>();
 
   for (const entry of parts) {
     if (entry.length > MAX_ENTRY_LENGTH) throw invalid(entry, `is longer than ${MAX_ENTRY_LENGTH} characters`);
     if (entry === '*') {
       all = true;
+      continue;
+    }
+    if (entry.endsWith('*') && entry.includes('=')) {
+      const rename = parseRename(entry);
+      if (rename.prefix === '' && rename.as === '') all = true;
+      else {
+        const other = renames.get(rename.prefix);
+        if (other && other.as !== rename.as) {
+          throw invalid(entry, `renames the prefix "${rename.prefix}" a second time (also as "${other.as}*"): keep one`);
+        }
+        renames.set(rename.prefix, rename);
+      }
       continue;
     }
     if (entry.endsWith('*')) {
@@ -120,6 +142,7 @@ export function parseSelection(text: string | undefined, userId: string): Select
     const eq = body.indexOf('=');
     const mapped = eq !== -1;
     const name = mapped ? body.slice(0, eq) : undefined;
+    if (name?.endsWith('*')) throw invalid(entry, 'has a "*" on one side only: write NEW*=PREFIX* to rename a prefix');
     const id = parseId(mapped ? body.slice(eq + 1) : body, entry, userId);
     if (!id) throw invalid(entry, 'has no secret id');
     if (name !== undefined && !ENV_NAME.test(name)) {
@@ -143,8 +166,64 @@ export function parseSelection(text: string | undefined, userId: string): Select
 
   const named = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const sortedPrefixes = all ? [] : [...prefixes].sort();
-  const key = JSON.stringify([all, sortedPrefixes, named.map((n) => [n.name, n.id, n.optional])]);
-  return { all, prefixes: sortedPrefixes, named, key };
+  const sortedRenames = [...renames.values()].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+  // Renames join the key only when there are some: keys (and cached copies) of selections
+  // without them stay what they were.
+  const key = JSON.stringify([
+    all,
+    sortedPrefixes,
+    named.map((n) => [n.name, n.id, n.optional]),
+    ...(sortedRenames.length > 0 ? [sortedRenames.map((r) => [r.as, r.prefix])] : []),
+  ]);
+  return { all, prefixes: sortedPrefixes, renames: sortedRenames, named, key };
+}
+
+/** `NEW*=PREFIX*`; NEW may be empty (`*=prod-*` strips the prefix). */
+function parseRename(entry: string): Rename {
+  const eq = entry.indexOf('=');
+  const left = entry.slice(0, eq);
+  const right = entry.slice(eq + 1);
+  if (!left.endsWith('*') || !right.endsWith('*')) {
+    throw invalid(entry, 'mixes NAME=ID with PREFIX*: write NEW*=PREFIX* to rename a prefix, or PREFIX*');
+  }
+  const as = left.slice(0, -1);
+  const prefix = right.slice(0, -1);
+  if (/[*=?]/.test(as) || /[*=?]/.test(prefix)) throw invalid(entry, 'has a "*", "=" or "?" in the wrong place: write NEW*=PREFIX*');
+  if (as !== '' && !ENV_NAME.test(as)) {
+    throw invalid(entry, 'renames to an invalid env name: NEW in NEW*=PREFIX* takes letters, digits and "_", not starting with a digit');
+  }
+  if (/[\u0000-\u001f\u007f]/.test(prefix)) throw invalid(entry, 'has a control character');
+  return { prefix, as };
+}
+
+/** The longest rename prefix that `id` starts with. */
+function renameFor(selection: Selection, id: string): Rename | undefined {
+  let best: Rename | undefined;
+  for (const rename of selection.renames) {
+    if (id.startsWith(rename.prefix) && (!best || rename.prefix.length > best.prefix.length)) best = rename;
+  }
+  return best;
+}
+
+/**
+ * The env name a secret gets from `*`, `PREFIX*` or `NEW*=PREFIX*` (a rename wins), or
+ * undefined when none of them selects it.
+ */
+function wildcardName(selection: Selection, id: string): string | undefined {
+  const rename = renameFor(selection, id);
+  if (rename) {
+    const rest = id.slice(rename.prefix.length);
+    if (rename.as === '') {
+      if (rest === '') {
+        throw new ConfigError(
+          `secret "${id}" would load under an empty name through *=${rename.prefix}*: rename the secret or map it with NAME=ID`,
+        );
+      }
+      return envNameFor(rest);
+    }
+    return rename.as + rest.replace(/[^A-Za-z0-9_]/g, '_');
+  }
+  return selection.all || selection.prefixes.some((prefix) => id.startsWith(prefix)) ? envNameFor(id) : undefined;
 }
 
 /** Whether a listed secret belongs to the selection (drop the others' values at once). */
@@ -152,6 +231,7 @@ export function isSelected(selection: Selection, id: string): boolean {
   return (
     selection.all ||
     selection.prefixes.some((prefix) => id.startsWith(prefix)) ||
+    selection.renames.some((rename) => id.startsWith(rename.prefix)) ||
     selection.named.some((entry) => entry.id === id)
   );
 }
@@ -162,7 +242,7 @@ export function isSelected(selection: Selection, id: string): boolean {
  * empty), so GETs win only for one or two ids.
  */
 export function namedIdsToGet(selection: Selection): string[] | undefined {
-  if (selection.all || selection.prefixes.length > 0) return undefined;
+  if (selection.all || selection.prefixes.length > 0 || selection.renames.length > 0) return undefined;
   const ids = [...new Set(selection.named.map((entry) => entry.id))];
   return ids.length <= 2 ? ids : undefined;
 }
@@ -199,11 +279,13 @@ export function resolveSelection(
     if (value === undefined) (entry.optional ? missing : missingRequired).push(entry.id);
     else put(entry.name, entry.id, value, entry.mapped);
   }
-  if (selection.all || selection.prefixes.length > 0) {
+  if (selection.all || selection.prefixes.length > 0 || selection.renames.length > 0) {
     for (const [id, value] of found) {
       // A secret named explicitly is loaded under that name only.
-      if (namedIds.has(id) || !isSelected({ ...selection, named: [] }, id)) continue;
-      put(envNameFor(id), id, value, false);
+      if (namedIds.has(id)) continue;
+      const name = wildcardName(selection, id);
+      // Renaming is not naming on purpose: a dangerous name stays skipped.
+      if (name !== undefined) put(name, id, value, false);
     }
   }
   // process.env silently cuts a value at its first NUL: refuse rather than load half a key.

@@ -57,7 +57,7 @@ describe('selection parser', () => {
         onlySecretsErrors('selection', () => {
           try {
             const selection = parseSelection(text, 'me');
-            expect(selection.all || selection.prefixes.length > 0 || selection.named.length > 0).toBe(true);
+            expect(selection.all || selection.prefixes.length > 0 || selection.renames.length > 0 || selection.named.length > 0).toBe(true);
           } catch (error) {
             if (isSecretsError(error)) expect(error.code).toBe('ERR_CONFIG');
             throw error;
