@@ -4,6 +4,7 @@
  * everything else goes to stderr, and the token's value never does.
  */
 import { parseArgs } from 'node:util';
+import { invalidHostNameReason } from '../emulator/host-check.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 
 const DEFAULT_PORT = 8787;
@@ -20,6 +21,9 @@ Prints its base URL on stdout, logs one line per request on stderr, stops on Ctr
 Options:
   --port N       port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
   --host H       interface to listen on (default ${DEFAULT_HOST}, loopback only)
+  --allow-host NAME
+                 also answer requests sent to NAME (repeatable), e.g. a container's service
+                 name; by default only localhost, loopback addresses and --host are answered
   --data FILE    keep secrets in FILE across restarts (mode 0600); default: in memory
   --pat TOKEN    the token to accept (default "${DEFAULT_PAT}")
   --user ID      the user id that owns the token and answers to "me" (default "${DEFAULT_USER}")
@@ -44,6 +48,7 @@ interface Settings {
   data: string | undefined;
   pat: string | undefined;
   user: string;
+  allowHosts: string[];
 }
 
 function parse(argv: string[]): Settings | 'help' {
@@ -54,6 +59,7 @@ function parse(argv: string[]): Settings | 'help' {
       options: {
         port: { type: 'string' },
         host: { type: 'string' },
+        'allow-host': { type: 'string', multiple: true },
         data: { type: 'string' },
         pat: { type: 'string' },
         user: { type: 'string' },
@@ -82,7 +88,12 @@ function parse(argv: string[]): Settings | 'help' {
   }
   const user = values.user ?? DEFAULT_USER;
   if (user === '' || user === 'me' || user.includes('/')) throw new UsageError('--user must be a user id (not empty, not "me", no "/")');
-  return { port, host, data: values.data, pat: values.pat, user };
+  const allowHosts = values['allow-host'] ?? [];
+  for (const name of allowHosts) {
+    const reason = invalidHostNameReason(name);
+    if (reason) throw new UsageError(`--allow-host: ${reason}`);
+  }
+  return { port, host, data: values.data, pat: values.pat, user, allowHosts };
 }
 
 export async function emulatorCommand(
@@ -108,6 +119,7 @@ export async function emulatorCommand(
     emulator = await startEmulator({
       port: settings.port,
       host: settings.host,
+      allowedHosts: settings.allowHosts,
       data: settings.data,
       pats: { [pat]: settings.user },
       users: { [settings.user]: [] },

@@ -5,6 +5,7 @@
 import { resolve as resolvePath } from 'node:path';
 import { TokenTable } from './auth.js';
 import { loadDataFile, saveDataFile } from './data-file.js';
+import { HostCheck, invalidHostNameReason } from './host-check.js';
 import { FaultQueue, type Fault, type FaultMatch } from './faults.js';
 import type { EmulatorOptions, EmulatorSecretSeed } from './options.js';
 import type { RecordedRequest } from './request-log.js';
@@ -63,6 +64,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError('emulator: port must be an integer from 0 to 65535');
   const host = options.host ?? '127.0.0.1';
   const users = options.users ?? {};
+  const hosts = new HostCheck(host, allowedHosts(options.allowedHosts));
   const defaultUserId = Object.keys(users)[0] ?? DEFAULT_USER_ID;
   const tokens = new TokenTable(options.pats, defaultUserId);
 
@@ -84,6 +86,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     store,
     tokens,
     faults,
+    hosts,
     record: (entry) => {
       if (maxRecorded === 0) return;
       requests.push(entry);
@@ -124,6 +127,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       perPageCap = undefined;
     },
   };
+}
+
+function allowedHosts(names: readonly string[] | undefined): readonly string[] {
+  if (names === undefined) return [];
+  if (!Array.isArray(names)) throw new TypeError('emulator: allowedHosts must be an array of host names');
+  for (const name of names) {
+    const reason = typeof name === 'string' ? invalidHostNameReason(name) : 'a host name must be a string';
+    if (reason) throw new TypeError(`emulator: allowedHosts has ${JSON.stringify(name)}: ${reason}`);
+  }
+  return names;
 }
 
 function loadDataFileOrUndefined(path: string | undefined): StoreState | undefined {

@@ -25,6 +25,15 @@ export interface EmulatorOptions {
    */
   host?: string | undefined;
   /**
+   * More names (or addresses) the emulator answers for, besides loopback (`localhost`,
+   * `127.0.0.0/8`, `::1`), `host`, and, when `host` is a wildcard, this machine's own addresses.
+   * A request whose `Host` names anything else gets 403 and nothing else, so a web page that
+   * points its own DNS name at the emulator (DNS rebinding) cannot read or change secrets.
+   * Name here what clients really use to reach it, e.g. a container's service name:
+   * `['emulator']`. Names only, no ports. Default: none.
+   */
+  allowedHosts?: readonly string[] | undefined;
+  /**
    * Accepted personal access tokens and who owns each.
    * - a string array: each token is owned by the default user and has every scope;
    * - an object `{ token: userId }` or `{ token: { userId, scopes } }`: `scopes` limits the

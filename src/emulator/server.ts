@@ -10,6 +10,7 @@ import type { TokenTable } from './auth.js';
 import type { ParsedBody } from './decode.js';
 import { retryAfterHeader, type Fault, type FaultQueue } from './faults.js';
 import { handleApi, type ApiContext } from './handlers.js';
+import type { HostCheck } from './host-check.js';
 import { logLine, recordHeaders, type RecordedRequest } from './request-log.js';
 import { matchRoute, responseKind } from './routes.js';
 import type { SecretStore } from './store.js';
@@ -24,6 +25,7 @@ export interface ServerParts {
   store: SecretStore;
   tokens: TokenTable;
   faults: FaultQueue;
+  hosts: HostCheck;
   /** Takes each request's log entry as soon as its body is read; the entry is filled in as it is answered. */
   record: (entry: RecordedRequest) => void;
   perPageCap: () => number | undefined;
@@ -137,6 +139,12 @@ export class EmulatorServer {
       res.writeHead(wire.status, { ...wire.headers, 'Content-Length': String(wire.body.length) });
       res.end(wire.body);
     };
+
+    const host = refusedHost(this.parts.hosts, req);
+    if (host !== undefined) {
+      send(errorResponse(kind, 403, StatusCode.CONN_INVALID_REQUEST, reqId, hostRefusal(host)));
+      return;
+    }
 
     const fault = this.parts.faults.take(method, path, target);
     if (!fault) {
@@ -301,6 +309,25 @@ function requestTarget(url: string): string {
   const target = absolute ? url.slice(absolute[0].length) || '/' : url;
   const hash = target.indexOf('#');
   return hash < 0 ? target : target.slice(0, hash);
+}
+
+/** The name a request was sent to when this server does not answer for it, else undefined. */
+function refusedHost(hosts: HostCheck, req: IncomingMessage): string | undefined {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(req.url ?? '')?.[1];
+  // In an absolute-form target the authority, not the Host header, names the server.
+  const candidates = [headerValue(req.headers.host), authority];
+  for (const candidate of candidates) {
+    if (!hosts.accepts(candidate)) return candidate as string;
+  }
+  return undefined;
+}
+
+function hostRefusal(host: string): string {
+  const shown = JSON.stringify(host.length > 100 ? `${host.slice(0, 100)}...` : host);
+  return (
+    `this emulator does not answer requests for host ${shown} (a web page on another site could be using it): ` +
+    'reach it as localhost or by its address, or start it with --allow-host NAME (option allowedHosts)'
+  );
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
