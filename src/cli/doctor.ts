@@ -86,6 +86,10 @@ async function checkApi(report: Report, config: Config): Promise<void> {
 
 function checkCache(report: Report, config: Config, hasToken: boolean): void {
   const dir = config.cacheDir;
+  if (dir === undefined && config.cacheWarning) {
+    report.add('warn', `cache: ${config.cacheWarning}`);
+    return;
+  }
   if (dir === undefined) {
     report.add('info', 'cache: off (CLARIFAI_SECRETS_CACHE_DIR=off): no last-known-good copy when the API cannot be reached');
     return;

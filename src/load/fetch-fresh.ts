@@ -6,7 +6,7 @@
 import { SecretsClient } from '../api/client.js';
 import { type CachedCopy, type DiskCache, ageOf } from './disk-cache.js';
 import { MissingSecretsError, isSecretsError, isUnavailable } from '../errors.js';
-import { type Fetched, type LoadJob, diskCacheFor } from './load-job.js';
+import type { Fetched, LoadJob } from './load-job.js';
 import { isSelected, namedIdsToGet, resolveSelection } from '../settings/selection.js';
 import type { Transport } from '../api/transport/types.js';
 
@@ -41,7 +41,7 @@ export async function fetchFresh(
   job: LoadJob,
   transport: Transport,
   warn: (message: string) => void,
-  disk: DiskCache | undefined = diskCacheFor(job, warn),
+  disk: DiskCache | undefined,
 ): Promise<Fetched> {
   const signal = AbortSignal.timeout(Math.max(1, job.deadlineAt - Date.now()));
   try {

@@ -78,7 +78,10 @@ export function prepareJob(options: LoadOptions, config: Config = resolveConfig(
 
 export function diskCacheFor(job: LoadJob, warn: Warn): DiskCache | undefined {
   const { config } = job;
-  if (!config.cacheDir) return undefined;
+  if (!config.cacheDir) {
+    if (config.cacheWarning) warn(config.cacheWarning);
+    return undefined;
+  }
   return new DiskCache(
     { dir: config.cacheDir, token: job.token, baseUrl: config.baseUrl, userId: config.userId, selection: job.selection.key },
     warn,

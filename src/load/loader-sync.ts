@@ -74,7 +74,8 @@ function fetchInWorker(job: LoadJob, warn: (message: string) => void): Fetched {
         `no answer within ${job.config.timeout} ms: check the network, or raise CLARIFAI_SECRETS_TIMEOUT`,
       );
     }
-    for (const message of answer.warnings) warn(message);
+    // The worker opens the cache too: a warning about its folder was already given here.
+    for (const message of answer.warnings) if (message !== job.config.cacheWarning) warn(message);
     if (!answer.ok) throw reviveError(answer.error);
     return answer.fetched;
   } finally {

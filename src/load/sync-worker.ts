@@ -6,11 +6,13 @@ import { serializeError } from '../errors.js';
 import { fetchFresh } from './fetch-fresh.js';
 import type { SyncAnswer, SyncRequest } from './sync-protocol.js';
 import { loadTransport } from '../api/transport/choose.js';
+import { diskCacheFor } from './load-job.js';
 
 export async function run({ job }: SyncRequest): Promise<SyncAnswer> {
   const warnings: string[] = [];
   try {
-    const fetched = await fetchFresh(job, loadTransport(undefined), (message) => warnings.push(message));
+    const warn = (message: string): void => void warnings.push(message);
+    const fetched = await fetchFresh(job, loadTransport(undefined), warn, diskCacheFor(job, warn));
     return { ok: true, fetched, warnings };
   } catch (error) {
     return { ok: false, error: serializeError(error), warnings };

@@ -103,6 +103,8 @@ export interface Config {
   cacheTtl: number;
   /** undefined: the disk copy is off. */
   cacheDir: string | undefined;
+  /** Why the default cache folder could not be used, when it could not: warned once per load. */
+  cacheWarning?: string;
   fallback: boolean;
   failOpen: boolean;
   debug: boolean;
@@ -136,14 +138,21 @@ interface Setting {
   text: string;
   /** Where it came from, for error messages. */
   from: string;
+  /** True when it was read from the `.env` file. */
+  fromFile?: boolean;
 }
 
 const TRUE = new Set(['true', '1', 'yes', 'on']);
 const FALSE = new Set(['false', '0', 'no', 'off']);
 
-/** Config text is echoed in errors, clipped; never used for the token. */
+/**
+ * Setting text for an error message. A token pasted into the wrong variable must not be
+ * printed back, so only short text is quoted: no credential this package knows is that short.
+ */
 function shown(text: string): string {
-  return JSON.stringify(text.length > 40 ? `${text.slice(0, 37)}...` : text);
+  const trimmed = text.trim();
+  if (trimmed.length <= 12 && !/[\u0000-\u001f\u007f-\u009f]/.test(trimmed)) return JSON.stringify(trimmed);
+  return `a value of ${trimmed.length} characters (not shown, as it could be a token)`;
 }
 
 export function parseBoolean(text: string, from: string): boolean {
@@ -182,12 +191,14 @@ function readEnvFile(path: string, explicit: boolean): Env | undefined {
   return picked;
 }
 
-function isLoopback(hostname: string): boolean {
+/** Loopback hosts: the only ones plain http may reach unasked, and never through a proxy. */
+export function isLoopback(hostname: string): boolean {
   return (
     hostname === 'localhost' ||
     hostname.endsWith('.localhost') ||
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) ||
-    hostname === '[::1]'
+    hostname === '[::1]' ||
+    hostname === '::1'
   );
 }
 
@@ -199,14 +210,14 @@ function parseBaseUrl(text: string, from: string, allowHttp: boolean): string {
     throw new ConfigError(`${from} must be a URL like https://api.clarifai.com, got ${shown(text)}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(`${from} must be an http(s) URL, got ${shown(text)}`);
+    throw new ConfigError(`${from} must be an http(s) URL like https://api.clarifai.com`);
   }
   if (url.username || url.password || url.search || url.hash) {
     throw new ConfigError(`${from} must not carry credentials, a query or a fragment`);
   }
   if (url.protocol === 'http:' && !allowHttp && !isLoopback(url.hostname)) {
     throw new ConfigError(
-      `${from} is plain http to ${url.hostname}, which would send the token unencrypted: ` +
+      `${from} is plain http to a host that is not loopback, which would send the token unencrypted: ` +
         'use https, or set CLARIFAI_SECRETS_ALLOW_HTTP=true if this network is trusted',
     );
   }
@@ -223,12 +234,114 @@ function parseToken(text: string, name: string): string | undefined {
   return token;
 }
 
-function defaultCacheDir(env: Env): string {
+/**
+ * The home folder, only when it is absolute: a relative or empty HOME would put the copy
+ * under whatever folder the process happens to start in. Without HOME, the account's.
+ */
+function absoluteHome(env: Env): string | undefined {
+  const path = process.getBuiltinModule('node:path');
+  const home = env['HOME'];
+  if (home !== undefined) return path.isAbsolute(home) ? home : undefined;
+  try {
+    const fromSystem = process.getBuiltinModule('node:os').userInfo().homedir;
+    return fromSystem && path.isAbsolute(fromSystem) ? fromSystem : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function defaultCacheDir(env: Env): { cacheDir: string | undefined; cacheWarning?: string } {
   const path = process.getBuiltinModule('node:path');
   const xdg = env['XDG_CACHE_HOME'];
-  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'clarifai-secrets');
-  const home = env['HOME'] || process.getBuiltinModule('node:os').homedir();
-  return path.join(home, '.cache', 'clarifai-secrets');
+  if (xdg && path.isAbsolute(xdg)) return { cacheDir: path.join(xdg, 'clarifai-secrets') };
+  const home = absoluteHome(env);
+  if (home) return { cacheDir: path.join(home, '.cache', 'clarifai-secrets') };
+  return {
+    cacheDir: undefined,
+    cacheWarning:
+      'no last-known-good copy is kept: HOME is not an absolute path (it is empty or relative); ' +
+      'set HOME, or CLARIFAI_SECRETS_CACHE_DIR to a private folder',
+  };
+}
+
+/** Where each setting is read: the environment first, then the `.env` file. */
+class Sources {
+  readonly envFile: string | undefined;
+  readonly #env: Env;
+  readonly #file: Env | undefined;
+
+  constructor(options: LoadOptions, env: Env) {
+    const path = process.getBuiltinModule('node:path');
+    this.#env = env;
+    const named =
+      options.envFile !== undefined && options.envFile !== false
+        ? options.envFile
+        : options.envFile === undefined
+          ? env['CLARIFAI_SECRETS_ENV_FILE'] || undefined
+          : undefined;
+    const file = options.envFile === false ? undefined : path.resolve(named ?? '.env');
+    this.#file = file ? readEnvFile(file, named !== undefined) : undefined;
+    this.envFile = this.#file ? file : undefined;
+  }
+
+  get(key: EnvKey): Setting | undefined {
+    const fromEnv = this.#env[key];
+    if (fromEnv !== undefined && fromEnv !== '') return { text: fromEnv, from: key };
+    const fromFile = this.#file?.[key];
+    if (fromFile !== undefined && fromFile !== '') return { text: fromFile, from: `${key} in ${this.envFile}`, fromFile: true };
+    return undefined;
+  }
+
+  bool(option: boolean | undefined, key: EnvKey, fallback: boolean): boolean {
+    if (option !== undefined) return option;
+    const s = this.get(key);
+    return s ? parseBoolean(s.text, s.from) : fallback;
+  }
+
+  whole(option: number | undefined, name: string, key: EnvKey, unit: string, range: [number, number], fallback: number): number {
+    const [min, most] = range;
+    if (option !== undefined) return parseWhole(String(option), `option ${name}`, unit, min, most);
+    const s = this.get(key);
+    return s ? parseWhole(s.text, s.from, unit, min, most) : fallback;
+  }
+}
+
+/**
+ * A `.env` file is whatever folder the process starts in, a cloned repository included. It
+ * may say where a token goes only when that token is its own: otherwise a hostile file could
+ * send the user's exported token to any host.
+ */
+function checkTrust(options: LoadOptions, sources: Sources, destination: Array<Setting | undefined>): void {
+  const pat = options.pat !== undefined ? undefined : sources.get('CLARIFAI_PAT');
+  const token = options.pat !== undefined ? { fromFile: false } : (pat ?? sources.get('CLARIFAI_SESSION_TOKEN'));
+  if (!token || token.fromFile) return;
+  const untrusted = destination.find((setting) => setting?.fromFile);
+  if (untrusted) {
+    const name = untrusted.from.split(' ')[0];
+    throw new ConfigError(
+      `${untrusted.from} is not used: the token comes from ${options.pat !== undefined ? 'an option' : 'the environment'}, ` +
+        `and a .env file may only say where to send a token it holds itself; remove ${name} from ${sources.envFile}, ` +
+        `or set ${name} in the environment`,
+    );
+  }
+}
+
+function resolveCacheDir(option: string | false | undefined, sources: Sources, env: Env): ReturnType<typeof defaultCacheDir> {
+  const path = process.getBuiltinModule('node:path');
+  if (option === false) return { cacheDir: undefined };
+  if (option !== undefined) return { cacheDir: path.resolve(option) };
+  const s = sources.get('CLARIFAI_SECRETS_CACHE_DIR');
+  if (s === undefined) return defaultCacheDir(env);
+  return { cacheDir: s.text.trim().toLowerCase() === 'off' ? undefined : path.resolve(s.text) };
+}
+
+function resolveUserId(options: LoadOptions, sources: Sources): string {
+  const user = options.userId !== undefined ? { text: options.userId, from: '--user-id' } : sources.get('CLARIFAI_USER_ID');
+  const userId = user ? user.text.trim() : 'me';
+  if (!userId || /[/?#\s]/.test(userId)) {
+    throw new ConfigError(`${user?.from ?? 'CLARIFAI_USER_ID'} must be a user id without "/", "?", "#" or spaces`);
+  }
+  return userId;
 }
 
 /**
@@ -236,57 +349,16 @@ function defaultCacheDir(env: Env): string {
  * environment unless a caller says otherwise).
  */
 export function resolveConfig(options: LoadOptions = {}, env: Env = process.env): Config {
-  const path = process.getBuiltinModule('node:path');
-  const envFileSetting: Setting | undefined =
-    options.envFile === false
-      ? undefined
-      : options.envFile !== undefined
-        ? { text: options.envFile, from: '--env-file' }
-        : env['CLARIFAI_SECRETS_ENV_FILE']
-          ? { text: env['CLARIFAI_SECRETS_ENV_FILE'], from: 'CLARIFAI_SECRETS_ENV_FILE' }
-          : undefined;
-  const envFilePath = envFileSetting ? path.resolve(envFileSetting.text) : options.envFile === false ? undefined : path.resolve('.env');
-  const fileEnv = envFilePath ? readEnvFile(envFilePath, envFileSetting !== undefined) : undefined;
-
-  const setting = (key: EnvKey): Setting | undefined => {
-    const fromEnv = env[key];
-    if (fromEnv !== undefined && fromEnv !== '') return { text: fromEnv, from: key };
-    const fromFile = fileEnv?.[key];
-    if (fromFile !== undefined && fromFile !== '') return { text: fromFile, from: `${key} in ${envFilePath}` };
-    return undefined;
-  };
-  const bool = (option: boolean | undefined, key: EnvKey, fallback: boolean): boolean => {
-    if (option !== undefined) return option;
-    const s = setting(key);
-    return s ? parseBoolean(s.text, s.from) : fallback;
-  };
-  const whole = (option: number | undefined, name: string, key: EnvKey, unit: string, min: number, max: number, fallback: number): number => {
-    if (option !== undefined) return parseWhole(String(option), `option ${name}`, unit, min, max);
-    const s = setting(key);
-    return s ? parseWhole(s.text, s.from, unit, min, max) : fallback;
-  };
-
-  const allowInsecureHttp = bool(options.allowInsecureHttp, 'CLARIFAI_SECRETS_ALLOW_HTTP', false);
-  const base = options.baseUrl !== undefined ? { text: options.baseUrl, from: '--api-base' } : setting('CLARIFAI_API_BASE');
-  const user = options.userId !== undefined ? { text: options.userId, from: '--user-id' } : setting('CLARIFAI_USER_ID');
-  const userId = user ? user.text.trim() : 'me';
-  if (!userId || /[/?#\s]/.test(userId)) {
-    throw new ConfigError(`${user?.from ?? 'CLARIFAI_USER_ID'} must be a user id without "/", "?", "#" or spaces`);
-  }
-  const patText = options.pat ?? setting('CLARIFAI_PAT')?.text;
-  const sessionText = setting('CLARIFAI_SESSION_TOKEN')?.text;
-
-  let cacheDir: string | undefined;
-  if (options.cacheDir === false) cacheDir = undefined;
-  else if (options.cacheDir !== undefined) cacheDir = path.resolve(options.cacheDir);
-  else {
-    const s = setting('CLARIFAI_SECRETS_CACHE_DIR');
-    cacheDir = s === undefined ? defaultCacheDir(env) : s.text.trim().toLowerCase() === 'off' ? undefined : path.resolve(s.text);
-  }
-
+  const sources = new Sources(options, env);
+  const allowHttpSetting = options.allowInsecureHttp === undefined ? sources.get('CLARIFAI_SECRETS_ALLOW_HTTP') : undefined;
+  const base = options.baseUrl !== undefined ? { text: options.baseUrl, from: '--api-base' } : sources.get('CLARIFAI_API_BASE');
+  checkTrust(options, sources, [base, allowHttpSetting]);
+  const allowInsecureHttp = sources.bool(options.allowInsecureHttp, 'CLARIFAI_SECRETS_ALLOW_HTTP', false);
+  const patText = options.pat ?? sources.get('CLARIFAI_PAT')?.text;
+  const sessionText = sources.get('CLARIFAI_SESSION_TOKEN')?.text;
   const secrets =
     options.secrets === undefined
-      ? setting('CLARIFAI_SECRETS')?.text
+      ? sources.get('CLARIFAI_SECRETS')?.text
       : typeof options.secrets === 'string'
         ? options.secrets
         : options.secrets.join(',');
@@ -294,18 +366,18 @@ export function resolveConfig(options: LoadOptions = {}, env: Env = process.env)
   return {
     pat: patText === undefined ? undefined : parseToken(patText, 'CLARIFAI_PAT'),
     sessionToken: sessionText === undefined ? undefined : parseToken(sessionText, 'CLARIFAI_SESSION_TOKEN'),
-    userId,
+    userId: resolveUserId(options, sources),
     baseUrl: base ? parseBaseUrl(base.text, base.from, allowInsecureHttp) : DEFAULT_BASE_URL,
-    timeout: whole(options.timeout, 'timeout', 'CLARIFAI_SECRETS_TIMEOUT', 'milliseconds', 1, 600_000, DEFAULT_TIMEOUT_MS),
+    timeout: sources.whole(options.timeout, 'timeout', 'CLARIFAI_SECRETS_TIMEOUT', 'milliseconds', [1, 600_000], DEFAULT_TIMEOUT_MS),
     allowInsecureHttp,
     secrets,
-    override: bool(options.override, 'CLARIFAI_SECRETS_OVERRIDE', false),
-    cacheTtl: whole(options.cacheTtl, 'cacheTtl', 'CLARIFAI_SECRETS_CACHE_TTL', 'seconds', 0, 31_536_000, 0),
-    cacheDir,
-    fallback: bool(options.fallback, 'CLARIFAI_SECRETS_FALLBACK', true),
-    failOpen: bool(options.failOpen, 'CLARIFAI_SECRETS_FAIL_OPEN', false),
-    debug: bool(options.debug, 'CLARIFAI_SECRETS_DEBUG', false),
-    envFile: fileEnv ? envFilePath : undefined,
+    override: sources.bool(options.override, 'CLARIFAI_SECRETS_OVERRIDE', false),
+    cacheTtl: sources.whole(options.cacheTtl, 'cacheTtl', 'CLARIFAI_SECRETS_CACHE_TTL', 'seconds', [0, 31_536_000], 0),
+    ...resolveCacheDir(options.cacheDir, sources, env),
+    fallback: sources.bool(options.fallback, 'CLARIFAI_SECRETS_FALLBACK', true),
+    failOpen: sources.bool(options.failOpen, 'CLARIFAI_SECRETS_FAIL_OPEN', false),
+    debug: sources.bool(options.debug, 'CLARIFAI_SECRETS_DEBUG', false),
+    envFile: sources.envFile,
   };
 }
 

@@ -82,7 +82,7 @@ describe('resolveConfig', () => {
       expect(resolveConfig({ envFile: false, baseUrl: base }, {}).baseUrl).toBe(base.replace(/\/$/, ''));
     }
     expect(messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_API_BASE: 'http://api.example.com' }))).toMatch(
-      /plain http to api\.example\.com.*CLARIFAI_SECRETS_ALLOW_HTTP/,
+      /plain http to a host that is not loopback.*CLARIFAI_SECRETS_ALLOW_HTTP/,
     );
     expect(
       resolveConfig({ envFile: false }, { CLARIFAI_API_BASE: 'http://emulator:8787', CLARIFAI_SECRETS_ALLOW_HTTP: 'true' }).baseUrl,
@@ -110,5 +110,59 @@ describe('resolveConfig', () => {
 
   it('refuses a user id that would change the path', () => {
     expect(messageOf(() => resolveConfig({ envFile: false, userId: '../x/y' }, {}))).toMatch(/user id/);
+  });
+
+  describe('a .env file says where a token goes only when the token is its own', () => {
+    it('refuses a base URL or ALLOW_HTTP from the file when the token comes from the environment or an option', () => {
+      const file = envFile('CLARIFAI_API_BASE=http://127.0.0.2:18802\nCLARIFAI_SECRETS_ALLOW_HTTP=true\n');
+      const message = messageOf(() => resolveConfig({ envFile: file }, { CLARIFAI_PAT: PAT }));
+      expect(message).toContain(`CLARIFAI_API_BASE in ${file}`);
+      expect(message).not.toContain(PAT);
+      expect(messageOf(() => resolveConfig({ envFile: file, pat: PAT }, {}))).toContain('the token comes from an option');
+      const allowOnly = envFile('CLARIFAI_SECRETS_ALLOW_HTTP=true\n');
+      expect(messageOf(() => resolveConfig({ envFile: allowOnly }, { CLARIFAI_SESSION_TOKEN: PAT }))).toContain(
+        `CLARIFAI_SECRETS_ALLOW_HTTP in ${allowOnly}`,
+      );
+    });
+
+    it('takes them when the token is in the same file, or when the environment overrides them', () => {
+      const file = envFile(`CLARIFAI_PAT=${PAT}\nCLARIFAI_API_BASE=http://emulator:8787\nCLARIFAI_SECRETS_ALLOW_HTTP=true\n`);
+      expect(resolveConfig({ envFile: file }, {}).baseUrl).toBe('http://emulator:8787');
+      const baseOnly = envFile('CLARIFAI_API_BASE=http://127.0.0.2:18802\n');
+      expect(resolveConfig({ envFile: baseOnly }, { CLARIFAI_PAT: PAT, CLARIFAI_API_BASE: 'http://127.0.0.1:1' }).baseUrl).toBe(
+        'http://127.0.0.1:1',
+      );
+      expect(resolveConfig({ envFile: baseOnly, baseUrl: 'http://127.0.0.1:2' }, { CLARIFAI_PAT: PAT }).baseUrl).toBe('http://127.0.0.1:2');
+      // No token at all: nothing can be sent, so nothing to refuse.
+      expect(resolveConfig({ envFile: baseOnly }, {}).baseUrl).toBe('http://127.0.0.2:18802');
+    });
+  });
+
+  it('never echoes a setting value long enough to be a token', () => {
+    const token = '3f9c2b1ad4e84c6f9a7b0c1d2e3f4a5b';
+    for (const [key, pattern] of [
+      ['CLARIFAI_SECRETS_CACHE_TTL', /CACHE_TTL must be/],
+      ['CLARIFAI_SECRETS_TIMEOUT', /TIMEOUT must be/],
+      ['CLARIFAI_SECRETS_OVERRIDE', /OVERRIDE must be/],
+      ['CLARIFAI_API_BASE', /must be a URL/],
+    ] as const) {
+      const message = messageOf(() => resolveConfig({ envFile: false }, { [key]: token }));
+      expect(message).toMatch(pattern);
+      expect(message).not.toContain(token.slice(0, 8));
+    }
+    const plain = messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_API_BASE: `http://${token}.example` }));
+    expect(plain).not.toContain(token.slice(0, 8));
+    // Short text still helps.
+    expect(messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_CACHE_TTL: '1h' }))).toContain('"1h"');
+  });
+
+  it('keeps no disk copy, with a reason, when HOME is empty or relative', () => {
+    for (const HOME of ['', 'relative/home', '.']) {
+      const c = resolveConfig({ envFile: false }, { HOME });
+      expect(c.cacheDir).toBeUndefined();
+      expect(c.cacheWarning).toMatch(/HOME is not an absolute path/);
+    }
+    expect(resolveConfig({ envFile: false }, { HOME: '', XDG_CACHE_HOME: '/xdg' }).cacheDir).toBe(join('/xdg', 'clarifai-secrets'));
+    expect(resolveConfig({ envFile: false }, {}).cacheDir).toMatch(/^\/.*clarifai-secrets$/);
   });
 });

@@ -1,0 +1,97 @@
+/**
+ * The trust boundaries, attacked from outside: spawned processes on the built package
+ * against hostile folders, servers and proxies, all on 127.0.0.1.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { type Listening, hostileServer } from '../support/hostile.js';
+import { expectNoLeak } from '../support/leaks.js';
+import { CLI, type Project, makeProject } from '../support/package-link.js';
+import { baseEnv, runNode } from '../support/spawn.js';
+
+const PAT = 'pat-HARDEN-e2e-41c7d09b';
+const USER = 'harden-user';
+const VALUES = { HARDEN_A: 'value-HARDEN-a-5e1f09', HARDEN_B: 'value-HARDEN-b-77d2c4' };
+const PLANTED = { PAT, ...VALUES };
+const APP = 'console.log(JSON.stringify({ a: process.env.HARDEN_A ?? null }));\n';
+
+let emulator: Emulator;
+let project: Project;
+let cacheDir: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ pats: { [PAT]: USER }, users: { [USER]: [] } });
+  project = makeProject('cs-harden-');
+  project.write('app.cjs', APP);
+});
+afterAll(async () => {
+  await emulator.close();
+  project.remove();
+});
+beforeEach(() => {
+  emulator.reset();
+  emulator.seed(USER, Object.entries(VALUES).map(([id, value]) => ({ id, value })));
+  emulator.clearFaults();
+  cacheDir = mkdtempSync(join(tmpdir(), 'cs-harden-cache-'));
+});
+
+function env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return baseEnv({ CLARIFAI_PAT: PAT, CLARIFAI_API_BASE: emulator.url, CLARIFAI_SECRETS_CACHE_DIR: cacheDir, ...extra });
+}
+
+describe('a .env file in the current folder', () => {
+  let recorder: Listening;
+  let folder: Project;
+  beforeAll(async () => {
+    recorder = await hostileServer((_req, res) => res.end('{}'));
+    folder = makeProject('cs-harden-cloned-');
+    folder.write('app.cjs', APP);
+    folder.write('.env', `CLARIFAI_API_BASE=${recorder.url}\nCLARIFAI_SECRETS_ALLOW_HTTP=true\n`);
+  });
+  afterAll(async () => {
+    await recorder.close();
+    folder.remove();
+  });
+  afterEach(() => expect(recorder.seen).toEqual([]));
+
+  const exported = baseEnv({ CLARIFAI_PAT: PAT, CLARIFAI_SECRETS_TIMEOUT: '3000' });
+  it.each([
+    ['doctor', [CLI, 'doctor']],
+    ['list', [CLI, 'list']],
+    ['--import', ['--import', 'clarifai-secrets/register', 'app.cjs']],
+    ['-r', ['-r', 'clarifai-secrets/register', 'app.cjs']],
+  ])('cannot send an exported token elsewhere (%s)', async (_name, args) => {
+    const ran = await runNode(args, { cwd: folder.dir, env: exported, killAfterMs: 20_000 });
+    expect(ran.code).toBe(1);
+    expect(ran.stdout + ran.stderr).toMatch(/CLARIFAI_API_BASE in .*\.env is not used/);
+    expectNoLeak(ran.stdout + ran.stderr, PLANTED, 'output');
+  });
+});
+
+describe('an empty or relative HOME', () => {
+  it.each([
+    ['', '--import'],
+    ['relative-home', '-r'],
+  ])('keeps no copy under the current folder (HOME=%j, %s), and says so once', async (HOME, flag) => {
+    const folder = makeProject('cs-harden-home-');
+    folder.write('app.cjs', APP);
+    try {
+      const ran = await runNode([flag, 'clarifai-secrets/register', 'app.cjs'], {
+        cwd: folder.dir,
+        env: { ...env({ CLARIFAI_SECRETS_CACHE_DIR: undefined }), HOME },
+        killAfterMs: 20_000,
+      });
+      expect(ran.code).toBe(0);
+      expect(JSON.parse(ran.stdout)).toEqual({ a: VALUES.HARDEN_A });
+      expect(existsSync(join(folder.dir, '.cache'))).toBe(false);
+      expect(existsSync(join(folder.dir, HOME, '.cache'))).toBe(false);
+      expect(ran.stderr.match(/HOME is not an absolute path/g)).toHaveLength(1);
+      expectNoLeak(ran.stderr, PLANTED, 'stderr');
+    } finally {
+      folder.remove();
+    }
+  });
+});
