@@ -24,10 +24,17 @@ function slot(): Slot {
   return global[SLOT];
 }
 
-/** A result still inside its TTL, without starting anything. */
+/**
+ * A result still inside this load's TTL, without starting anything. The TTL is the asking
+ * load's, not the storing one's: `cacheTtl: 0` after a load with a TTL asks the API.
+ */
 export function peekMemory(job: LoadJob): Fetched | undefined {
+  const ttlMs = job.config.cacheTtl * 1000;
+  if (ttlMs === 0) return undefined;
   const hit = global[SLOT]?.results?.get(job.memoryKey);
-  return hit && { ...hit, source: 'cache' };
+  if (!hit) return undefined;
+  const age = Date.now() - hit.at;
+  return age >= 0 && age < ttlMs ? { ...hit, source: 'cache' } : undefined;
 }
 
 /**
@@ -35,7 +42,12 @@ export function peekMemory(job: LoadJob): Fetched | undefined {
  * not kept: that would stretch their age past the TTL, or stop the next load asking again.
  */
 export function rememberInMemory(job: LoadJob, fetched: Fetched): void {
-  if (job.config.cacheTtl === 0 || fetched.source !== 'api') return;
+  if (fetched.source !== 'api') return;
+  // A load with no TTL keeps nothing, but its answer is newer than what an earlier load kept.
+  if (job.config.cacheTtl === 0) {
+    global[SLOT]?.results?.delete(job.memoryKey);
+    return;
+  }
   const s = slot();
   s.results ??= new (lazyRequire<typeof import('lru-cache')>('lru-cache').LRUCache)<string, Fetched>({ max: 64 });
   s.results.set(job.memoryKey, fetched, { ttl: job.config.cacheTtl * 1000 });

@@ -69,7 +69,8 @@ export interface LoadOptions extends ConnectionOptions {
    */
   cacheTtl?: number;
   /**
-   * Folder of the encrypted last-known-good copy; `false` (or `off` in the env) disables it.
+   * Folder of the encrypted last-known-good copy; `false` disables it. In the env,
+   * `false`/`0`/`no`/`off` disable it and `true`/`1`/`yes`/`on` mean the default folder.
    * @default process.env.CLARIFAI_SECRETS_CACHE_DIR ?? '$XDG_CACHE_HOME/clarifai-secrets', else '~/.cache/clarifai-secrets'
    */
   cacheDir?: string | false;
@@ -332,7 +333,10 @@ function resolveCacheDir(option: string | false | undefined, sources: Sources, e
   if (option !== undefined) return { cacheDir: path.resolve(option) };
   const s = sources.get('CLARIFAI_SECRETS_CACHE_DIR');
   if (s === undefined) return defaultCacheDir(env);
-  return { cacheDir: s.text.trim().toLowerCase() === 'off' ? undefined : path.resolve(s.text) };
+  // A boolean spelling is a switch, not a folder name: `false` must not write into ./false/.
+  const word = s.text.trim().toLowerCase();
+  if (TRUE.has(word)) return defaultCacheDir(env);
+  return { cacheDir: FALSE.has(word) ? undefined : path.resolve(s.text) };
 }
 
 function resolveUserId(options: LoadOptions, sources: Sources): string {

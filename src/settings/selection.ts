@@ -34,7 +34,10 @@ export interface Selection {
   /** Sorted by prefix. An id one of them matches is loaded under its renamed name only. */
   renames: Rename[];
   named: NamedEntry[];
-  /** The same selection always gives the same key, whatever the order or spacing. */
+  /**
+   * The same selection always gives the same key, whatever the order or spacing; selections
+   * that load differently never share one (`NODE_OPTIONS`, skipped, and `NODE_OPTIONS=NODE_OPTIONS`).
+   */
   key: string;
 }
 
@@ -172,7 +175,9 @@ export function parseSelection(text: string | undefined, userId: string): Select
   const key = JSON.stringify([
     all,
     sortedPrefixes,
-    named.map((n) => [n.name, n.id, n.optional]),
+    // `mapped` changes the outcome only for a dangerous name (set, not skipped), and only
+    // there joins the key, so the keys of every other selection stay what they were.
+    named.map((n) => (n.mapped && isDangerousName(n.name) ? [n.name, n.id, n.optional, true] : [n.name, n.id, n.optional])),
     ...(sortedRenames.length > 0 ? [sortedRenames.map((r) => [r.as, r.prefix])] : []),
   ]);
   return { all, prefixes: sortedPrefixes, renames: sortedRenames, named, key };

@@ -108,6 +108,29 @@ describe('loadSecrets', () => {
     expect(o.env['NODE_OPTIONS']).toBe(VALUES.NODE_OPTIONS);
   });
 
+  it('sets a mapped dangerous name after the same name was skipped, both with a TTL', async () => {
+    const skipped = options({ secrets: 'NODE_OPTIONS', cacheTtl: 60 });
+    expect((await loadSecrets(skipped)).skipped).toEqual(['NODE_OPTIONS']);
+    const mapped = options({ secrets: 'NODE_OPTIONS=NODE_OPTIONS', cacheTtl: 60 });
+    await loadSecrets(mapped);
+    expect(mapped.env['NODE_OPTIONS']).toBe(VALUES.NODE_OPTIONS);
+  });
+
+  it('asks the API with cacheTtl 0 after a load with a TTL, in the same process', async () => {
+    const selection = { secrets: 'OPENAI_*' };
+    await loadSecrets(options({ ...selection, cacheTtl: 60 }));
+    emulator.clearRequests();
+    emulator.seed('alice', [{ id: 'OPENAI_API_KEY', value: 'sk-LOADER-rotated-0f0f' }]);
+    const o = options({ ...selection, cacheTtl: 0 });
+    expect((await loadSecrets(o)).source).toBe('api');
+    expect(o.env['OPENAI_API_KEY']).toBe('sk-LOADER-rotated-0f0f');
+    expect(emulator.requests.length).toBeGreaterThan(0);
+    // The older value kept in memory is not served after the newer answer either.
+    const later = options({ ...selection, cacheTtl: 60 });
+    await loadSecrets(later);
+    expect(later.env['OPENAI_API_KEY']).toBe('sk-LOADER-rotated-0f0f');
+  });
+
   it('shares one request between 50 concurrent loads', async () => {
     const all = options();
     const reports = await Promise.all(Array.from({ length: 50 }, () => loadSecrets({ ...all, env: {} })));
@@ -199,6 +222,19 @@ describe('loadSecrets', () => {
       expect(warnings.join('\n')).toMatch(/damaged, or was written with another token/);
     });
 
+    it('cannot decrypt a copy under another token even when it sits in that token\'s file', async () => {
+      // The key must come from the token: move this token's copy to where OTHER_PAT looks.
+      const [mine] = readdirSync(cacheDir);
+      const before = new Set(readdirSync(cacheDir));
+      await loadSecrets(options({ pat: OTHER_PAT }));
+      const theirs = readdirSync(cacheDir).find((name) => !before.has(name));
+      expect(theirs).toBeDefined();
+      writeFileSync(join(cacheDir, theirs as string), readFileSync(join(cacheDir, mine as string)), { mode: 0o600 });
+      emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
+      expect((await failure(loadSecrets(options({ pat: OTHER_PAT, timeout: 1000 })))).code).toMatch(/ERR_SERVER|ERR_TIMEOUT/);
+      expect(warnings.join('\n')).toMatch(/damaged, or was written with another token/);
+    });
+
     it('does not decrypt a copy written under another token', async () => {
       emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
       // OTHER_PAT derives another key and another file name: no copy for it.
@@ -215,15 +251,15 @@ describe('loadSecrets', () => {
   });
 
   it('warns once and still loads when the cache folder cannot be written', async () => {
-    const readOnly = mkdtempSync(join(tmpdir(), 'cs-readonly-'));
-    chmodSync(readOnly, 0o500);
-    const o = options({ cacheDir: join(readOnly, 'sub') });
+    // A folder under a regular file: ENOTDIR, for root too (a read-only folder is no obstacle to root).
+    const file = join(mkdtempSync(join(tmpdir(), 'cs-notdir-')), 'plain-file');
+    writeFileSync(file, 'not a folder');
+    const o = options({ cacheDir: join(file, 'sub') });
     const report = await loadSecrets(o);
     expect(report.source).toBe('api');
-    if (process.getuid?.() !== 0) {
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(/cannot write the last-known-good copy/);
-    }
+    expect(o.env['OPENAI_API_KEY']).toBe(VALUES.OPENAI_API_KEY);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/cannot write the last-known-good copy/);
   });
 
   it('ends within the deadline on a hung server with no copy', async () => {

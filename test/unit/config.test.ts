@@ -36,7 +36,7 @@ describe('resolveConfig', () => {
 
   it('ranks options over the environment over the .env file', () => {
     const file = envFile(
-      'CLARIFAI_USER_ID=from-file\nCLARIFAI_SECRETS_TIMEOUT=3000\nCLARIFAI_SECRETS=FILE_A\nOPENAI_API_KEY=not-read\n',
+      'CLARIFAI_USER_ID=from-file\nCLARIFAI_SECRETS_TIMEOUT=3000\nCLARIFAI_SECRETS=FILE_A\nCONFIG_TEST_NOT_READ_7F3A=not-read-9b2c\n',
     );
     const env = { CLARIFAI_SECRETS_ENV_FILE: file, CLARIFAI_SECRETS_TIMEOUT: '2000' };
     const c = resolveConfig({}, env);
@@ -45,8 +45,11 @@ describe('resolveConfig', () => {
     expect(c.secrets).toBe('FILE_A');
     expect(c.envFile).toBe(file);
     expect(resolveConfig({ timeout: 1000, secrets: ['X', 'Y=y'] }, env)).toMatchObject({ timeout: 1000, secrets: 'X,Y=y' });
-    // Nothing but settings comes out of the file.
-    expect(env).not.toHaveProperty('OPENAI_API_KEY');
+    // Nothing but settings comes out of the file: not into the process, not into the env
+    // object given, not into the configuration.
+    expect(process.env['CONFIG_TEST_NOT_READ_7F3A']).toBeUndefined();
+    expect(env).not.toHaveProperty('CONFIG_TEST_NOT_READ_7F3A');
+    expect(JSON.stringify(c)).not.toContain('not-read-9b2c');
   });
 
   it('accepts every documented boolean spelling and names the variable on a bad one', () => {
@@ -72,9 +75,23 @@ describe('resolveConfig', () => {
     expect(messageOf(() => resolveConfig({ envFile: file }, {}))).toMatch(/CLARIFAI_SECRETS_CACHE_TTL in .*\.env must/);
   });
 
-  it('turns the disk copy off with "off" or false', () => {
-    expect(resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_CACHE_DIR: 'OFF' }).cacheDir).toBeUndefined();
+  it('turns the disk copy off with any false spelling, or the option false', () => {
+    for (const text of ['OFF', 'off', 'false', 'False', '0', 'no', ' No ']) {
+      expect(resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_CACHE_DIR: text }).cacheDir, text).toBeUndefined();
+    }
     expect(resolveConfig({ envFile: false, cacheDir: false }, {}).cacheDir).toBeUndefined();
+    const file = envFile('CLARIFAI_SECRETS_CACHE_DIR=false\n');
+    expect(resolveConfig({ envFile: file }, {}).cacheDir).toBeUndefined();
+  });
+
+  it('keeps the default folder for a true spelling, and resolves any other text as a folder', () => {
+    for (const text of ['on', 'TRUE', '1', 'yes']) {
+      expect(resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_CACHE_DIR: text, XDG_CACHE_HOME: '/xdg' }).cacheDir).toBe(
+        join('/xdg', 'clarifai-secrets'),
+      );
+    }
+    expect(resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_CACHE_DIR: '/var/cache/cs' }).cacheDir).toBe('/var/cache/cs');
+    expect(resolveConfig({ envFile: false, cacheDir: 'rel' }, {}).cacheDir).toBe(join(process.cwd(), 'rel'));
   });
 
   it('refuses to send the token over plain http except to loopback or on request', () => {
