@@ -100,14 +100,19 @@ function readUserAppId(fields: Map<string, unknown>): void {
   for (const [name, v] of ids) readString(v, `user_app_id.${name}`);
 }
 
-/** A Secret with every set field type-checked; server-owned fields are read and then ignored. */
+/**
+ * A Secret with every set field type-checked; server-owned fields are read and then ignored.
+ * Scalars follow proto3: an empty string or a zero is not set (Clarifai receives the same
+ * bytes for `{"value": ""}` as for no `value`), so they are left out of the map. Timestamps
+ * are messages and keep their presence, the zero timestamp included.
+ */
 function readSecret(value: unknown, path: string): Map<(typeof SECRET_FIELDS)[number], unknown> {
   const fields = readMessage(value, 'clarifai.api.Secret', SECRET_FIELDS, path);
   for (const [name, v] of fields) {
     const p = at(path, name);
-    if (name === 'version') fields.set(name, readUint32(v, p));
-    else if (name.endsWith('_at')) fields.set(name, readTimestamp(v, p));
-    else fields.set(name, readString(v, p));
+    const read = name === 'version' ? readUint32(v, p) : name.endsWith('_at') ? readTimestamp(v, p) : readString(v, p);
+    if (read === '' || read === 0) fields.delete(name);
+    else fields.set(name, read);
   }
   return fields;
 }
@@ -119,7 +124,7 @@ function bodyValue(body: ParsedBody): unknown {
 }
 
 function requireId(id: unknown, path: string): string {
-  if (id === undefined || id === '') invalid(`${path}.id is required`);
+  if (id === undefined) invalid(`${path}.id is required`);
   return id as string;
 }
 
@@ -134,7 +139,7 @@ export function decodeCreate(body: ParsedBody): SecretInput[] {
     const reason = invalidIdReason(id);
     if (reason) invalid(`${path}.id: ${reason}`);
     const value = secret.get('value');
-    if (value === undefined || value === '') invalid(`${path}.value is required (secret "${id}")`);
+    if (value === undefined) invalid(`${path}.value is required (secret "${id}")`);
     return {
       id,
       value: value as string,

@@ -42,7 +42,7 @@ export interface SecretInput {
   expiresAt: Timestamp;
 }
 
-/** A PATCH item after decoding: a field is "given" when its key is present. */
+/** A PATCH item after decoding: a field is "given" when it is set in proto3's sense (not empty). */
 export interface SecretPatch {
   id: string;
   value?: string;

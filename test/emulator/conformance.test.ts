@@ -37,7 +37,7 @@ const cases: Case[] = [
   ['create unknown field', 'MultiSecretResponse', 'POST', LIST, { secrets: [{ id: 'Z', value: 'x', bogus: 1 }] }],
   ['create without scope', 'MultiSecretResponse', 'POST', LIST, { secrets: [{ id: 'Z', value: 'x' }] }, 'Key read-only'],
   ['patch', 'MultiSecretResponse', 'PATCH', LIST, { secret: [{ id: 'L', value: 'lv2' }], action: 'overwrite' }],
-  ['patch remove', 'MultiSecretResponse', 'PATCH', LIST, { secret: [{ id: 'NEW', description: '' }], action: 'remove' }],
+  ['patch remove', 'MultiSecretResponse', 'PATCH', LIST, { secret: [{ id: 'NEW', description: 'x' }], action: 'remove' }],
   ['patch missing', 'MultiSecretResponse', 'PATCH', LIST, { secret: [{ id: 'GHOST', value: 'x' }], action: 'overwrite' }],
   ['delete', 'MultiSecretResponse', 'DELETE', LIST, { ids: ['NEW'] }],
   ['delete missing', 'MultiSecretResponse', 'DELETE', LIST, { ids: ['GHOST'] }],

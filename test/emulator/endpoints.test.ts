@@ -189,10 +189,10 @@ describe('PATCH update', () => {
     expect(noAction.json.secrets[0]).toMatchObject({ value: 'w', description: 'merged', version: 3 });
   });
 
-  test('remove clears the given fields only', async () => {
+  test('remove clears the fields sent (non-empty: an empty one is not sent) and only those', async () => {
     emulator.seed('alice', [{ id: 'R', value: 'rv', description: 'rd', expiresAt: '2030-01-01T00:00:00Z' }]);
     const answer = await call(emulator, 'PATCH', '/v2/users/me/secrets', {
-      body: { secret: [{ id: 'R', description: '', expires_at: '2030-01-01T00:00:00Z' }], action: 'remove' },
+      body: { secret: [{ id: 'R', description: 'any', expires_at: '2030-01-01T00:00:00Z' }], action: 'remove' },
     });
     expect(answer.status).toBe(200);
     const s = answer.json.secrets[0];
