@@ -4,6 +4,12 @@
  */
 export { loadSecrets, type LoadSecretsOptions } from './load/loader.js';
 export { loadSecretsSync } from './load/loader-sync.js';
+export {
+  watchSecrets,
+  type WatchSecretsOptions,
+  type SecretsWatcher,
+  type SecretsChange,
+} from './watch/watcher.js';
 export type { LoadReport, Source } from './load/load-job.js';
 export type { LoadOptions, ConnectionOptions } from './settings/config.js';
 export {

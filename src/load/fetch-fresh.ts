@@ -36,6 +36,23 @@ async function fetchSelected(job: LoadJob, transport: Transport, signal: AbortSi
 /** The answers after which a copy must never be served again. */
 const GONE = new Set(['ERR_AUTH', 'ERR_FORBIDDEN', 'ERR_NOT_FOUND', 'ERR_MISSING_SECRETS']);
 
+/** True when the API said the token or a secret is gone: a copy must not outlive that answer. */
+export function isGone(error: unknown): boolean {
+  return isSecretsError(error) && GONE.has(error.code);
+}
+
+/**
+ * The selection as the API has it now: no cache, no fallback, no copy written. `signal`
+ * ends it early (the job's deadline always does).
+ */
+export async function fetchFromApi(job: LoadJob, transport: Transport, signal?: AbortSignal): Promise<CachedCopy> {
+  const deadline = AbortSignal.timeout(Math.max(1, job.deadlineAt - Date.now()));
+  const found = await fetchSelected(job, transport, signal ? AbortSignal.any([signal, deadline]) : deadline);
+  const resolved = resolveSelection(job.selection, found);
+  if (resolved.missingRequired.length > 0) throw new MissingSecretsError(resolved.missingRequired);
+  return { at: Date.now(), entries: resolved.entries, missing: resolved.missing, dangerous: resolved.dangerous };
+}
+
 /** A fresh copy from the API, or the fallback. */
 export async function fetchFresh(
   job: LoadJob,
@@ -43,11 +60,8 @@ export async function fetchFresh(
   warn: (message: string) => void,
   disk: DiskCache | undefined,
 ): Promise<Fetched> {
-  const signal = AbortSignal.timeout(Math.max(1, job.deadlineAt - Date.now()));
   try {
-    const resolved = resolveSelection(job.selection, await fetchSelected(job, transport, signal));
-    if (resolved.missingRequired.length > 0) throw new MissingSecretsError(resolved.missingRequired);
-    const copy: CachedCopy = { at: Date.now(), entries: resolved.entries, missing: resolved.missing, dangerous: resolved.dangerous };
+    const copy = await fetchFromApi(job, transport);
     disk?.write(copy);
     return { ...copy, source: 'api' };
   } catch (error) {
@@ -60,7 +74,7 @@ export async function fetchFresh(
         return { ...copy, source: 'fallback' };
       }
     }
-    if (isSecretsError(error) && GONE.has(error.code)) disk?.remove();
+    if (isGone(error)) disk?.remove();
     throw error;
   }
 }

@@ -12,7 +12,7 @@ import { REPO_ROOT } from '../support/package-link.js';
 const SRC = join(REPO_ROOT, 'src');
 
 /** Lower rank = lower stage. The root's shared files (errors, warn, ...) are below all. */
-const RANK: Record<string, number> = { '': 0, settings: 1, api: 2, load: 3, startup: 4, cli: 6 };
+const RANK: Record<string, number> = { '': 0, settings: 1, api: 2, load: 3, startup: 4, watch: 5, cli: 6 };
 /** The emulator is a server of its own: it shares the protocol's constants with the client and nothing else. */
 const EMULATOR_MAY_IMPORT = new Set(['', 'api/status-codes.ts']);
 

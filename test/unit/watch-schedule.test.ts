@@ -1,0 +1,26 @@
+/** When the watcher polls next: jitter, backoff after failures, and the interval for a refused token. */
+import { describe, expect, it } from 'vitest';
+import { AuthError, UnavailableError } from '../../src/errors.js';
+import { MAX_BACKOFF_MS, delayAfterFailure, jittered } from '../../src/watch/schedule.js';
+
+describe('watch schedule', () => {
+  it('spreads the interval by at most 10% either way', () => {
+    expect(jittered(60_000, () => 0)).toBe(54_000);
+    expect(jittered(60_000, () => 1)).toBe(66_000);
+    expect(jittered(60_000, () => 0.5)).toBe(60_000);
+  });
+
+  it('doubles the wait after each failed poll of an outage, up to a ceiling', () => {
+    const outage = new UnavailableError('ERR_SERVER', 'down');
+    expect([1, 2, 3].map((n) => delayAfterFailure(60_000, n, outage))).toEqual([120_000, 240_000, MAX_BACKOFF_MS]);
+    expect(delayAfterFailure(60_000, 50, outage)).toBe(MAX_BACKOFF_MS);
+    // Throttling is an outage too.
+    expect(delayAfterFailure(1_000, 2, new UnavailableError('ERR_THROTTLED', 'slow down'))).toBe(4_000);
+    // An interval longer than the ceiling is never shortened.
+    expect(delayAfterFailure(3_600_000, 3, outage)).toBe(3_600_000);
+  });
+
+  it('asks again at the interval after a refused token', () => {
+    expect(delayAfterFailure(60_000, 5, new AuthError('ERR_AUTH', 'refused'))).toBe(60_000);
+  });
+});
