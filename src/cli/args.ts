@@ -4,6 +4,7 @@
  * (a value typed in the wrong place could be a secret).
  */
 import { parseArgs } from 'node:util';
+import { nearest, oneOf } from '../settings/nearest.js';
 
 /** A usage error: exit code 2 and a pointer to `--help`. */
 export class UsageError extends Error {
@@ -34,6 +35,18 @@ export const CONNECTION_OPTIONS = {
   'env-file': { type: 'string' },
 } as const satisfies Spec;
 
+/**
+ * The help lines of the connection flags, shared by every command that talks to the API.
+ * Node itself checks every `--env-file` path on the command line before any code of ours
+ * runs, so a missing file gets Node's message; the variable form does not have that problem.
+ */
+export const CONNECTION_HELP = `  --env-file F      the .env file read for CLARIFAI_* settings (default ./.env; Node stops
+                    with "node: F: not found" when F is missing: CLARIFAI_SECRETS_ENV_FILE=F
+                    gives this tool's own message instead)
+  --api-base URL    API base URL (default: CLARIFAI_API_BASE, else https://api.clarifai.com)
+  --user-id ID      user whose secrets are used (default: CLARIFAI_USER_ID, else "me")
+  --help, -h        show this help`;
+
 export type Values<S extends Spec> = {
   [K in keyof S]?: S[K]['type'] extends 'string' ? string : boolean;
 };
@@ -62,7 +75,10 @@ export function parseCommand<S extends Spec>(argv: readonly string[], spec: S): 
     if (token.kind !== 'option') continue;
     const option = spec[token.name];
     // rawName never includes an inline `=value`.
-    if (!option) throw new UsageError(`unknown option ${token.rawName}`);
+    if (!option) {
+      const near = token.rawName.startsWith('--') ? nearest(token.rawName, Object.keys(spec).map((name) => `--${name}`)) : [];
+      throw new UsageError(`unknown option ${token.rawName}${near.length > 0 ? `: did you mean ${oneOf(near)}?` : ''}`);
+    }
     const flag = token.rawName.startsWith('--') ? token.rawName : `-${option.short ?? ''} (--${token.name})`;
     if (option.type === 'boolean') {
       if (token.value !== undefined) throw new UsageError(`option ${flag} takes no value`);

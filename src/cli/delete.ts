@@ -6,7 +6,7 @@ import { isatty } from 'node:tty';
 import { MAX_PER_PAGE, SecretsClient } from '../api/client.js';
 import { requireToken, resolveConfig } from '../settings/config.js';
 import { ConfigError, NotFoundError, isSecretsError } from '../errors.js';
-import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 import { confirm } from './input.js';
 
 export const usage = `Usage: clarifai-secrets delete ID... [--yes]
@@ -16,10 +16,7 @@ unless --yes is given.
 
 Options:
   --yes, -y         delete without asking
-  --env-file F      the .env file read for CLARIFAI_* settings (default ./.env)
-  --api-base URL    API base URL
-  --user-id ID      user who owns the secrets
-  --help, -h        show this help
+${CONNECTION_HELP}
 `;
 
 const SPEC = { ...CONNECTION_OPTIONS, yes: { type: 'boolean', short: 'y' } } as const satisfies Spec;

@@ -12,7 +12,7 @@ import { ageOf } from '../load/disk-cache.js';
 import { diskCacheFor, prepareJob } from '../load/load-job.js';
 import { parseSelection } from '../settings/selection.js';
 import { PROXY_VARS, loadTransport } from '../api/transport/choose.js';
-import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 
 export const usage = `Usage: clarifai-secrets doctor
 
@@ -21,10 +21,7 @@ answers, and the cache folder. Prints what is wrong and how to fix it; never the
 Exit code 0 when all is well, 1 when something must be fixed.
 
 Options:
-  --env-file F      the .env file read for CLARIFAI_* settings (default ./.env)
-  --api-base URL    API base URL
-  --user-id ID      user whose secrets are checked
-  --help, -h        show this help
+${CONNECTION_HELP}
 `;
 
 const SPEC = { ...CONNECTION_OPTIONS } as const satisfies Spec;

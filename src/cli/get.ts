@@ -3,7 +3,7 @@
  * `$(clarifai-secrets get ID)` is the value; `--json` prints the whole record.
  */
 import { SecretsClient } from '../api/client.js';
-import { CONNECTION_OPTIONS, type Spec, connectionOptions, oneId, parseCommand } from './args.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, connectionOptions, oneId, parseCommand } from './args.js';
 
 export const usage = `Usage: clarifai-secrets get ID [--json]
 
@@ -11,10 +11,7 @@ Prints the value of secret ID followed by one newline:  export KEY="$(clarifai-s
 
 Options:
   --json            print the whole record (id, value, version, description, dates) as JSON
-  --env-file F      the .env file read for CLARIFAI_* settings (default ./.env)
-  --api-base URL    API base URL
-  --user-id ID      user whose secret is read
-  --help, -h        show this help
+${CONNECTION_HELP}
 `;
 
 const SPEC = { ...CONNECTION_OPTIONS, json: { type: 'boolean' } } as const satisfies Spec;

@@ -3,7 +3,7 @@
  * dropped as soon as each page arrives and never printed.
  */
 import { SecretsClient } from '../api/client.js';
-import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 
 export const usage = `Usage: clarifai-secrets list [--json]
 
@@ -11,10 +11,7 @@ Lists the secrets of the user: id, version, last change and description. Never v
 
 Options:
   --json            print a JSON array of {id, version, description, createdAt, modifiedAt, expiresAt}
-  --env-file F      the .env file read for CLARIFAI_* settings (default ./.env)
-  --api-base URL    API base URL
-  --user-id ID      user whose secrets are listed
-  --help, -h        show this help
+${CONNECTION_HELP}
 `;
 
 const SPEC = { ...CONNECTION_OPTIONS, json: { type: 'boolean' } } as const satisfies Spec;

@@ -6,6 +6,7 @@
  */
 import { failureMessage } from '../startup/output.js';
 import { VERSION } from '../version.js';
+import { nearest, oneOf } from '../settings/nearest.js';
 import { HelpRequested } from './args.js';
 
 interface CommandModule {
@@ -71,21 +72,32 @@ function shown(word: string): string {
   return /^[a-z][a-z-]{0,11}$/.test(word) ? ` "${word}"` : '';
 }
 
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
-}
+/** Words other tools use for our commands: a suggestion only, never run as an alias. */
+const SYNONYMS: Record<string, string> = {
+  rm: 'delete',
+  remove: 'delete',
+  del: 'delete',
+  ls: 'list',
+  show: 'get',
+  cat: 'get',
+  read: 'get',
+  set: 'create',
+  add: 'create',
+  new: 'create',
+  edit: 'update',
+  exec: 'run',
+  download: 'pull',
+  export: 'pull',
+  upload: 'push',
+  import: 'push',
+  check: 'doctor',
+  serve: 'emulator',
+};
 
 function unknownCommand(word: string): number {
-  const near = Object.keys(COMMANDS).find((name) => distance(word.toLowerCase(), name) <= 2);
-  return usageError(`unknown command${shown(word)}${near ? `: did you mean ${near}?` : ''}`);
+  const lower = word.toLowerCase();
+  const near = Object.hasOwn(SYNONYMS, lower) ? [SYNONYMS[lower] as string] : nearest(lower, Object.keys(COMMANDS));
+  return usageError(`unknown command${shown(word)}${near.length > 0 ? `: did you mean ${oneOf(near)}?` : ''}`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -113,7 +125,11 @@ async function main(argv: string[]): Promise<number> {
       globals.push(arg);
       continue;
     }
-    if (arg.startsWith('-')) return usageError(`unknown option ${arg.split('=')[0]} before the command`);
+    if (arg.startsWith('-')) {
+      const flag = arg.split('=')[0] as string;
+      const near = nearest(flag, ['--api-base', '--user-id', '--help', '--version']);
+      return usageError(`unknown option ${flag} before the command${near.length > 0 ? `: did you mean ${oneOf(near)}?` : ''}`);
+    }
     break;
   }
   const name = argv[i];

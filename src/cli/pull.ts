@@ -7,7 +7,7 @@
 import { type LoadOptions, resolveConfig } from '../settings/config.js';
 import { isSecretsError } from '../errors.js';
 import { loadResolved } from '../load/loader.js';
-import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 import { FORMATS, type Format, format } from './formats.js';
 
 export const usage = `Usage: clarifai-secrets pull [--secrets LIST] [--format env|json|shell]
@@ -20,10 +20,8 @@ Prints secrets with their values, under the env names \`run\` would give them:
 Options:
   --secrets LIST    which secrets: ID, NAME=ID, ID?, PREFIX*, * (default: CLARIFAI_SECRETS, else all)
   --format F        env, json or shell (default env)
-  --env-file F      the .env file read for CLARIFAI_* settings (default ./.env)
-  --api-base URL    API base URL
-  --user-id ID      user whose secrets are printed
-  --help, -h        show this help
+  --json            the same as --format json
+${CONNECTION_HELP}
 
 The output holds secret values: write it only where they may be kept.
   clarifai-secrets pull > .env.local && chmod 600 .env.local
@@ -33,12 +31,16 @@ const SPEC = {
   ...CONNECTION_OPTIONS,
   secrets: { type: 'string' },
   format: { type: 'string' },
+  json: { type: 'boolean' },
 } as const satisfies Spec;
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
   if (positionals.length > 0) throw new UsageError('pull takes no arguments; choose secrets with --secrets LIST');
-  const kind = (values.format ?? 'env') as Format;
+  if (values.json && values.format !== undefined && values.format !== 'json') {
+    throw new UsageError('--json means --format json: give --json or --format, not both');
+  }
+  const kind = (values.format ?? (values.json ? 'json' : 'env')) as Format;
   if (!FORMATS.includes(kind)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
 
   // Always the stored values: a cached copy inside its TTL could be older than an update.

@@ -9,7 +9,7 @@ import { requireToken, resolveConfig } from '../settings/config.js';
 import { ConfigError } from '../errors.js';
 import { lazyRequire } from '../lazy-require.js';
 import type { SecretInput } from '../api/wire.js';
-import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 
 export const usage = `Usage: clarifai-secrets push [FILE] [--dry-run]
 
@@ -20,10 +20,7 @@ Keys starting with CLARIFAI_ are this tool's settings and are not pushed; nor ar
 
 Options:
   --dry-run         print the plan and change nothing
-  --env-file F      the .env file read for CLARIFAI_* settings (default ./.env)
-  --api-base URL    API base URL
-  --user-id ID      user who owns the secrets
-  --help, -h        show this help
+${CONNECTION_HELP}
 `;
 
 const SPEC = { ...CONNECTION_OPTIONS, 'dry-run': { type: 'boolean' } } as const satisfies Spec;

@@ -6,7 +6,7 @@
 import { type Config, type LoadOptions, failOpenRequested, resolveConfig } from '../settings/config.js';
 import { loadResolved } from '../load/loader.js';
 import { describeReport, reportFailure, say } from '../startup/output.js';
-import { CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 import { supervise } from './supervise.js';
 
 export const usage = `Usage: clarifai-secrets run [options] [--] CMD [ARGS...]
@@ -19,12 +19,9 @@ Options (before CMD):
   --secrets LIST    which secrets: ID, NAME=ID, ID? (optional), PREFIX*, * (default:
                     CLARIFAI_SECRETS, else all)
   --override        secrets replace variables that are already set
-  --env-file F      the .env file read for CLARIFAI_* settings (default ./.env)
   --mask            replace every secret value in CMD's output with <concealed>
   --keep-pat        leave CLARIFAI_PAT and CLARIFAI_SESSION_TOKEN in CMD's environment
-  --api-base URL    API base URL
-  --user-id ID      user whose secrets are loaded
-  --help, -h        show this help
+${CONNECTION_HELP}
 
 Examples:
   clarifai-secrets run -- node server.js

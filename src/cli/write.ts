@@ -6,7 +6,7 @@ import { SecretsClient } from '../api/client.js';
 import { requireToken, resolveConfig } from '../settings/config.js';
 import { ConflictError, NotFoundError, isSecretsError } from '../errors.js';
 import type { SecretInput } from '../api/wire.js';
-import { CONNECTION_OPTIONS, type Spec, connectionOptions, oneId, parseCommand } from './args.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, connectionOptions, oneId, parseCommand } from './args.js';
 import { Cancelled, readValue } from './input.js';
 
 const SPEC = {
@@ -29,10 +29,7 @@ The value is read from stdin to its end, with one trailing newline removed, or f
 Options:
   --description D   a description to store with it
   --value-file F    read the value from file F instead of stdin
-  --env-file F      the .env file read for CLARIFAI_* settings (default ./.env)
-  --api-base URL    API base URL
-  --user-id ID      user who owns the secret
-  --help, -h        show this help
+${CONNECTION_HELP}
 `;
 }
 

@@ -212,6 +212,9 @@ describe('pull', () => {
 
     const json = await w.cli(['pull', '--format', 'json', '--secrets', 'OPENAI_API_KEY KEY=db-url'], { valuesOn: 'stdout' });
     expect(JSON.parse(json.stdout)).toEqual({ OPENAI_API_KEY: VALUES.OPENAI_API_KEY, KEY: VALUES['db-url'] });
+    // --json, as list and get spell it, is --format json.
+    const short = await w.cli(['pull', '--json', '--secrets', 'OPENAI_API_KEY KEY=db-url'], { valuesOn: 'stdout' });
+    expect(short).toMatchObject({ code: 0, stdout: json.stdout });
   });
 
   it('env: a value no .env quoting can carry is an error naming its key, not its value', async () => {

@@ -44,6 +44,15 @@ describe('usage errors: exit 2, one line pointing to --help', () => {
   const cases: Array<[string[], RegExp]> = [
     [['frobnicate'], /^unknown command "frobnicate" \(see clarifai-secrets --help\)$/],
     [['lsit'], /^unknown command "lsit": did you mean list\? \(see clarifai-secrets --help\)$/],
+    [['pul'], /^unknown command "pul": did you mean pull\? \(see/],
+    [['del'], /^unknown command "del": did you mean delete\? \(see/],
+    [['rm'], /^unknown command "rm": did you mean delete\? \(see/],
+    [['creat'], /^unknown command "creat": did you mean create\? \(see/],
+    [['p'], /^unknown command "p" \(see/],
+    [['push', '--dryrun'], /^unknown option --dryrun: did you mean --dry-run\? \(see clarifai-secrets push --help\)$/],
+    [['list', '--jsn'], /^unknown option --jsn: did you mean --json\? \(see clarifai-secrets list --help\)$/],
+    [['--usr-id', 'x', 'list'], /^unknown option --usr-id before the command: did you mean --user-id\?/],
+    [['pull', '--json', '--format', 'env'], /^--json means --format json: give --json or --format, not both/],
     [['sk-CLI-typo-VALUE-aa'], /^unknown command \(see clarifai-secrets --help\)$/],
     [['--pat', 'x', 'list'], /^unknown option --pat before the command/],
     [['list', '--pat=pat-CLI-argv-VALUE'], /^unknown option --pat \(see clarifai-secrets list --help\)$/],
@@ -55,7 +64,7 @@ describe('usage errors: exit 2, one line pointing to --help', () => {
     [['get', 'A', 'B'], /^get takes one secret id, got 2 arguments/],
     [['create'], /^create needs a secret id/],
     [['create', 'ID', 'sk-CLI-argv-VALUE-bb'], /^create takes one secret id; the value comes from stdin or --value-file, never from the command line/],
-    [['update', 'ID', '--value', 'sk-CLI-argv-VALUE-cc'], /^unknown option --value \(see clarifai-secrets update --help\)$/],
+    [['update', 'ID', '--value', 'sk-CLI-argv-VALUE-cc'], /^unknown option --value: did you mean --value-file\? \(see clarifai-secrets update --help\)$/],
     [['update', 'ID', '--value-file'], /^option --value-file needs a value/],
     [['update', 'ID', '--description', '--yes'], /^option --description needs a value \(write --description=VALUE/],
     [['delete'], /^delete needs at least one secret id/],
@@ -79,6 +88,21 @@ describe('usage errors: exit 2, one line pointing to --help', () => {
     expect((lines[0] as string).replace(/^clarifai-secrets( emulator)?: /, '')).toMatch(message);
     expect(ran.stderr).not.toMatch(/argv-VALUE|\n\s+at /);
     expect(w.emulator.requests).toEqual([]);
+  });
+});
+
+describe('a missing --env-file', () => {
+  it('is stopped by Node before any code of ours (help and README say so); the variable form gets our line', async () => {
+    const flag = await w.cli(['list', '--env-file', 'nope.env']);
+    expect(flag.code).toBe(9);
+    expect(flag.stderr).toMatch(/nope\.env: not found/);
+    const variable = await w.cli(['list'], { env: w.env({ CLARIFAI_SECRETS_ENV_FILE: 'nope.env' }) });
+    expect(variable.code).toBe(1);
+    expect(variable.stderr).toMatch(/^clarifai-secrets: cannot read the env file .*nope\.env \(ENOENT\).*\[ERR_CONFIG\]\n$/);
+    const help = await w.cli(['list', '--help']);
+    expect(help.stdout).toMatch(/Node stops\s+with "node: F: not found" when F is missing: CLARIFAI_SECRETS_ENV_FILE=F/);
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain('`CLARIFAI_SECRETS_ENV_FILE=F clarifai-secrets ...`');
   });
 });
 
