@@ -5,6 +5,7 @@
 import { type Config, type LoadOptions, requireToken, resolveConfig } from '../settings/config.js';
 import { DiskCache, type Warn } from './disk-cache.js';
 import { type Selection, parseSelection } from '../settings/selection.js';
+import { findReferences, hasEntries, hasReferences, referenceNames, withReferences } from '../settings/references.js';
 
 export type Source = 'api' | 'cache' | 'fallback';
 
@@ -34,6 +35,7 @@ export interface LoadReport {
 /** Everything a load needs, in plain data so it can cross to the sync worker. */
 export interface LoadJob {
   config: Config;
+  /** What to fetch: CLARIFAI_SECRETS and the env's `clarifai://` references. */
   selection: Selection;
   token: string;
   /** In-process cache key: base URL, user, token and selection. */
@@ -58,20 +60,41 @@ export function nowMs(): number {
 /**
  * The marker a parent leaves for its children. It names the base URL, user and selection
  * (not the token, which `run` removes from the child), hashed so it reveals none of them.
+ * The selection is CLARIFAI_SECRETS alone: references are covered by being gone, since a
+ * load replaces each one with its value (or unsets a missing optional one).
  */
 export function markerFor(config: Config, selection: Selection): string {
   return digest('marker', config.baseUrl, config.userId, selection.key).slice(0, 24);
 }
 
-export function prepareJob(options: LoadOptions, config: Config = resolveConfig(options)): LoadJob {
-  const selection = parseSelection(config.secrets, config.userId);
+/**
+ * Whether a parent's marker says everything in `env` is loaded: its selection is ours and no
+ * variable still holds a reference (a child's own new ones must still be resolved).
+ */
+export function markerCovers(config: Config, env: Record<string, string | undefined>): boolean {
+  const marker = env[MARKER];
+  return marker !== undefined && marker === markerFor(config, parseSelection(config.secrets, config.userId)) && !hasReferences(env);
+}
+
+export function prepareJob(
+  options: LoadOptions & { env?: Record<string, string | undefined> },
+  config: Config = resolveConfig(options),
+): LoadJob {
+  const env = options.env ?? process.env;
+  const base = parseSelection(config.secrets, config.userId);
+  const marker = markerFor(config, base);
+  const selection = withReferences(base, findReferences(env, config.userId), {
+    explicit: hasEntries(config.secrets),
+    // A parent loaded CLARIFAI_SECRETS already: only references it could not see are left.
+    covered: env[MARKER] === marker,
+  });
   const token = requireToken(config);
   return {
     config,
     selection,
     token,
     memoryKey: digest('memory', config.baseUrl, config.userId, token, selection.key),
-    marker: markerFor(config, selection),
+    marker,
     deadlineAt: Date.now() + config.timeout,
   };
 }
@@ -115,13 +138,18 @@ export function applyToEnv(
   const present = job.config.override
     ? undefined
     : new Set(Object.keys(env).filter((name) => env[name] !== undefined).map(fold));
+  // A variable holding a reference is replaced whatever the override rule says.
+  const references = referenceNames(job.selection);
   for (const [name, value] of fetched.entries) {
-    if (present?.has(fold(name))) skipped.push(name);
+    if (present?.has(fold(name)) && !references.has(name)) skipped.push(name);
     else {
       env[name] = value;
       set.push(name);
+      references.delete(name);
     }
   }
+  // What is left are optional references to missing secrets: unset, not left holding the reference.
+  for (const name of references) delete env[name];
   env[MARKER] = job.marker;
   return {
     set,

@@ -9,7 +9,8 @@
  *   *  (or none)  every secret of the user
  *
  * Entries are separated by commas or white space. `users/<user>/secrets/<id>`, Clarifai's
- * own reference form, is accepted wherever an ID is.
+ * own reference form, is accepted wherever an ID is. Env vars holding `clarifai://`
+ * references join a selection in references.ts.
  */
 import { ConfigError, InvalidValueError } from '../errors.js';
 
@@ -20,6 +21,8 @@ export interface NamedEntry {
   optional: boolean;
   /** True for `NAME=ID`: only then may a dangerous name be set. */
   mapped: boolean;
+  /** An env var holding a `clarifai://` reference (references.ts): set whatever the override rule says. */
+  reference?: true;
 }
 
 /** `NEW*=PREFIX*`: secrets whose id starts with `prefix`, under `as` + the rest of the id. */
@@ -248,8 +251,10 @@ export function isSelected(selection: Selection, id: string): boolean {
  */
 export function namedIdsToGet(selection: Selection): string[] | undefined {
   if (selection.all || selection.prefixes.length > 0 || selection.renames.length > 0) return undefined;
-  const ids = [...new Set(selection.named.map((entry) => entry.id))];
-  return ids.length <= 2 ? ids : undefined;
+  // References are always fetched by id: a .env of references must not walk (and drop) the
+  // whole account. Only the CLARIFAI_SECRETS part decides for a list walk.
+  const listed = new Set(selection.named.filter((entry) => !entry.reference).map((entry) => entry.id));
+  return listed.size <= 2 ? [...new Set(selection.named.map((entry) => entry.id))] : undefined;
 }
 
 /**
@@ -265,6 +270,8 @@ export function resolveSelection(
   const missing: string[] = [];
   const missingRequired: string[] = [];
   const namedIds = new Set<string>();
+  // A variable holding a reference is that reference's, whatever a wildcard would put there.
+  const referenced = new Set(selection.named.filter((entry) => entry.reference).map((entry) => entry.name));
 
   const put = (name: string, id: string, value: string, mapped: boolean): void => {
     if (!mapped && isDangerousName(name)) {
@@ -290,7 +297,7 @@ export function resolveSelection(
       if (namedIds.has(id)) continue;
       const name = wildcardName(selection, id);
       // Renaming is not naming on purpose: a dangerous name stays skipped.
-      if (name !== undefined) put(name, id, value, false);
+      if (name !== undefined && !referenced.has(name)) put(name, id, value, false);
     }
   }
   // process.env silently cuts a value at its first NUL: refuse rather than load half a key.

@@ -4,10 +4,9 @@
  * `preloadBeforeMain()`, which loads before the main module one way or the other.
  */
 import { type Config, failOpenRequested, resolveConfig } from '../settings/config.js';
-import { type LoadReport, MARKER, markerFor } from '../load/load-job.js';
+import { type LoadReport, markerCovers } from '../load/load-job.js';
 import { loadResolved } from '../load/loader.js';
 import { loadResolvedSync } from '../load/loader-sync.js';
-import { parseSelection } from '../settings/selection.js';
 import { describeReport, reportFailure, say } from './output.js';
 import { WORKER_ENV } from '../load/sync-protocol.js';
 
@@ -16,8 +15,7 @@ function begin(): Config | undefined {
   const { isMainThread } = process.getBuiltinModule('node:worker_threads');
   if (!isMainThread || process.env[WORKER_ENV]) return undefined;
   const config = resolveConfig();
-  const marker = process.env[MARKER];
-  if (marker && marker === markerFor(config, parseSelection(config.secrets, config.userId))) {
+  if (markerCovers(config, process.env)) {
     if (config.debug) say('already loaded by a parent process (CLARIFAI_SECRETS_LOADED): nothing to do');
     return undefined;
   }

@@ -1,0 +1,126 @@
+/**
+ * References: an env var whose whole value is `clarifai://secrets/ID` or
+ * `clarifai://users/USER/secrets/ID` (a trailing `?` makes it optional) is replaced by that
+ * secret's value. A `.env` file of references says where each value comes from and holds
+ * none of them, so it can be committed.
+ *
+ * A reference is a named entry that the user wrote into the variable itself: it is set
+ * whatever the override rule says (the variable holds a reference, not a value), and may
+ * set any name, since naming it was on purpose.
+ */
+import { ConfigError } from '../errors.js';
+import type { NamedEntry, Selection } from './selection.js';
+
+type Env = Record<string, string | undefined>;
+
+export interface Reference {
+  /** The variable that holds the reference. */
+  name: string;
+  id: string;
+  optional: boolean;
+}
+
+/** What marks a value as meant to be a reference; anything after it must be well formed. */
+const SCHEME = /^\s*clarifai:\/\//i;
+const FORM = /^clarifai:\/\/(?:users\/([^/]+)\/)?secrets\/([^/]+?)(\?)?$/;
+/** Ids as the selection accepts them: no wildcard, mapping or control character. */
+const BAD_ID = /[\s*=?#\u0000-\u001f\u007f]/;
+const MAX_ID = 1024;
+
+/** A variable name in a message: as it is when it looks like one, else quoted and clipped. */
+function shownName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]{0,100}$/.test(name) ? name : JSON.stringify(name.length > 40 ? `${name.slice(0, 37)}...` : name);
+}
+
+/** Whether any variable holds something meant as a reference (well formed or not). */
+export function hasReferences(env: Env): boolean {
+  for (const name in env) {
+    const value = env[name];
+    if (value !== undefined && SCHEME.test(value)) return true;
+  }
+  return false;
+}
+
+/**
+ * Every reference in `env`, sorted by variable name. A value that starts like a reference
+ * but is not one is an `ERR_CONFIG` naming the variable; its value is never echoed.
+ */
+export function findReferences(env: Env, userId: string): Reference[] {
+  const found: Reference[] = [];
+  // One walk over the entries: each process.env access crosses into C++.
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || !SCHEME.test(value)) continue;
+    found.push(parseReference(name, value, userId));
+  }
+  return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function parseReference(name: string, value: string, userId: string): Reference {
+  const shown = shownName(name);
+  if (name.toUpperCase().startsWith('CLARIFAI_')) {
+    throw new ConfigError(`${shown} holds a clarifai:// reference, but CLARIFAI_* settings are read before any secret is loaded: set it to its value`);
+  }
+  const match = FORM.exec(value);
+  const [, user, id = '', optional] = match ?? [];
+  if (!match || id.length > MAX_ID || BAD_ID.test(id)) {
+    throw new ConfigError(
+      `${shown} holds a malformed reference: write clarifai://secrets/ID or clarifai://users/USER/secrets/ID ` +
+        '(the whole value, a trailing "?" makes it optional)',
+    );
+  }
+  if (user !== undefined && user !== 'me' && user !== userId) {
+    const who = /^[\w.-]{1,64}$/.test(user) ? `user "${user}"` : 'another user';
+    throw new ConfigError(
+      `${shown} refers to the secrets of ${who}, but secrets are read for "${userId}": use clarifai://secrets/ID, or set CLARIFAI_USER_ID`,
+    );
+  }
+  return { name, id, optional: optional === '?' };
+}
+
+/** Whether a CLARIFAI_SECRETS text has any entry (unset, empty and "," have none). */
+export function hasEntries(text: string | undefined): boolean {
+  return text !== undefined && /[^\s,]/.test(text);
+}
+
+/**
+ * The selection a load fetches once references are counted: the references alone when
+ * CLARIFAI_SECRETS has no entries (or a parent already loaded it: `covered`), both otherwise.
+ * Without references the selection is returned as it is, key and all.
+ */
+export function withReferences(
+  selection: Selection,
+  references: readonly Reference[],
+  { explicit, covered }: { explicit: boolean; covered: boolean },
+): Selection {
+  if (references.length === 0) return selection;
+  const base = explicit && !covered ? selection : undefined;
+  const byName = new Map<string, NamedEntry>((base?.named ?? []).map((entry) => [entry.name, entry]));
+  for (const ref of references) {
+    const other = byName.get(ref.name);
+    if (other && other.id !== ref.id) {
+      throw new ConfigError(
+        `${shownName(ref.name)} holds a reference to secret "${ref.id}", and CLARIFAI_SECRETS loads secret "${other.id}" into it: keep one of them`,
+      );
+    }
+    byName.set(ref.name, {
+      id: ref.id,
+      name: ref.name,
+      optional: other ? other.optional && ref.optional : ref.optional,
+      mapped: true,
+      reference: true,
+    });
+  }
+  const named = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    all: base?.all ?? false,
+    prefixes: base?.prefixes ?? [],
+    renames: base?.renames ?? [],
+    named,
+    key: JSON.stringify(['references', base?.key ?? null, references.map((ref) => [ref.name, ref.id, ref.optional])]),
+  };
+}
+
+/** The env names that hold references: set whatever the override rule says. */
+export function referenceNames(selection: Selection): Set<string> {
+  return new Set(selection.named.filter((entry) => entry.reference).map((entry) => entry.name));
+}
