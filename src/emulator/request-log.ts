@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthOutcome } from './auth.js';
+import type { WireResponse } from './wire.js';
 
 export interface RecordedRequest {
   /** `GET`, `POST`, ... as sent. */
@@ -68,4 +69,12 @@ export function logLine(entry: RecordedRequest, ms: number): string {
 // Keep one request on one line whatever bytes the path holds.
 function sanitize(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 300);
+}
+
+/** Copies what the log keeps of a response: status, and the Clarifai code and req_id of a JSON body. */
+export function noteResponse(entry: RecordedRequest, wire: WireResponse): void {
+  entry.status = wire.status;
+  const status = (wire.json as { status?: { code?: unknown; req_id?: unknown } } | undefined)?.status;
+  if (typeof status?.code === 'number') entry.clarifaiCode = status.code;
+  if (typeof status?.req_id === 'string') entry.reqId = status.req_id;
 }

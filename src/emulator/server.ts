@@ -8,10 +8,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { StatusCode } from '../api/status-codes.js';
 import type { TokenTable } from './auth.js';
 import type { ParsedBody } from './decode.js';
-import { retryAfterHeader, type Fault, type FaultQueue } from './faults.js';
+import { deliverFault } from './fault-delivery.js';
+import type { FaultQueue } from './faults.js';
 import { handleApi, type ApiContext } from './handlers.js';
 import type { HostCheck } from './host-check.js';
-import { logLine, recordHeaders, type RecordedRequest } from './request-log.js';
+import { logLine, noteResponse, recordHeaders, type RecordedRequest } from './request-log.js';
 import { matchRoute, responseKind } from './routes.js';
 import type { SecretStore } from './store.js';
 import { errorResponse, JSON_CONTENT_TYPE, newReqId, type WireResponse } from './wire.js';
@@ -133,7 +134,7 @@ export class EmulatorServer {
       }
     };
     const send = (wire: WireResponse): void => {
-      note(entry, wire);
+      noteResponse(entry, wire);
       finished();
       if (res.destroyed) return;
       res.writeHead(wire.status, { ...wire.headers, 'Content-Length': String(wire.body.length) });
@@ -152,123 +153,8 @@ export class EmulatorServer {
       return;
     }
     entry.fault = fault.kind;
-    this.deliverFault(fault, { req, res, entry, kind, reqId, compute, send, finished });
+    deliverFault(fault, { req, res, entry, kind, reqId, compute, send, finished, later: (ms, fn) => this.later(ms, fn) });
   }
-
-  private deliverFault(fault: Fault, d: FaultDelivery): void {
-    const { res, entry } = d;
-    switch (fault.kind) {
-      case 'error': {
-        d.send(errorResponse(d.kind, fault.status, fault.code, d.reqId, fault.details, fault.headers ?? {}, fault.description));
-        return;
-      }
-      case 'throttle': {
-        const headers: Record<string, string> = {};
-        if (fault.retryAfter !== undefined) headers['Retry-After'] = retryAfterHeader(fault.retryAfter);
-        d.send(errorResponse(d.kind, fault.status ?? 429, fault.code ?? StatusCode.CONN_THROTTLED, d.reqId, undefined, headers));
-        return;
-      }
-      case 'latency': {
-        this.later(fault.ms, () => d.send(d.compute()));
-        return;
-      }
-      case 'drop': {
-        d.finished();
-        d.req.socket.destroy();
-        return;
-      }
-      case 'hang': {
-        // Nothing is written; close() destroys the socket.
-        d.finished();
-        return;
-      }
-      case 'raw': {
-        const headers: Record<string, string> = { ...fault.headers };
-        const contentType = fault.contentType === undefined ? JSON_CONTENT_TYPE : fault.contentType;
-        if (contentType !== null) headers['Content-Type'] = contentType;
-        d.send({ status: fault.status ?? 200, headers, body: Buffer.from(fault.body) });
-        return;
-      }
-      case 'transform': {
-        const normal = d.compute();
-        let out: unknown;
-        try {
-          out = fault.transform(structuredClone(normal.json) as Record<string, unknown>, entry);
-        } catch {
-          d.send(errorResponse(d.kind, 500, StatusCode.INTERNAL_SERVER_ISSUE, d.reqId, 'the transform fault threw'));
-          return;
-        }
-        const body =
-          typeof out === 'string' || out instanceof Uint8Array ? Buffer.from(out) : Buffer.from(JSON.stringify(out) ?? '', 'utf8');
-        const wire: WireResponse = { status: fault.status ?? normal.status, headers: normal.headers, body };
-        if (typeof out !== 'string' && !(out instanceof Uint8Array)) wire.json = out;
-        d.send(wire);
-        return;
-      }
-      case 'truncate': {
-        const wire = startFullLength(d);
-        if (!wire) return;
-        const keep = Math.floor(wire.body.length * (fault.keep ?? 0.5));
-        res.write(wire.body.subarray(0, keep), () => d.req.socket.destroy());
-        return;
-      }
-      case 'trickle': {
-        const wire = startFullLength(d);
-        if (!wire) return;
-        // Small chunks, evenly spaced: about 20 writes a second, at least one byte each.
-        const chunk = Math.max(1, Math.floor(fault.bytesPerSecond / 20));
-        const interval = (chunk / fault.bytesPerSecond) * 1000;
-        let offset = 0;
-        const step = (): void => {
-          if (res.destroyed) return;
-          const next = Math.min(offset + chunk, wire.body.length);
-          const piece = wire.body.subarray(offset, next);
-          offset = next;
-          if (offset >= wire.body.length) {
-            res.end(piece);
-            return;
-          }
-          res.write(piece);
-          this.later(interval, step);
-        };
-        this.later(interval, step);
-        return;
-      }
-    }
-  }
-}
-
-/**
- * The normal answer, logged, with its headers (the full Content-Length) already sent, for
- * the faults that then write its body their own way. Undefined when the client is gone.
- */
-function startFullLength(d: FaultDelivery): WireResponse | undefined {
-  const wire = d.compute();
-  note(d.entry, wire);
-  d.finished();
-  if (d.res.destroyed) return undefined;
-  d.res.writeHead(wire.status, { ...wire.headers, 'Content-Length': String(wire.body.length) });
-  d.res.flushHeaders();
-  return wire;
-}
-
-interface FaultDelivery {
-  req: IncomingMessage;
-  res: ServerResponse;
-  entry: RecordedRequest;
-  kind: ReturnType<typeof responseKind>;
-  reqId: string;
-  compute: () => WireResponse;
-  send: (wire: WireResponse) => void;
-  finished: () => void;
-}
-
-/** Copies what the log keeps of a response: status, and the Clarifai code and req_id of a JSON body. */
-function note(entry: RecordedRequest, wire: WireResponse): void {
-  entry.status = wire.status;
-  const status = (wire.json as { status?: { code?: unknown; req_id?: unknown } } | undefined)?.status;
-  if (typeof status?.code === 'number') entry.clarifaiCode = status.code;
-  if (typeof status?.req_id === 'string') entry.reqId = status.req_id;
 }
 
 function readBody(req: IncomingMessage): Promise<{ bytes: Buffer; tooLarge: boolean } | undefined> {
