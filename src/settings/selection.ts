@@ -58,21 +58,67 @@ const MAX_ENTRIES = 10_000;
 const MAX_ENTRY_LENGTH = 1024;
 
 /**
- * Names that change how a process (or its children) runs: never set from a secret
- * unless the user maps one on purpose with NAME=ID. Compared upper-case (Windows).
+ * Names that change how a process or one of its children runs: never set from a secret
+ * unless the user maps one on purpose with NAME=ID. A secret store is one more party that can
+ * write the environment of every child (`run -- git status`, a build, a shell), so each
+ * family's hooks that run a program, load code or redirect trust are listed. Compared
+ * upper-case (Windows). The README lists them by family.
  */
-const DANGEROUS = new Set([
-  'PATH', 'PATHEXT', 'HOME', 'SHELL', 'USER', 'LOGNAME', 'TMPDIR', 'TEMP', 'TMP', 'IFS', 'ENV',
-  'BASH_ENV', 'PS4', 'PROMPT_COMMAND', 'COMSPEC', 'SYSTEMROOT', 'WINDIR',
-  'NODE_OPTIONS', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS', 'NODE_TLS_REJECT_UNAUTHORIZED',
-  'NODE_REPL_EXTERNAL_MODULE', 'UV_THREADPOOL_SIZE',
-  'PYTHONPATH', 'PYTHONSTARTUP', 'PYTHONHOME', 'PERL5OPT', 'PERL5LIB', 'RUBYOPT', 'RUBYLIB',
-  'GCONV_PATH', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'GIT_SSH_COMMAND', 'GIT_EXEC_PATH',
-  'EDITOR', 'VISUAL', 'PAGER',
-  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY',
-]);
-// Loader families, npm's own settings, and our configuration (a secret must not swap the token).
-const DANGEROUS_PREFIXES = ['LD_', 'DYLD_', 'NPM_CONFIG_', 'CLARIFAI_'];
+export const DANGEROUS_FAMILIES: Readonly<Record<string, { names: readonly string[]; prefixes?: readonly string[] }>> = {
+  'shell and system': {
+    names: [
+      'PATH', 'PATHEXT', 'HOME', 'SHELL', 'USER', 'LOGNAME', 'TMPDIR', 'TEMP', 'TMP', 'IFS', 'ENV', 'BASH_ENV',
+      'SHELLOPTS', 'BASHOPTS', 'PS1', 'PS2', 'PS3', 'PS4', 'PROMPT_COMMAND', 'ZDOTDIR', 'INPUTRC', 'CDPATH',
+      'COMSPEC', 'SYSTEMROOT', 'WINDIR', 'PSMODULEPATH',
+    ],
+  },
+  'dynamic loader and C library': {
+    names: ['GCONV_PATH', 'GLIBC_TUNABLES', 'LOCPATH', 'NLSPATH', 'HOSTALIASES', 'RES_OPTIONS', 'LOCALDOMAIN'],
+    prefixes: ['LD_', 'DYLD_'],
+  },
+  'programs other tools start': {
+    names: ['EDITOR', 'VISUAL', 'PAGER', 'MANPAGER', 'MANOPT', 'SYSTEMD_PAGER', 'LESSOPEN', 'LESSCLOSE', 'BROWSER', 'SUDO_ASKPASS'],
+  },
+  git: { names: [], prefixes: ['GIT_'] },
+  ssh: { names: ['SSH_ASKPASS', 'SSH_ASKPASS_REQUIRE', 'SSH_AUTH_SOCK'] },
+  'TLS and proxies': {
+    names: [
+      'SSL_CERT_FILE', 'SSL_CERT_DIR', 'SSLKEYLOGFILE', 'OPENSSL_CONF', 'OPENSSL_ENGINES', 'OPENSSL_MODULES',
+      'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'FTP_PROXY',
+    ],
+  },
+  'Node.js and its package managers': {
+    names: [
+      'NODE_OPTIONS', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS', 'NODE_TLS_REJECT_UNAUTHORIZED', 'NODE_REPL_EXTERNAL_MODULE',
+      'NODE_USE_ENV_PROXY', 'NODE_ICU_DATA', 'NODE_V8_COVERAGE', 'UV_THREADPOOL_SIZE', 'ELECTRON_RUN_AS_NODE',
+    ],
+    prefixes: ['NPM_CONFIG_', 'YARN_', 'COREPACK_'],
+  },
+  Python: { names: ['PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_CONFIG_FILE'], prefixes: ['PYTHON'] },
+  'Perl, Ruby, PHP, Lua, R': {
+    names: ['GEM_HOME', 'GEM_PATH', 'BUNDLE_GEMFILE', 'PHPRC', 'PHP_INI_SCAN_DIR', 'R_PROFILE', 'R_PROFILE_USER'],
+    prefixes: ['PERL', 'RUBY', 'LUA_'],
+  },
+  'the JVM': {
+    names: ['JAVA_TOOL_OPTIONS', 'JDK_JAVA_OPTIONS', '_JAVA_OPTIONS', 'JAVA_OPTS', 'JAVA_HOME', 'CLASSPATH', 'MAVEN_OPTS', 'GRADLE_OPTS'],
+  },
+  '.NET': {
+    names: ['DOTNET_STARTUP_HOOKS', 'DOTNET_ADDITIONAL_DEPS', 'DOTNET_SHARED_STORE', 'DOTNET_ROOT'],
+    prefixes: ['CORECLR_', 'COR_', 'COMPLUS_'],
+  },
+  'Go, Rust, C builds': {
+    names: [
+      'GOFLAGS', 'GOTOOLCHAIN', 'GOENV', 'GOPROXY', 'GOSUMDB', 'GONOSUMDB', 'GOINSECURE', 'GOPRIVATE', 'GOEXPERIMENT',
+      'RUSTC', 'RUSTC_WRAPPER', 'RUSTC_WORKSPACE_WRAPPER', 'RUSTDOC', 'RUSTFLAGS', 'CARGO_BUILD_RUSTC_WRAPPER',
+      'CC', 'CXX', 'CPP', 'LD', 'MAKEFLAGS', 'MAKEFILES',
+    ],
+  },
+  'containers and clusters': { names: ['DOCKER_HOST', 'DOCKER_CONFIG', 'KUBECONFIG'] },
+  'this package': { names: [], prefixes: ['CLARIFAI_'] },
+};
+
+const DANGEROUS = new Set(Object.values(DANGEROUS_FAMILIES).flatMap((family) => family.names));
+const DANGEROUS_PREFIXES = Object.values(DANGEROUS_FAMILIES).flatMap((family) => family.prefixes ?? []);
 
 export function isDangerousName(name: string): boolean {
   const upper = name.toUpperCase();

@@ -3,6 +3,7 @@
  * against hostile folders, servers and proxies, all on 127.0.0.1.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -92,6 +93,32 @@ describe('an empty or relative HOME', () => {
       expectNoLeak(ran.stderr, PLANTED, 'stderr');
     } finally {
       folder.remove();
+    }
+  });
+});
+
+describe('secrets named like the hooks of common children', () => {
+  it('never reach `run -- git status` with the selection "*"', async () => {
+    const repo = makeProject('cs-harden-git-');
+    const marker = join(repo.dir, 'pwned');
+    try {
+      execFileSync('git', ['init', '-q', repo.dir]);
+      emulator.seed(USER, [
+        { id: 'GIT_CONFIG_PARAMETERS', value: `'core.fsmonitor'='touch ${marker}'` },
+        { id: 'GIT_CONFIG_COUNT', value: '1' },
+        { id: 'GIT_CONFIG_KEY_0', value: 'core.fsmonitor' },
+        { id: 'GIT_CONFIG_VALUE_0', value: `touch ${marker}` },
+      ]);
+      const ran = await runNode([CLI, 'run', '--', 'git', 'status', '--short'], {
+        cwd: repo.dir,
+        env: env({ CLARIFAI_SECRETS: '*', CLARIFAI_SECRETS_DEBUG: 'true' }),
+        killAfterMs: 20_000,
+      });
+      expect(ran.code).toBe(0);
+      expect(existsSync(marker)).toBe(false);
+      expect(ran.stderr).toMatch(/GIT_CONFIG_PARAMETERS/);
+    } finally {
+      repo.remove();
     }
   });
 });

@@ -81,6 +81,21 @@ describe('names', () => {
     }
     expect(isDangerousName('OPENAI_API_KEY')).toBe(false);
   });
+
+  it('knows the hooks that make common children run code or trust another server', () => {
+    const hooks = [
+      'GIT_CONFIG_PARAMETERS', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_VALUE_0', 'GIT_ASKPASS', 'GIT_SSH',
+      'GIT_PAGER', 'GIT_EDITOR', 'GIT_DIR', 'SSH_ASKPASS', 'JAVA_TOOL_OPTIONS', 'JDK_JAVA_OPTIONS', '_JAVA_OPTIONS',
+      'DOTNET_STARTUP_HOOKS', 'CORECLR_PROFILER_PATH', 'COR_PROFILER', 'GOFLAGS', 'GOTOOLCHAIN', 'SSLKEYLOGFILE',
+      'LESSOPEN', 'BROWSER', 'OPENSSL_CONF', 'PYTHONWARNINGS', 'PERL5DB', 'LUA_INIT', 'RUSTC_WRAPPER', 'KUBECONFIG',
+      'ZDOTDIR', 'GLIBC_TUNABLES', 'npm_config_script_shell',
+    ];
+    expect(hooks.filter((name) => !isDangerousName(name))).toEqual([]);
+    // Common secret names stay loadable.
+    for (const name of ['GITHUB_TOKEN', 'NODE_AUTH_TOKEN', 'CARGO_REGISTRY_TOKEN', 'SSH_PRIVATE_KEY', 'GOOGLE_API_KEY', 'DATABASE_URL']) {
+      expect(isDangerousName(name)).toBe(false);
+    }
+  });
 });
 
 describe('resolveSelection', () => {
