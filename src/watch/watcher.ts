@@ -58,8 +58,9 @@ export async function watchSecrets(options: WatchSecretsOptions = {}): Promise<S
     throw new ConfigError(`intervalMs must be a number of milliseconds above 0 (got ${String(intervalMs)})`);
   }
   const env = options.env ?? process.env;
-  const report = await loadSecrets(options);
+  // The job first: the load replaces the env's clarifai:// references, which the job must see.
   const job = prepareJob(options);
+  const report = await loadSecrets(options);
   const poller = new Poller(job, options, env, intervalMs);
   poller.start(report);
   return {

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { isSecretsError } from '../../src/errors.js';
+import { SecretsClient } from '../../src/api/client.js';
 import { type LoadSecretsOptions, loadSecrets } from '../../src/load/loader.js';
+import { watchSecrets } from '../../src/watch/watcher.js';
 import { expectNoLeak, expectNoLeakInFolder } from '../support/leaks.js';
 
 const PAT = 'pat-REFS-3e9a1c77';
@@ -20,7 +22,7 @@ const VALUES = {
   'prod-api-key': 'REFS-prod-key-6d3a',
   'staging-DATABASE_URL': 'postgres://REFS-staging-2c7e',
 };
-const PLANTED = { PAT, ...VALUES };
+const PLANTED = { PAT, ...VALUES, ROTATED: 'sk-REFS-rotated-9d9d' };
 
 let emulator: Emulator;
 let cacheDir: string;
@@ -170,5 +172,26 @@ describe('environments by prefix', () => {
       APP_DATABASE_URL: VALUES['staging-DATABASE_URL'],
     });
     expect(env['STRIPE_KEY']).toBeUndefined();
+  });
+});
+
+describe('watchSecrets', () => {
+  it('keeps polling the references it started with, not the whole account', async () => {
+    const env: Env = { KEY: 'clarifai://secrets/openai-key' };
+    const changes: string[][] = [];
+    const watcher = await watchSecrets({ ...options(env), intervalMs: 50, onChange: (change) => changes.push(change.changed) });
+    try {
+      expect(env['KEY']).toBe(VALUES['openai-key']);
+      emulator.clearRequests();
+      await new SecretsClient({ pat: PAT, baseUrl: emulator.url, envFile: false }).update([{ id: 'openai-key', value: 'sk-REFS-rotated-9d9d' }]);
+      const end = Date.now() + 10_000;
+      while (changes.length === 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(changes[0]).toEqual(['KEY']);
+      expect(env['KEY']).toBe('sk-REFS-rotated-9d9d');
+      expect(env['STRIPE_KEY']).toBeUndefined();
+      expect(emulator.requests.filter((r) => r.method === 'GET').every((r) => r.path === '/v2/users/me/secrets/openai-key')).toBe(true);
+    } finally {
+      watcher.close();
+    }
   });
 });
