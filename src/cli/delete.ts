@@ -5,13 +5,15 @@
 import { isatty } from 'node:tty';
 import { MAX_PER_PAGE, SecretsClient } from '../api/client.js';
 import { requireToken, resolveConfig } from '../settings/config.js';
-import { ConfigError, NotFoundError, isSecretsError } from '../errors.js';
+import { ConfigError, NotFoundError } from '../errors.js';
+import { nearest, oneOf } from '../settings/nearest.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
-import { confirm } from './input.js';
+import { Cancelled, confirm } from './input.js';
 
 export const usage = `Usage: clarifai-secrets delete ID... [--yes]
 
-Deletes secrets. Asks for confirmation on a terminal; elsewhere (scripts, CI) it refuses
+Deletes secrets. Checks first that every ID exists: when one does not, it is named and
+nothing is deleted. Asks for confirmation on a terminal; elsewhere (scripts, CI) it refuses
 unless --yes is given.
 
 Options:
@@ -30,27 +32,39 @@ export async function main(argv: string[]): Promise<number> {
   requireToken(config);
   const client = new SecretsClient({}, { config });
   const what = ids.length === 1 ? `secret "${ids[0]}"` : `${ids.length} secrets (${ids.join(', ')})`;
+  // Before any request: a script without --yes learns that at once.
+  if (!values.yes && !isatty(0)) {
+    throw new ConfigError(`refusing to delete ${what} without --yes: there is no terminal to confirm on`);
+  }
+
+  // Every id must exist before anything is deleted: one typo must not leave half a batch gone.
+  const existing = new Set<string>();
+  for await (const secret of client.listAll()) existing.add(secret.id);
+  const missing = ids.filter((id) => !existing.has(id));
+  if (missing.length > 0) {
+    const near = missing.length === 1 ? nearest(missing[0] as string, existing, { loose: true }) : [];
+    throw new NotFoundError(
+      `${missing.length === 1 ? 'secret' : 'secrets'} ${missing.map((id) => `"${id}"`).join(', ')} ` +
+        `${missing.length === 1 ? 'does' : 'do'} not exist for user "${client.userId}"` +
+        `${near.length > 0 ? ` (did you mean ${oneOf(near)}?)` : ''}, so nothing was deleted: check the ids with clarifai-secrets list`,
+    );
+  }
 
   if (!values.yes) {
-    if (!isatty(0)) {
-      throw new ConfigError(`refusing to delete ${what} without --yes: there is no terminal to confirm on`);
+    let yes: boolean;
+    try {
+      yes = await confirm(`Delete ${what} of user "${client.userId}"? This cannot be undone. [y/N] `);
+    } catch (error) {
+      if (!(error instanceof Cancelled)) throw error;
+      process.stderr.write('clarifai-secrets: delete cancelled, nothing deleted\n');
+      return 130;
     }
-    if (!(await confirm(`Delete ${what} of user "${client.userId}"? This cannot be undone. [y/N] `))) {
+    if (!yes) {
       process.stderr.write('clarifai-secrets: nothing deleted\n');
       return 1;
     }
   }
-  try {
-    for (let i = 0; i < ids.length; i += MAX_PER_PAGE) await client.delete(ids.slice(i, i + MAX_PER_PAGE));
-  } catch (error) {
-    if (ids.length > 1 && isSecretsError(error, 'ERR_NOT_FOUND')) {
-      throw new NotFoundError(
-        `some of these secrets do not exist for user "${client.userId}", so none of that batch was deleted: check the ids with clarifai-secrets list`,
-        error,
-      );
-    }
-    throw error;
-  }
+  for (let i = 0; i < ids.length; i += MAX_PER_PAGE) await client.delete(ids.slice(i, i + MAX_PER_PAGE));
   process.stderr.write(`clarifai-secrets: deleted ${what}\n`);
   return 0;
 }

@@ -92,13 +92,20 @@ export async function readValue(id: string, valueFile: string | undefined): Prom
   return value;
 }
 
-/** Asks on the terminal; true only for y or yes. */
+/** Asks on the terminal; true only for y or yes. Ctrl-C (or Ctrl-D) throws `Cancelled`. */
 export async function confirm(question: string): Promise<boolean> {
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(question);
     return /^y(es)?$/i.test(answer.trim());
+  } catch (error) {
+    // readline rejects the question with an AbortError when Ctrl-C closes it.
+    if ((error as { name?: unknown }).name === 'AbortError') {
+      process.stderr.write('\n');
+      throw new Cancelled('cancelled');
+    }
+    throw error;
   } finally {
     rl.close();
   }

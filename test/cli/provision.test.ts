@@ -92,8 +92,18 @@ describe('create, get, update, list, delete', () => {
 
     const deleted = await w.cli(['delete', 'STRIPE_KEY', 'OPENAI_API_KEY', '--yes']);
     expect(deleted).toMatchObject({ code: 0, stderr: 'clarifai-secrets: deleted 2 secrets (STRIPE_KEY, OPENAI_API_KEY)\n' });
-    expect(w.emulator.requests.map((r) => [r.method, r.body])).toEqual([['DELETE', { ids: ['STRIPE_KEY', 'OPENAI_API_KEY'] }]]);
+    expect(w.emulator.requests.filter((r) => r.method !== 'GET').map((r) => [r.method, r.body])).toEqual([['DELETE', { ids: ['STRIPE_KEY', 'OPENAI_API_KEY'] }]]);
     expect(w.emulator.snapshot(USER).map((s) => s.id)).toEqual(['db-url']);
+  });
+
+  it('delete checks every id first: one missing is named, with the nearest existing id, and nothing is deleted', async () => {
+    const ran = await w.cli(['delete', 'STRIPE_KEY', 'db_url', '--yes']);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toBe(
+      'clarifai-secrets: secret "db_url" does not exist for user "me" (did you mean db-url?), so nothing was deleted: check the ids with clarifai-secrets list [ERR_NOT_FOUND]\n',
+    );
+    expect(w.emulator.requests.map((r) => r.method)).not.toContain('DELETE');
+    expect(stored('STRIPE_KEY')).toBeDefined();
   });
 
   it('delete asks on a terminal and deletes only after "y"', async () => {
@@ -107,6 +117,15 @@ describe('create, get, update, list, delete', () => {
     const yes = await answer('y');
     expect(yes?.stdout).toContain('deleted secret "STRIPE_KEY"');
     expect(stored('STRIPE_KEY')).toBeUndefined();
+  });
+
+  it('Ctrl-C at the delete confirmation deletes nothing and exits 130, as create does', async () => {
+    const ran = await onTerminal(`"${w.bin}" delete STRIPE_KEY; echo "exit=$?"`, [{ after: '[y/N]', send: '\x03' }], { cwd: w.project.dir, env: w.env() });
+    if (!ran) return;
+    expect(ran.stdout).toContain('clarifai-secrets: delete cancelled, nothing deleted');
+    expect(ran.stdout).not.toMatch(/internal error|Aborted/);
+    expect(ran.stdout).toContain('exit=130');
+    expect(stored('STRIPE_KEY')).toBeDefined();
   });
 
   it('create asks for the value on a terminal without echoing it', async () => {
