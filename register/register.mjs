@@ -4,3 +4,8 @@
 import { preload } from '../dist/index.js';
 
 await preload();
+
+// As a test runner's globalSetup (vitest, jest), the load above has already run, once, in
+// the runner's own process, before any test file or worker starts; the runner only asks
+// this file for a function.
+export default function globalSetup() {}

@@ -7,7 +7,7 @@ import { DiskCache, type Warn } from './disk-cache.js';
 import { type Selection, parseSelection } from '../settings/selection.js';
 import { findReferences, hasEntries, hasReferences, referenceNames, withReferences } from '../settings/references.js';
 
-export type Source = 'api' | 'cache' | 'fallback';
+export type Source = 'api' | 'cache' | 'fallback' | 'marker';
 
 /** What one load produced, before it is applied. Values live only here and in the env. */
 export interface Fetched {
@@ -27,7 +27,12 @@ export interface LoadReport {
   skipped: string[];
   /** Optional ids (`ID?`) that do not exist. */
   missing: string[];
-  /** `api`: fetched now; `cache`: a fresh cached copy; `fallback`: the last-known-good copy, the API being unreachable. */
+  /**
+   * `api`: fetched now; `cache`: a fresh cached copy; `fallback`: the last-known-good copy, the
+   * API being unreachable; `marker`: nothing to do, `CLARIFAI_SECRETS_LOADED` shows that this
+   * selection is already in the env (loaded by `run`, a preload, a parent process or an
+   * earlier call), so no request was made and no token was needed.
+   */
   source: Source;
   durationMs: number;
 }
@@ -74,6 +79,20 @@ export function markerFor(config: Config, selection: Selection): string {
 export function markerCovers(config: Config, env: Record<string, string | undefined>): boolean {
   const marker = env[MARKER];
   return marker !== undefined && marker === markerFor(config, parseSelection(config.secrets, config.userId)) && !hasReferences(env);
+}
+
+/**
+ * The report of a load that is already done: the env carries the marker of this selection.
+ * Checked before the token is required, so code started by `run` (which removes the token)
+ * can call `loadSecrets()` too.
+ */
+export function alreadyLoaded(
+  config: Config,
+  env: Record<string, string | undefined>,
+  startedAt: number,
+): LoadReport | undefined {
+  if (!markerCovers(config, env)) return undefined;
+  return { set: [], skipped: [], missing: [], source: 'marker', durationMs: Math.round((nowMs() - startedAt) * 10) / 10 };
 }
 
 export function prepareJob(

@@ -1,6 +1,6 @@
 import { type Config, resolveConfig } from '../settings/config.js';
 import { ConfigError, UnavailableError, reviveError } from '../errors.js';
-import { type Fetched, type LoadJob, type LoadReport, applyToEnv, diskCacheFor, freshFromDisk, nowMs, prepareJob } from './load-job.js';
+import { type Fetched, type LoadJob, type LoadReport, alreadyLoaded, applyToEnv, diskCacheFor, freshFromDisk, nowMs, prepareJob } from './load-job.js';
 import type { LoadSecretsOptions } from './loader.js';
 import { peekMemory, rememberInMemory } from './memory-cache.js';
 import { type SyncAnswer, type SyncRequest, WORKER_ENV } from './sync-protocol.js';
@@ -44,11 +44,14 @@ export function loadResolvedSync(config: Config, options: Omit<LoadSecretsOption
     throw new ConfigError('loadSecretsSync cannot use a dispatcher (it runs in a worker): use loadSecrets');
   }
   const startedAt = nowMs();
+  const env = options.env ?? process.env;
+  const done = options.reload ? undefined : alreadyLoaded(config, env, startedAt);
+  if (done) return done;
   const job = prepareJob(options, config);
   const warn = options.onWarning ?? warnOnStderr;
   const fetched = peekMemory(job) ?? freshFromDisk(job, diskCacheFor(job, warn)) ?? fetchInWorker(job, warn);
   rememberInMemory(job, fetched);
-  return applyToEnv(job, fetched, options.env ?? process.env, startedAt);
+  return applyToEnv(job, fetched, env, startedAt);
 }
 
 function fetchInWorker(job: LoadJob, warn: (message: string) => void): Fetched {

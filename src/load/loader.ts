@@ -1,6 +1,6 @@
 import { type Config, type LoadOptions, resolveConfig } from '../settings/config.js';
 import { fetchFresh } from './fetch-fresh.js';
-import { type LoadReport, applyToEnv, diskCacheFor, freshFromDisk, nowMs, prepareJob } from './load-job.js';
+import { type LoadReport, alreadyLoaded, applyToEnv, diskCacheFor, freshFromDisk, nowMs, prepareJob } from './load-job.js';
 import { peekMemory, sharedLoad } from './memory-cache.js';
 import { loadTransport } from '../api/transport/choose.js';
 import { warnOnStderr } from '../warn.js';
@@ -17,6 +17,13 @@ export interface LoadSecretsOptions extends LoadOptions {
    * @default one `clarifai-secrets: warning: ...` line on stderr
    */
   onWarning?: (message: string) => void;
+  /**
+   * Fetch even when `CLARIFAI_SECRETS_LOADED` in `env` shows that this selection is already
+   * loaded (by `run`, a preload, a parent process or an earlier call): to pick up rotated
+   * values in a long-running process. Needs the token.
+   * @default false: such a load returns at once with `source: 'marker'`
+   */
+  reload?: boolean;
 }
 
 /**
@@ -30,6 +37,9 @@ export function loadSecrets(options: LoadSecretsOptions = {}): Promise<LoadRepor
 /** `loadSecrets` with the configuration already resolved (the preload reads it first). */
 export async function loadResolved(config: Config, options: LoadSecretsOptions): Promise<LoadReport> {
   const startedAt = nowMs();
+  const env = options.env ?? process.env;
+  const done = options.reload ? undefined : alreadyLoaded(config, env, startedAt);
+  if (done) return done;
   const job = prepareJob(options, config);
   const warn = options.onWarning ?? warnOnStderr;
   const disk = diskCacheFor(job, warn);
@@ -37,5 +47,5 @@ export async function loadResolved(config: Config, options: LoadSecretsOptions):
     peekMemory(job) ??
     freshFromDisk(job, disk) ??
     (await sharedLoad(job, () => fetchFresh(job, loadTransport(options.dispatcher), warn, disk)));
-  return applyToEnv(job, fetched, options.env ?? process.env, startedAt);
+  return applyToEnv(job, fetched, env, startedAt);
 }

@@ -1,6 +1,7 @@
 /**
  * The preload as users run it: real `node --import clarifai-secrets/register` and
- * `node -r clarifai-secrets/register` processes on the built package, against the emulator.
+ * `node -r clarifai-secrets/register` processes on the built package, against the emulator,
+ * on every node binary of test/support/nodes.ts.
  */
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { expectNoLeak, expectNoLeakInFolder } from '../support/leaks.js';
 import { type Project, makeProject } from '../support/package-link.js';
-import { type Ran, baseEnv, runNode } from '../support/spawn.js';
+import { EXTRA_NODES_VAR, NODES, type NodeBinary, ONLY_THIS_NODE } from '../support/nodes.js';
+import { type Ran, type RunOptions, baseEnv, run } from '../support/spawn.js';
 
 const PAT = 'pat-E2E-PRELOAD-0c4f7a19';
 const VALUES = {
@@ -52,9 +54,18 @@ const modes = [
   ['-r', ['-r', 'clarifai-secrets/register', 'app.cjs']],
 ] as const;
 
-describe.each(modes)('node %s clarifai-secrets/register', (_flag, args) => {
-  async function start(env: Record<string, string | undefined> = {}, extraArgs: readonly string[] = args): Promise<Ran & { app?: { env: Record<string, string> } }> {
-    const ran = await runNode([...extraArgs], {
+it.skipIf(ONLY_THIS_NODE)(`runs on other Node versions too (${EXTRA_NODES_VAR}, set by .ci/run)`, () => {
+  expect(NODES.length).toBeGreaterThan(1);
+});
+
+describe.each(NODES.flatMap((node) => modes.map(([flag, args]) => [`${node.version} ${flag}`, node, flag, args] as const)))('node %s clarifai-secrets/register', (_name, node: NodeBinary, _flag, args) => {
+  async function start(
+    env: Record<string, string | undefined> = {},
+    extraArgs: readonly string[] = args,
+    more: RunOptions = {},
+  ): Promise<Ran & { app?: { env: Record<string, string> } }> {
+    const ran = await run(node.bin, [...extraArgs], {
+      ...more,
       cwd: project.dir,
       env: baseEnv({
         CLARIFAI_PAT: PAT,
@@ -238,5 +249,147 @@ console.log(JSON.stringify({ env: { child } }));
     writeFileSync(file, `CLARIFAI_SECRETS=MINE=stripe-key\nOPENAI_API_KEY=from-dotenv-file\n`);
     const ran = await start({ CLARIFAI_SECRETS_ENV_FILE: file });
     expect(ran.app?.env).toEqual({ MINE: VALUES['stripe-key'] });
+  });
+
+  describe('never silently skipped: the secrets before the first line, in every mode', () => {
+    const register = args.slice(0, 2);
+    const PRINT = 'JSON.stringify({ env: { OPENAI_API_KEY: process.env.OPENAI_API_KEY } })';
+    // Fails (exit 1) without printing the value when the secret is not there.
+    const TEST_FILE = `import test from 'node:test';
+import assert from 'node:assert';
+test('sees the secret', () => assert.ok(process.env.OPENAI_API_KEY?.startsWith('sk-E2E'), 'the secret is not set'));
+`;
+    beforeAll(() => {
+      project.write('untyped/app.js', APP_ESM);
+      project.write('tests/a.test.mjs', TEST_FILE);
+      project.write('tests/b.test.cjs', TEST_FILE.replace(/^import (\w+) from ('[^']+');$/gm, 'const $1 = require($2);'));
+    });
+
+    it.skipIf(node.major >= 23)('--experimental-default-type=module (Node 20 and 22)', async () => {
+      const ran = await start({}, ['--experimental-default-type=module', ...register, 'untyped/app.js']);
+      expect(ran.code).toBe(0);
+      expect(ran.app?.env['OPENAI_API_KEY']).toBe(VALUES.OPENAI_API_KEY);
+    });
+
+    it('--test, each file in a process of its own', async () => {
+      const ran = await start({}, [...register, '--test', 'tests/a.test.mjs', 'tests/b.test.cjs']);
+      expect(ran.code).toBe(0);
+      expect(ran.stdout).toMatch(/pass 2/);
+      // Node runs -r in the runner too, whose load its test processes inherit; it runs
+      // --import only in each test process.
+      expect(emulator.requests).toHaveLength(args[0] === '-r' ? 2 : 4);
+    });
+
+    it.skipIf(node.major < 22)('--test without isolation (Node 22 and later)', async () => {
+      const isolation = node.major >= 23 ? '--test-isolation=none' : '--experimental-test-isolation=none';
+      const ran = await start({}, [...register, '--test', isolation, 'tests/a.test.mjs', 'tests/b.test.cjs']);
+      expect(ran.code).toBe(0);
+      expect(ran.stdout).toMatch(/pass 2/);
+      expect(emulator.requests).toHaveLength(2);
+    });
+
+    it('-e, -p, and a script on stdin (named - or not)', async () => {
+      const code = `console.log(${PRINT})`;
+      for (const [argv, input] of [
+        [['-e', code], ''],
+        [['-p', PRINT], ''],
+        [['-'], code],
+        [[], code],
+      ] as const) {
+        const ran = await start({}, [...register, ...argv], { input });
+        expect(ran.code).toBe(0);
+        expect(ran.app?.env['OPENAI_API_KEY']).toBe(VALUES.OPENAI_API_KEY);
+      }
+    });
+
+    it('--watch', async () => {
+      const ran = await start({}, ['--watch', ...register, 'app.mjs'], { stopWhen: (out) => out.includes('"ran":true') });
+      expect(ran.app?.env['OPENAI_API_KEY']).toBe(VALUES.OPENAI_API_KEY);
+    });
+
+    it('another preload before or after this one', async () => {
+      project.write('other-preload.cjs', 'process.stdout.write(`other preload: ${process.env.OPENAI_API_KEY ? "set" : "missing"}\\n`);\n');
+      const other = [args[0], './other-preload.cjs'];
+      const after = await start({}, [...register, ...other, 'app.mjs']);
+      expect(after.stdout).toMatch(/^other preload: set\n/);
+      expect(after.app?.env['OPENAI_API_KEY']).toBe(VALUES.OPENAI_API_KEY);
+      const before = await start({}, [...other, ...register, 'app.cjs']);
+      expect(before.app?.env['OPENAI_API_KEY']).toBe(VALUES.OPENAI_API_KEY);
+    });
+
+    it.runIf(args[0] === '-r')('-r waits in Module.runMain (no worker thread) only for a plain main script', async () => {
+      // NODE_DEBUG=worker makes Node log each worker thread it starts. That log prints the
+      // worker's data and environment, so this test does not go through start()'s leak check.
+      const env = baseEnv({ CLARIFAI_PAT: PAT, CLARIFAI_API_BASE: emulator.url, CLARIFAI_SECRETS_CACHE_DIR: 'off', NODE_DEBUG: 'worker' });
+      const plain = await run(node.bin, [...register, 'app.cjs'], { cwd: project.dir, env });
+      expect(plain.stdout).toContain(VALUES.OPENAI_API_KEY);
+      expect(plain.stderr).not.toMatch(/WORKER/);
+      const evaluated = await run(node.bin, [...register, '-p', 'process.env.OPENAI_API_KEY'], { cwd: project.dir, env });
+      expect(evaluated.stdout).toContain(VALUES.OPENAI_API_KEY);
+      expect(evaluated.stderr).toMatch(/WORKER/);
+    });
+  });
+
+  describe('one load per process tree, and a worker thread behaves like a process', () => {
+    beforeAll(() => {
+      project.write(
+        'worker-host.mjs',
+        `import { Worker } from 'node:worker_threads';
+const execArgv = process.env.WORKER_ARGS ? process.env.WORKER_ARGS.split(' ') : [];
+const worker = await new Promise((resolve, reject) => {
+  const w = new Worker(new URL('./worker-body.mjs', import.meta.url), { execArgv });
+  w.on('message', resolve);
+  w.on('error', reject);
+  w.on('exit', (code) => resolve('exit ' + code));
+});
+console.log(JSON.stringify({ env: { main: process.env.OPENAI_API_KEY ? 'yes' : 'no', worker } }));
+`,
+      );
+      project.write(
+        'worker-body.mjs',
+        `import { parentPort } from 'node:worker_threads';
+parentPort.postMessage(process.env.OPENAI_API_KEY === ${JSON.stringify(VALUES.OPENAI_API_KEY)} ? 'yes' : 'no');
+`,
+      );
+      project.write(
+        'calls-load.mjs',
+        `import { loadSecrets } from 'clarifai-secrets';
+const report = await loadSecrets();
+console.log(JSON.stringify({ env: { source: report.source, seen: process.env.OPENAI_API_KEY ? 'yes' : 'no' } }));
+`,
+      );
+    });
+
+    it('a worker thread given the preload, in a process that loaded nothing, loads', async () => {
+      const ran = await start({ WORKER_ARGS: args.slice(0, 2).join(' ') }, ['worker-host.mjs']);
+      expect(ran.code).toBe(0);
+      expect(ran.app?.env).toEqual({ main: 'no', worker: 'yes' });
+      expect(emulator.requests).toHaveLength(2);
+    });
+
+    it('a worker thread given the preload skips when its process loaded the same selection', async () => {
+      const ran = await start({ WORKER_ARGS: args.slice(0, 2).join(' ') }, [...args.slice(0, 2), 'worker-host.mjs']);
+      expect(ran.app?.env).toEqual({ main: 'yes', worker: 'yes' });
+      expect(emulator.requests).toHaveLength(2);
+    });
+
+    it('a worker thread whose load fails says so and ends with code 1', async () => {
+      const ran = await start({ WORKER_ARGS: args.slice(0, 2).join(' '), CLARIFAI_PAT: 'pat-E2E-wrong' }, ['worker-host.mjs']);
+      expect(ran.app?.env).toEqual({ main: 'no', worker: 'exit 1' });
+      expect(ran.stderr).toMatch(/^clarifai-secrets: Clarifai refused the token .* \[ERR_AUTH\]\n$/);
+    });
+
+    it('loadSecrets() in an app under the preload makes no second request', async () => {
+      const ran = await start({}, [...args.slice(0, 2), 'calls-load.mjs']);
+      expect(ran.app?.env).toEqual({ source: 'marker', seen: 'yes' });
+      expect(emulator.requests).toHaveLength(2);
+    });
+
+    it('loadSecrets() in an app started by run needs no token and makes no request', async () => {
+      const ran = await start({}, ['node_modules/.bin/clarifai-secrets', 'run', '--', node.bin, 'calls-load.mjs']);
+      expect(ran.code).toBe(0);
+      expect(ran.app?.env).toEqual({ source: 'marker', seen: 'yes' });
+      expect(emulator.requests).toHaveLength(2);
+    });
   });
 });

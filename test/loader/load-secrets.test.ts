@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { isSecretsError } from '../../src/errors.js';
 import { type LoadSecretsOptions, loadSecrets } from '../../src/load/loader.js';
+import { loadSecretsSync } from '../../src/load/loader-sync.js';
 import { expectNoLeak, expectNoLeakInFolder } from '../support/leaks.js';
 
 const PAT = 'pat-LOADER-5d1e8f20a7c3';
@@ -267,5 +268,37 @@ describe('loadSecrets', () => {
     const started = Date.now();
     expect((await failure(loadSecrets(options({ timeout: 700, cacheDir: false })))).code).toBe('ERR_TIMEOUT');
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  describe('a load that is already done (CLARIFAI_SECRETS_LOADED of this selection in the env)', () => {
+    it('returns at once with source "marker": no request, no token needed', async () => {
+      const first = options();
+      await loadSecrets(first);
+      emulator.clearRequests();
+      // As under `run`, which removes the token from the child's environment.
+      const { pat: _dropped, ...again } = first;
+      const report = await loadSecrets(again);
+      expect(report).toMatchObject({ set: [], skipped: [], missing: [], source: 'marker' });
+      expect(loadSecretsSync(again)).toMatchObject({ set: [], source: 'marker' });
+      expect(emulator.requests).toHaveLength(0);
+      expect(first.env['OPENAI_API_KEY']).toBe(VALUES.OPENAI_API_KEY);
+    });
+
+    it('loads a different selection, and fetches again when asked to reload', async () => {
+      const first = options();
+      await loadSecrets(first);
+      emulator.clearRequests();
+      const other = await loadSecrets({ ...first, secrets: 'STRIPE_KEY', env: first.env });
+      expect(other.source).not.toBe('marker');
+      emulator.clearRequests();
+      const reloaded = await loadSecrets({ ...first, env: first.env, reload: true, override: true });
+      expect(reloaded.source).toBe('api');
+      expect(emulator.requests.length).toBeGreaterThan(0);
+    });
+
+    it('does not trust a marker of another selection, user or server', async () => {
+      const env: Record<string, string | undefined> = { CLARIFAI_SECRETS_LOADED: '0123456789abcdef01234567' };
+      expect((await loadSecrets(options({ env }))).source).toBe('api');
+    });
   });
 });

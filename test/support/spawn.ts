@@ -16,6 +16,8 @@ export interface RunOptions {
   input?: string;
   /** Kills the child (SIGKILL) after this many ms; the test then sees signal SIGKILL. */
   killAfterMs?: number;
+  /** Ends the child (SIGTERM) once its stdout so far passes this test: for programs that never exit on their own (--watch). */
+  stopWhen?: (stdout: string) => boolean;
 }
 
 /** A minimal environment: PATH and HOME only, so the host's CLARIFAI_* never leak in. */
@@ -30,7 +32,10 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
     const child = spawn(command, args, spawnOptions);
     let stdout = '';
     let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (options.stopWhen?.(stdout)) child.kill('SIGTERM');
+    });
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
     child.on('error', reject);
