@@ -42,7 +42,9 @@ Commands:
   update ID                        change a secret's value; stdin or --value-file
   delete ID... [--yes]             delete secrets
   push [FILE] [--dry-run]          create or update secrets from a .env file (default .env)
-  pull [--format env|json|shell]   print secrets as a .env file, JSON or shell exports
+  pull [--format env|json|shell|github]
+                                   print secrets as a .env file, JSON or shell exports;
+                                   github: add them to a GitHub Actions job's $GITHUB_ENV
   doctor                           check the configuration, the token and the API
   emulator [--port N]              run a local Clarifai-compatible API for development and CI
 

@@ -9,17 +9,20 @@ import { isSecretsError } from '../errors.js';
 import { loadResolved } from '../load/loader.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 import { FORMATS, type Format, format } from './formats.js';
+import { githubEnvFile, writeGithub } from './github.js';
 
-export const usage = `Usage: clarifai-secrets pull [--secrets LIST] [--format env|json|shell]
+export const usage = `Usage: clarifai-secrets pull [--secrets LIST] [--format env|json|shell|github]
 
 Prints secrets with their values, under the env names \`run\` would give them:
   env     a .env file that dotenv and node --env-file read back exactly (the default)
   shell   export NAME='...' lines for POSIX sh:  . ./secrets.sh
   json    one object of name to value
+  github  inside GitHub Actions: appends each secret to $GITHUB_ENV for the later steps,
+          and prints ::add-mask:: for every line of every value so logs never show them
 
 Options:
   --secrets LIST    which secrets: ID, NAME=ID, ID?, PREFIX*, * (default: CLARIFAI_SECRETS, else all)
-  --format F        env, json or shell (default env)
+  --format F        env, json, shell or github (default env)
   --json            the same as --format json
 ${CONNECTION_HELP}
 
@@ -40,8 +43,10 @@ export async function main(argv: string[]): Promise<number> {
   if (values.json && values.format !== undefined && values.format !== 'json') {
     throw new UsageError('--json means --format json: give --json or --format, not both');
   }
-  const kind = (values.format ?? (values.json ? 'json' : 'env')) as Format;
-  if (!FORMATS.includes(kind)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+  const kind = (values.format ?? (values.json ? 'json' : 'env')) as Format | 'github';
+  if (kind !== 'github' && !FORMATS.includes(kind)) throw new UsageError(`--format must be one of ${[...FORMATS, 'github'].join(', ')}`);
+  // Outside GitHub Actions: one clear error before anything is fetched.
+  const githubEnv = kind === 'github' ? githubEnvFile() : undefined;
 
   // Always the stored values: a cached copy inside its TTL could be older than an update.
   const options: LoadOptions = { ...connectionOptions(values), override: true, cacheTtl: 0 };
@@ -51,15 +56,19 @@ export async function main(argv: string[]): Promise<number> {
   const report = await loadResolved(config, { env: target });
   const entries = report.set.map((name) => [name, target[name] as string] as const);
 
-  let text: string;
+  let text = '';
   try {
-    text = format(kind, entries);
+    if (githubEnv !== undefined) writeGithub(githubEnv, entries);
+    else text = format(kind as Format, entries);
   } catch (error) {
     if (!isSecretsError(error, 'ERR_INVALID_VALUE')) throw error;
     process.stderr.write(`clarifai-secrets: cannot write --format ${kind}: ${error.message}\n`);
     return 1;
   }
   process.stdout.write(text);
+  if (githubEnv !== undefined && entries.length > 0) {
+    process.stderr.write(`clarifai-secrets: added to GITHUB_ENV for the next steps: ${entries.map(([name]) => name).join(', ')}\n`);
+  }
   if (report.skipped.length > 0) {
     process.stderr.write(
       `clarifai-secrets: not printed (names that change how programs run; map one with NAME=ID to use it): ${report.skipped.join(', ')}\n`,
