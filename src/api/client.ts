@@ -1,6 +1,6 @@
 import { type FailureContext, failure } from './answer-errors.js';
 import { type Config, type ConnectionOptions, requireToken, resolveConfig } from '../settings/config.js';
-import { BadResponseError, ConfigError, type SecretsError, UnavailableError, isUnavailable } from '../errors.js';
+import { BadResponseError, ConfigError, InvalidValueError, type SecretsError, UnavailableError, isUnavailable } from '../errors.js';
 import { MAX_ATTEMPTS, backoffDelay, parseRetryAfter, sleep } from './retry.js';
 import { type HttpMethod, type HttpResponse, type Transport, TransportError } from './transport/types.js';
 import { undiciTransport } from './transport/undici.js';
@@ -338,5 +338,14 @@ function requireBatch(secrets: readonly SecretPatch[], what: string, needsValue:
     if (needsValue ? typeof secret.value !== 'string' : secret.value !== undefined && typeof secret.value !== 'string') {
       throw new ConfigError(`${what}: the value of secret "${secret.id}" must be a string`);
     }
+  }
+  // Refused before sending: stored, such a value would fail every load that selects it.
+  const nul = secrets.filter((secret) => secret.value?.includes('\0')).map((secret) => secret.id);
+  if (nul.length > 0) {
+    throw new InvalidValueError(
+      nul,
+      `${nul.length === 1 ? 'the value of secret' : 'the values of secrets'} ${nul.join(', ')} ${nul.length === 1 ? 'holds' : 'hold'} a NUL byte, ` +
+        `which no environment variable can carry, so every load would fail: nothing was sent (${what})`,
+    );
   }
 }

@@ -39,7 +39,7 @@ Commands:
   get ID [--json]                  print one secret's value
   list [--json]                    list secrets (ids, versions, descriptions; never values)
   create ID                        create a secret; the value comes from stdin or --value-file
-  update ID                        change a secret's value; stdin or --value-file
+  update ID                        change a secret's value or description
   delete ID... [--yes]             delete secrets
   push [FILE] [--dry-run]          create or update secrets from a .env file (default .env)
   pull [--format env|json|shell|github]

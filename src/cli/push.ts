@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { MAX_PER_PAGE, SecretsClient } from '../api/client.js';
 import { requireToken, resolveConfig } from '../settings/config.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, InvalidValueError } from '../errors.js';
 import { lazyRequire } from '../lazy-require.js';
 import type { SecretInput } from '../api/wire.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
@@ -54,6 +54,12 @@ export async function main(argv: string[]): Promise<number> {
     if (key.toUpperCase().startsWith('CLARIFAI_')) settings.push(key);
     else if (value === '') empty.push(key);
     else wanted.push([key, value]);
+  }
+
+  // All or nothing: a value no load could use stops the push before the first request.
+  const nul = wanted.filter(([, value]) => value.includes('\0')).map(([key]) => key);
+  if (nul.length > 0) {
+    throw new InvalidValueError(nul, `${nul.join(', ')} in ${file} ${nul.length === 1 ? 'holds' : 'hold'} a NUL byte, which no environment variable can carry: nothing was pushed`);
   }
 
   const client = new SecretsClient({}, { config });

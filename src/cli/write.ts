@@ -5,8 +5,9 @@
 import { SecretsClient } from '../api/client.js';
 import { requireToken, resolveConfig } from '../settings/config.js';
 import { ConflictError, NotFoundError, isSecretsError } from '../errors.js';
-import type { SecretInput } from '../api/wire.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, connectionOptions, oneId, parseCommand } from './args.js';
+import type { Secret, SecretInput, SecretPatch } from '../api/wire.js';
+import { isatty } from 'node:tty';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, oneId, parseCommand } from './args.js';
 import { Cancelled, readValue } from './input.js';
 
 const SPEC = {
@@ -14,21 +15,43 @@ const SPEC = {
   description: { type: 'string' },
   'value-file': { type: 'string' },
 } as const satisfies Spec;
+const UPDATE_SPEC = { ...SPEC, 'keep-value': { type: 'boolean' } } as const satisfies Spec;
 
 function usageOf(verb: 'create' | 'update'): string {
-  const what = verb === 'create' ? 'Creates secret ID (an error if it exists: use update)' : 'Changes the value of secret ID (an error if it does not exist: use create)';
-  return `Usage: clarifai-secrets ${verb} ID [--description D] [--value-file F]
+  if (verb === 'create') {
+    return `Usage: clarifai-secrets create ID [--description D] [--value-file F]
 
-${what}.
+Creates secret ID (an error if it exists: use update).
 The value is read from stdin to its end, with one trailing newline removed, or from
 --value-file F as is. On a terminal it is asked for, without echo. Never from the command line.
 
-  printf %s "$VALUE" | clarifai-secrets ${verb} OPENAI_API_KEY
-  clarifai-secrets ${verb} TLS_KEY --value-file key.pem
+  printf %s "$VALUE" | clarifai-secrets create OPENAI_API_KEY
+  clarifai-secrets create TLS_KEY --value-file key.pem
 
 Options:
   --description D   a description to store with it
   --value-file F    read the value from file F instead of stdin
+${CONNECTION_HELP}
+`;
+  }
+  return `Usage: clarifai-secrets update ID [--description D] [--value-file F | --keep-value]
+
+Changes the value, the description, or both, of secret ID (an error if it does not exist:
+use create). The value is read from stdin to its end, with one trailing newline removed, or
+from --value-file F as is; never from the command line. On a terminal, with --description
+and no --value-file, only the description changes (no value is asked for); without
+--description, the value is asked for without echo.
+
+  printf %s "$VALUE" | clarifai-secrets update OPENAI_API_KEY
+  clarifai-secrets update TLS_KEY --value-file key.pem
+  clarifai-secrets update OPENAI_API_KEY --description "rotated monthly" --keep-value
+
+Options:
+  --description D   a new description (it cannot be emptied: Clarifai's API does not tell an
+                    empty description from none)
+  --value-file F    read the value from file F instead of stdin
+  --keep-value      change only the description; read no value (for scripts, where stdin
+                    is not a terminal)
 ${CONNECTION_HELP}
 `;
 }
@@ -38,26 +61,50 @@ function command(verb: 'create' | 'update'): { usage: string; main(argv: string[
   return {
     usage,
     async main(argv) {
-      const { values, positionals } = parseCommand(argv, SPEC);
+      const { values, positionals } = parseCommand(argv, verb === 'create' ? SPEC : UPDATE_SPEC);
       const id = oneId(positionals, verb, true);
+      const keepValue = 'keep-value' in values && values['keep-value'] === true;
+      const description = values.description;
+      if (verb === 'update') {
+        if (description === '') {
+          throw new UsageError("--description cannot be empty: Clarifai's API does not tell an empty description from none, so it would change nothing");
+        }
+        if (keepValue && description === undefined) throw new UsageError('--keep-value needs --description D: there is nothing else to change');
+        if (keepValue && values['value-file'] !== undefined) throw new UsageError('--keep-value and --value-file contradict each other: give one of them');
+      }
+      // Only the description: said by --keep-value, or by --description alone on a terminal,
+      // where asking for a value the user did not mention would surprise.
+      const descriptionOnly =
+        verb === 'update' && description !== undefined && (keepValue || (values['value-file'] === undefined && isatty(0)));
       // Settings and token first: no one should type a value only to learn the token is missing.
       const config = resolveConfig(connectionOptions(values));
       requireToken(config);
       const client = new SecretsClient({}, { config });
-      let value: string;
-      try {
-        value = await readValue(id, values['value-file']);
-      } catch (error) {
-        if (!(error instanceof Cancelled)) throw error;
-        process.stderr.write(`clarifai-secrets: ${verb} cancelled, nothing changed\n`);
-        return 130;
+      let value: string | undefined;
+      if (!descriptionOnly) {
+        try {
+          value = await readValue(id, values['value-file']);
+        } catch (error) {
+          if (!(error instanceof Cancelled)) throw error;
+          process.stderr.write(`clarifai-secrets: ${verb} cancelled, nothing changed\n`);
+          return 130;
+        }
       }
-      const input: SecretInput = { id, value };
-      if (values.description !== undefined) input.description = values.description;
       try {
-        const [saved] = verb === 'create' ? await client.create([input]) : await client.update([input]);
+        let saved: Secret | undefined;
+        if (verb === 'create') {
+          const input: SecretInput = { id, value: value as string };
+          if (description !== undefined) input.description = description;
+          [saved] = await client.create([input]);
+        } else {
+          const patch: SecretPatch = { id };
+          if (value !== undefined) patch.value = value;
+          if (description !== undefined) patch.description = description;
+          [saved] = await client.update([patch]);
+        }
         const version = saved ? ` (version ${saved.version})` : '';
-        process.stderr.write(`clarifai-secrets: ${verb === 'create' ? 'created' : 'updated'} secret "${id}"${version}\n`);
+        const what = descriptionOnly ? 'updated the description of' : verb === 'create' ? 'created' : 'updated';
+        process.stderr.write(`clarifai-secrets: ${what} secret "${id}"${version}${descriptionOnly ? '; value unchanged' : ''}\n`);
         return 0;
       } catch (error) {
         if (verb === 'create' && isSecretsError(error, 'ERR_CONFLICT')) {

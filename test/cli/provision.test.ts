@@ -56,6 +56,41 @@ describe('create, get, update, list, delete', () => {
     expect((await w.cli(['get', 'STRIPE_KEY'], { valuesOn: 'stdout' })).stdout).toBe(`${ROTATED}\n`);
   });
 
+  it('a value with a NUL byte is refused by create, update and push before anything is sent', async () => {
+    const created = await w.cli(['create', 'NUL_KEY'], { input: 'sk-CLI-nul\0VALUE' });
+    expect(created.code).toBe(1);
+    expect(created.stderr).toMatch(/^clarifai-secrets: the value of secret NUL_KEY holds a NUL byte, .*nothing was sent .*\[ERR_INVALID_VALUE\]\n$/);
+    const file = w.project.write('nul.txt', 'sk-CLI-nul\0VALUE');
+    const updated = await w.cli(['update', 'STRIPE_KEY', '--value-file', file]);
+    expect(updated.code).toBe(1);
+    expect(updated.stderr).toMatch(/NUL byte.*\[ERR_INVALID_VALUE\]/);
+    const env = w.project.write('nul.env', 'GOOD_KEY=fine-CLI-VALUE\nBAD_KEY="sk-CLI-nul\0VALUE"\n');
+    const pushed = await w.cli(['push', env]);
+    expect(pushed.code).toBe(1);
+    expect(pushed.stderr).toMatch(/^clarifai-secrets: BAD_KEY in .*nul\.env holds a NUL byte, .*nothing was pushed \[ERR_INVALID_VALUE\]\n$/);
+    expect(w.calls()).toEqual([]);
+    expect(stored('STRIPE_KEY')?.value).toBe(VALUES.STRIPE_KEY);
+  });
+
+  it('update --description D --keep-value changes only the description; an empty one is refused', async () => {
+    const ran = await w.cli(['update', 'STRIPE_KEY', '--description', 'rotated monthly', '--keep-value']);
+    expect(ran.code).toBe(0);
+    expect(ran.stderr).toMatch(/^clarifai-secrets: updated the description of secret "STRIPE_KEY".*; value unchanged\n$/);
+    expect(w.emulator.requests.find((r) => r.method === 'PATCH')?.body).toEqual({ secret: [{ id: 'STRIPE_KEY', description: 'rotated monthly' }], action: 'overwrite' });
+    expect(stored('STRIPE_KEY')).toMatchObject({ value: VALUES.STRIPE_KEY, description: 'rotated monthly' });
+    const empty = await w.cli(['update', 'STRIPE_KEY', '--description', '', '--keep-value']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/^clarifai-secrets: --description cannot be empty: /);
+  });
+
+  it('update --description D on a terminal asks for no value and changes only the description', async () => {
+    const ran = await onTerminal(`"${w.bin}" update STRIPE_KEY --description "from a terminal"; echo "exit=$?"`, [], { cwd: w.project.dir, env: w.env() });
+    if (!ran) return;
+    expect(ran.stdout).not.toContain('Value for');
+    expect(ran.stdout).toContain('exit=0');
+    expect(stored('STRIPE_KEY')).toMatchObject({ value: VALUES.STRIPE_KEY, description: 'from a terminal' });
+  });
+
   it('create of an existing id points to update; update of a missing one points to create', async () => {
     const again = await w.cli(['create', 'STRIPE_KEY'], { input: NEW_VALUE });
     expect(again.code).toBe(1);

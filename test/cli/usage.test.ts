@@ -67,6 +67,8 @@ describe('usage errors: exit 2, one line pointing to --help', () => {
     [['update', 'ID', '--value', 'sk-CLI-argv-VALUE-cc'], /^unknown option --value: did you mean --value-file\? \(see clarifai-secrets update --help\)$/],
     [['update', 'ID', '--value-file'], /^option --value-file needs a value/],
     [['update', 'ID', '--description', '--yes'], /^option --description needs a value \(write --description=VALUE/],
+    [['update', 'ID', '--keep-value'], /^--keep-value needs --description D/],
+    [['create', 'ID', '--keep-value'], /^unknown option --keep-value/],
     [['delete'], /^delete needs at least one secret id/],
     [['push', 'a.env', 'b.env'], /^push takes one file, got 2 arguments/],
     [['pull', '--format', 'yaml'], /^--format must be one of env, json, shell/],
