@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   delete: () => import('./delete.js'),
   push: () => import('./push.js'),
   pull: () => import('./pull.js'),
+  types: () => import('./types.js'),
   doctor: () => import('./doctor.js'),
   emulator: async () => {
     const { emulatorCommand } = await import('./emulator-command.js');
@@ -45,6 +46,7 @@ Commands:
   pull [--format env|json|shell|github]
                                    print secrets as a .env file, JSON or shell exports;
                                    github: add them to a GitHub Actions job's $GITHUB_ENV
+  types [--output FILE]            a TypeScript .d.ts of the env names (never values)
   doctor                           check the configuration, the token and the API
   emulator [--port N]              run a local Clarifai-compatible API for development and CI
 

@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => w.close());
 beforeEach(() => w.reset());
 
-const COMMANDS = ['run', 'get', 'list', 'create', 'update', 'delete', 'push', 'pull', 'doctor', 'emulator'];
+const COMMANDS = ['run', 'get', 'list', 'create', 'update', 'delete', 'push', 'pull', 'types', 'doctor', 'emulator'];
 
 describe('help and version', () => {
   it('--version prints the package version', async () => {
