@@ -79,6 +79,7 @@ describe('request log', () => {
     emulator.inject({ kind: 'throttle' }, { times: Infinity });
     emulator.seed('u', [{ id: 'EXTRA', value: 'e' }]);
     await call(emulator, 'GET', '/v2/users/me/secrets');
+    expect(emulator.requests).toHaveLength(1);
     emulator.reset();
     expect(emulator.requests).toHaveLength(0);
     expect(emulator.snapshot('u').map((s) => s.id)).toEqual(['K']);
@@ -160,8 +161,17 @@ describe('child processes', () => {
     expect(emulator.requests[0]).toMatchObject({ method: 'GET', path: '/v2/users/me/secrets/K', status: 200 });
   });
 
-  test('a process that makes no request leaves the log empty', async () => {
-    await run(process.execPath, ['-e', 'process.exit(0)'], { env: { ...process.env, CLARIFAI_API_BASE: emulator.url } });
+  test('a process that makes no request leaves the log empty; the same one asking once logs one', async () => {
+    // One script, able to reach the emulator; only its argument decides whether it asks.
+    const script = `
+      if (process.argv[1] === 'ask') {
+        await fetch(process.env.CLARIFAI_API_BASE + '/v2/users/me/secrets/K', { headers: { authorization: 'Key ' + process.env.CLARIFAI_PAT } });
+      }
+    `;
+    const env = { ...process.env, CLARIFAI_API_BASE: emulator.url, CLARIFAI_PAT: PAT };
+    await run(process.execPath, ['--input-type=module', '-e', script, 'stay'], { env });
     expect(emulator.requests).toHaveLength(0);
+    await run(process.execPath, ['--input-type=module', '-e', script, 'ask'], { env });
+    expect(emulator.requests).toHaveLength(1);
   });
 });

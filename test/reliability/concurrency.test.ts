@@ -3,13 +3,14 @@
  * processes started together against a cold and then a warm cache. The request counts go
  * to test/reports/concurrency.json for the README.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { loadSecrets } from '../../src/load/loader.js';
-import { type Project, REPO_ROOT, makeProject } from '../support/package-link.js';
+import { type Project, makeProject } from '../support/package-link.js';
+import { writeReport } from '../support/reports.js';
+import { join } from 'node:path';
 import { baseEnv, runNode } from '../support/spawn.js';
 
 const PAT = 'pat-CONCURRENCY-4e5f';
@@ -29,9 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await emulator.close();
   project.remove();
-  const dir = join(REPO_ROOT, 'test', 'reports');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'concurrency.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  writeReport('concurrency.json', figures);
 });
 
 describe('concurrency', () => {

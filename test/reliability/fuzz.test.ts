@@ -2,10 +2,8 @@
  * Property tests over the parsers that meet hostile input: the selection grammar, the
  * configuration resolver, and the response validator (the whole client response path, fed
  * by a transport that answers anything). None may throw anything but a SecretsError. The
- * number of inputs tried goes to test/reports/fuzz.json for the README's figures.
+ * number of inputs tried goes to fuzz.json (test/support/reports.ts) for the README's figures.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SecretsClient } from '../../src/api/client.js';
@@ -13,16 +11,14 @@ import { resolveConfig } from '../../src/settings/config.js';
 import { isSecretsError } from '../../src/errors.js';
 import { parseSelection, resolveSelection } from '../../src/settings/selection.js';
 import type { HttpResponse, Transport } from '../../src/api/transport/types.js';
-import { REPO_ROOT } from '../support/package-link.js';
+import { writeReport } from '../support/reports.js';
 
 const RUNS = 2000;
 const tried: Record<string, number> = {};
 
 afterAll(() => {
-  const dir = join(REPO_ROOT, 'test', 'reports');
-  mkdirSync(dir, { recursive: true });
   const total = Object.values(tried).reduce((a, b) => a + b, 0);
-  writeFileSync(join(dir, 'fuzz.json'), `${JSON.stringify({ total, byTarget: tried }, null, 2)}\n`);
+  writeReport('fuzz.json', { total, byTarget: tried });
 });
 
 /** Runs `fn`; anything thrown must be a SecretsError. Counts the input. */

@@ -13,7 +13,7 @@
  * the item. Counts go to test/reports/leak-sweep.json.
  */
 import { createServer } from 'node:net';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,6 +25,7 @@ import { diskCacheFor, prepareJob } from '../../src/load/load-job.js';
 import { exec, watch } from '../cli/helpers.js';
 import { expectNoLeak } from '../support/leaks.js';
 import { CLI, type Project, REPO_ROOT, makeProject } from '../support/package-link.js';
+import { writeReport } from '../support/reports.js';
 import { baseEnv } from '../support/spawn.js';
 
 type Api = typeof import('../../src/index.js');
@@ -431,9 +432,7 @@ afterAll(() => {
   process.stdout.write = originalWrites.out;
   process.stderr.write = originalWrites.err;
   if (finished.size < CLASSES.length + 1) return;
-  const dir = join(REPO_ROOT, 'test', 'reports');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'leak-sweep.json'), `${JSON.stringify(counts, null, 2)}\n`);
+  writeReport('leak-sweep.json', counts);
 });
 
 /** Writes the copy a past successful load of everything would have left. */

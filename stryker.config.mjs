@@ -1,0 +1,23 @@
+// @ts-check
+/**
+ * Mutation testing, run through test/mutate.mjs (`npm run mutate`), which runs one module at
+ * a time and sets the report and incremental files per module. The machine is shared:
+ * concurrency 2, and incremental mode reuses the last run's results for mutants whose code
+ * and tests did not change (`npm run reports` turns it off for the committed report).
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutate.config.ts' },
+  // `mutate` comes from test/mutate.mjs, one module per run.
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  timeoutMS: 10_000,
+  incremental: process.env.STRYKER_FULL !== '1',
+  incrementalFile: process.env.STRYKER_INCREMENTAL ?? 'test/reports/latest/mutation/incremental.json',
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: process.env.STRYKER_REPORT ?? 'test/reports/latest/mutation/report.json' },
+  thresholds: { high: 90, low: 85, break: null },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+/**
+ * `npm run mutate [-- MODULE...]`: StrykerJS over the modules that in-process tests reach,
+ * one module at a time (the machine is shared; each module keeps its own incremental file,
+ * so a second run re-tests only mutants whose code or tests changed). Prints the score per
+ * module and merges the per-module reports into one Stryker JSON report.
+ *
+ *   npm run mutate                  every module
+ *   npm run mutate -- mask wire     those modules
+ *   npm run mutate -- --ci          the small fixed set CI runs (a few minutes)
+ *
+ * Reports go to test/reports/latest/ (ignored); with CLARIFAI_SECRETS_REPORTS_DIR=test/reports
+ * (`npm run reports`) the merged report is the committed test/reports/mutation.json.
+ * Exit code 1 when a module scores under 85%.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const MODULES = {
+  settings: ['src/settings/config.ts', 'src/settings/selection.ts'],
+  // The synchronous path runs its fetch in a worker built into dist/: the spawned tests
+  // (e2e, fault matrix) reach it, in-process tests cannot.
+  load: ['src/load/*.ts', '!src/load/loader-sync.ts', '!src/load/sync-worker.ts', '!src/load/sync-protocol.ts'],
+  client: ['src/api/client.ts'],
+  wire: ['src/api/wire.ts'],
+  mask: ['src/cli/mask.ts'],
+  formats: ['src/cli/formats.ts'],
+  store: ['src/emulator/store.ts'],
+  decode: ['src/emulator/decode.ts'],
+};
+const CI_SET = ['mask', 'wire'];
+const BREAK = 85;
+
+const args = process.argv.slice(2);
+const names = args.includes('--ci') ? CI_SET : args.length > 0 ? args : Object.keys(MODULES);
+for (const name of names) {
+  if (!(name in MODULES)) {
+    console.error(`mutate: unknown module "${name}"; modules: ${Object.keys(MODULES).join(', ')}`);
+    process.exit(2);
+  }
+}
+
+const latest = join('test', 'reports', 'latest');
+const out = process.env.CLARIFAI_SECRETS_REPORTS_DIR ?? latest;
+mkdirSync(join(latest, 'mutation'), { recursive: true });
+mkdirSync(out, { recursive: true });
+
+const scores = [];
+for (const name of names) {
+  const report = join(latest, 'mutation', `${name}.json`);
+  const result = spawnSync(
+    process.execPath,
+    [join('node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', '--mutate', MODULES[name].join(',')],
+    {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        STRYKER_REPORT: report,
+        STRYKER_INCREMENTAL: join(latest, 'mutation', `${name}.incremental.json`),
+        ...(process.env.CLARIFAI_SECRETS_REPORTS_DIR ? { STRYKER_FULL: '1' } : {}),
+      },
+    },
+  );
+  if (result.status !== 0) process.exit(result.status ?? 1);
+  scores.push([name, score(JSON.parse(readFileSync(report, 'utf8')))]);
+}
+
+/** Stryker's mutation score: detected / (detected + undetected), errors and ignored left out. */
+function score(report) {
+  let detected = 0;
+  let undetected = 0;
+  for (const file of Object.values(report.files)) {
+    for (const mutant of file.mutants) {
+      if (mutant.status === 'Killed' || mutant.status === 'Timeout') detected++;
+      else if (mutant.status === 'Survived' || mutant.status === 'NoCoverage') undetected++;
+    }
+  }
+  return { detected, undetected, percent: (100 * detected) / Math.max(1, detected + undetected) };
+}
+
+// One report for every module run now, in Stryker's JSON format (files merged).
+const merged = { files: {} };
+for (const name of Object.keys(MODULES)) {
+  const file = join(latest, 'mutation', `${name}.json`);
+  if (!existsSync(file)) continue;
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  const { files, ...rest } = report;
+  Object.assign(merged, rest, { files: { ...merged.files, ...files } });
+}
+const mergedFile = join(out, 'mutation.json');
+writeFileSync(`${mergedFile}.tmp`, `${JSON.stringify(merged)}\n`);
+renameSync(`${mergedFile}.tmp`, mergedFile);
+
+console.log('\nmodule      score   killed+timeout / all tested');
+for (const [name, s] of scores) {
+  console.log(`${name.padEnd(10)} ${s.percent.toFixed(1).padStart(6)}%   ${s.detected} / ${s.detected + s.undetected}`);
+}
+console.log(`merged report: ${mergedFile}`);
+if (scores.some(([, s]) => s.percent < BREAK)) {
+  console.error(`mutate: a module scores under ${BREAK}%`);
+  process.exit(1);
+}
