@@ -1,13 +1,16 @@
 /**
  * `clarifai-secrets run [options] -- CMD [ARGS...]`: loads the selection with the same
  * resolver and rules as the preload, into a copy of the environment that only the child
- * gets, then runs CMD (see supervise.ts). A failed load never starts the command.
+ * gets, then runs CMD (see supervise.ts). A failed load never starts the command. With
+ * `--watch`, the load is a watcher's first, and each change restarts CMD.
  */
 import { type Config, type LoadOptions, failOpenRequested, resolveConfig } from '../settings/config.js';
+import type { LoadReport } from '../load/load-job.js';
 import { loadResolved } from '../load/loader.js';
 import { describeReport, reportFailure, say } from '../startup/output.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
-import { supervise } from './supervise.js';
+import { type SecretsChange, type SecretsWatcher, watchSecrets } from '../watch/watcher.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, type Values, connectionOptions, parseCommand } from './args.js';
+import { type SuperviseOptions, supervise } from './supervise.js';
 
 export const usage = `Usage: clarifai-secrets run [options] [--] CMD [ARGS...]
 
@@ -21,12 +24,19 @@ Options (before CMD):
   --override        secrets replace variables that are already set
   --mask            replace every secret value in CMD's output with <concealed>
   --keep-pat        leave CLARIFAI_PAT and CLARIFAI_SESSION_TOKEN in CMD's environment
+  --watch           ask the API again every interval; when a secret changes, appears or
+                    disappears, say which (names only) and restart CMD with the new values
+  --watch-interval SECONDS
+                    seconds between two checks, at least 2 (default 60, with jitter)
+  --watch-grace SECONDS
+                    on a restart, seconds from SIGTERM to SIGKILL (default 10)
 ${CONNECTION_HELP}
 
 Examples:
   clarifai-secrets run -- node server.js
   clarifai-secrets run --secrets OPENAI_API_KEY,DB_URL -- npm start
   clarifai-secrets run --mask -- sh -c 'echo "key is $OPENAI_API_KEY"'
+  clarifai-secrets run --watch --watch-interval 300 -- node server.js
 `;
 
 const SPEC = {
@@ -35,6 +45,9 @@ const SPEC = {
   override: { type: 'boolean' },
   mask: { type: 'boolean' },
   'keep-pat': { type: 'boolean' },
+  watch: { type: 'boolean' },
+  'watch-interval': { type: 'string' },
+  'watch-grace': { type: 'string' },
 } as const satisfies Spec;
 
 /** The settings a nested preload compares its marker against, by the flag that set them. */
@@ -58,28 +71,103 @@ export function splitCommand(argv: readonly string[], spec: Spec): { options: st
   return { options: [...argv], command: [] };
 }
 
+/** A number of seconds from a flag, in [min, max]; the value is echoed only when it is short. */
+function seconds(value: string, flag: string, min: number, max: number): number {
+  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (Number.isFinite(n) && n >= min && n <= max) return n;
+  const shown = value.length <= 12 ? ` (got "${value}")` : '';
+  throw new UsageError(`${flag} needs a number of seconds from ${min} to ${max}${shown}`);
+}
+
+/** `--watch` and its flags, checked before anything is loaded. */
+function watchSettings(values: Values<typeof SPEC>): { intervalMs: number; graceMs: number } | undefined {
+  const interval = values['watch-interval'];
+  const grace = values['watch-grace'];
+  if (!values.watch) {
+    if (interval !== undefined || grace !== undefined) throw new UsageError('--watch-interval and --watch-grace need --watch');
+    return undefined;
+  }
+  return {
+    intervalMs: seconds(interval ?? '60', '--watch-interval', 2, 86_400) * 1000,
+    graceMs: seconds(grace ?? '10', '--watch-grace', 0, 3_600) * 1000,
+  };
+}
+
+/** One line naming what changed, names only. */
+export function describeChange(change: SecretsChange, command: string): string {
+  const parts = [
+    ...change.changed.map((name) => `${name} changed`),
+    ...change.added.map((name) => `${name} added`),
+    ...change.removed.map((name) => `${name} removed`),
+  ];
+  return `secrets changed: ${parts.join(', ')}; restarting ${command}`;
+}
+
+/** What the load left for the child: the env names --mask conceals, and the watcher, if any. */
+interface Loaded {
+  config: Config | undefined;
+  /** The env names whose values --mask conceals: those the load set, then as the watcher changes them. */
+  names: Set<string>;
+  watcher: SecretsWatcher | undefined;
+}
+
+/**
+ * Loads into `env` (once, or as a watcher's first load). Undefined when the load failed and
+ * the command must not start (the line is already printed).
+ */
+async function load(
+  loadOptions: LoadOptions,
+  env: NodeJS.ProcessEnv,
+  watching: { intervalMs: number } | undefined,
+  onChange: (change: SecretsChange) => void,
+): Promise<Loaded | undefined> {
+  const loaded: Loaded = { config: undefined, names: new Set(), watcher: undefined };
+  try {
+    const config = (loaded.config = resolveConfig(loadOptions));
+    let report: LoadReport;
+    if (watching) {
+      loaded.watcher = await watchSecrets({
+        ...loadOptions,
+        env,
+        intervalMs: watching.intervalMs,
+        onChange: (change) => {
+          for (const name of [...change.changed, ...change.added]) loaded.names.add(name);
+          for (const name of change.removed) loaded.names.delete(name);
+          onChange(change);
+        },
+      });
+      report = loaded.watcher.report;
+    } else {
+      report = await loadResolved(config, { env });
+    }
+    if (config.debug) say(describeReport(report));
+    for (const name of report.set) loaded.names.add(name);
+  } catch (error) {
+    // The preload's line and fail-open rule (with fail-open, nothing is watched).
+    if (!reportFailure(error, loaded.config ? loaded.config.failOpen : failOpenRequested(loadOptions))) return undefined;
+  }
+  return loaded;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { options, command } = splitCommand(argv, SPEC);
   const { values } = parseCommand(options, SPEC);
   const [file, ...args] = command;
   if (file === undefined || file === '') throw new UsageError('run needs a command: clarifai-secrets run [options] -- CMD [ARGS...]');
+  const watching = watchSettings(values);
 
   const loadOptions: LoadOptions = connectionOptions(values);
   if (values.secrets !== undefined) loadOptions.secrets = values.secrets;
   if (values.override) loadOptions.override = true;
 
   const env: NodeJS.ProcessEnv = { ...process.env };
-  const concealed: string[] = [];
-  let config: Config | undefined;
-  try {
-    config = resolveConfig(loadOptions);
-    const report = await loadResolved(config, { env });
-    if (config.debug) say(describeReport(report));
-    for (const name of report.set) concealed.push(env[name] as string);
-  } catch (error) {
-    // The preload's line and fail-open rule.
-    if (!reportFailure(error, config ? config.failOpen : failOpenRequested(loadOptions))) return 1;
-  }
+  let restart: (() => void) | undefined;
+  const loaded = await load(loadOptions, env, watching, (change) => {
+    say(describeChange(change, file));
+    restart?.();
+  });
+  if (!loaded) return 1;
+  const { config, names, watcher } = loaded;
 
   // A nested preload (NODE_OPTIONS, a child's own --import) resolves its settings from the
   // environment: give it the ones set by flags, so its marker matches and it does not refetch.
@@ -89,18 +177,27 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (values['env-file'] !== undefined) env['CLARIFAI_SECRETS_ENV_FILE'] = process.getBuiltinModule('node:path').resolve(values['env-file']);
 
+  const tokens: string[] = [];
   if (values['keep-pat']) {
-    if (config?.pat) concealed.push(config.pat);
-    if (config?.sessionToken) concealed.push(config.sessionToken);
+    if (config?.pat) tokens.push(config.pat);
+    if (config?.sessionToken) tokens.push(config.sessionToken);
   } else {
     delete env['CLARIFAI_PAT'];
     delete env['CLARIFAI_SESSION_TOKEN'];
   }
 
-  let maskers;
+  let maskers: SuperviseOptions['maskers'];
   if (values.mask) {
     const { Masker } = await import('./mask.js');
-    maskers = { stdout: new Masker(concealed), stderr: new Masker(concealed) };
+    maskers = () => {
+      const concealed = [...tokens, ...[...names].flatMap((name) => env[name] ?? [])];
+      return { stdout: new Masker(concealed), stderr: new Masker(concealed) };
+    };
   }
-  return supervise({ command: file, args, env, maskers, say });
+  const restarts = watcher && { graceMs: watching?.graceMs ?? 0, subscribe: (r: () => void) => (restart = r) };
+  try {
+    return await supervise({ command: file, args, env, maskers, say, restarts });
+  } finally {
+    watcher?.close();
+  }
 }
