@@ -5,6 +5,7 @@
 import { loadTransport } from '../api/transport/choose.js';
 import { ConfigError, isSecretsError, isUnavailable } from '../errors.js';
 import { fetchFromApi, isGone } from '../load/fetch-fresh.js';
+import type { CachedCopy } from '../load/disk-cache.js';
 import { type LoadJob, type LoadReport, diskCacheFor, prepareJob } from '../load/load-job.js';
 import { type LoadSecretsOptions, loadSecrets } from '../load/loader.js';
 import { rememberInMemory } from '../load/memory-cache.js';
@@ -58,11 +59,20 @@ export async function watchSecrets(options: WatchSecretsOptions = {}): Promise<S
     throw new ConfigError(`intervalMs must be a number of milliseconds above 0 (got ${String(intervalMs)})`);
   }
   const env = options.env ?? process.env;
-  // The job first: the load replaces the env's clarifai:// references, which the job must see.
-  const job = prepareJob(options);
+  // The job first: the load replaces the env's clarifai:// references, which the polls must
+  // still ask for. Its error waits: the load rejects first, as loadSecrets would.
+  let job: LoadJob | undefined;
+  let unprepared: unknown;
+  try {
+    job = prepareJob(options);
+  } catch (error) {
+    unprepared = error;
+  }
   const report = await loadSecrets(options);
+  // The load needed no token (the env already held this selection); polling does.
+  if (!job) throw unprepared;
   const poller = new Poller(job, options, env, intervalMs);
-  poller.start(report);
+  await poller.start(report);
   return {
     report,
     close: () => poller.close(),
@@ -83,6 +93,8 @@ class Poller {
   #onDisk: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #failures = 0;
+  /** Names already in the env are still to be taken over (see #adoptNow). */
+  #adopt = false;
   /** The kind of failure last warned about, while an outage lasts (default onError only). */
   #warned: string | undefined;
 
@@ -94,7 +106,8 @@ class Poller {
     this.#warn = options.onWarning ?? warnOnStderr;
   }
 
-  start(report: LoadReport): void {
+  async start(report: LoadReport): Promise<void> {
+    if (report.source === 'marker') await this.#adoptNow();
     for (const name of report.set) {
       const value = this.#env[name];
       if (value !== undefined) this.#owned.set(name, this.#fingerprints.of(value));
@@ -102,6 +115,29 @@ class Poller {
     const copy = diskCacheFor(this.#job, this.#warn)?.read();
     if (copy) this.#onDisk = this.#fingerprints.ofCopy(copy);
     this.#schedule(this.#intervalMs);
+  }
+
+  /**
+   * The env held this selection already (a preload, `run`), so the load set nothing: ask once
+   * now, and take over each name whose value is the secret's. When that fails, the first
+   * successful poll does it.
+   */
+  async #adoptNow(): Promise<void> {
+    this.#adopt = true;
+    const job = { ...this.#job, deadlineAt: Date.now() + this.#job.config.timeout };
+    try {
+      this.#adoptFrom(await fetchFromApi(job, loadTransport(this.#options.dispatcher)));
+    } catch {
+      // The first poll tries again, and reports what goes wrong.
+    }
+  }
+
+  #adoptFrom(copy: CachedCopy): void {
+    if (!this.#adopt) return;
+    this.#adopt = false;
+    for (const [name, value] of copy.entries) {
+      if (this.#env[name] === value) this.#owned.set(name, this.#fingerprints.of(value));
+    }
   }
 
   close(): void {
@@ -122,6 +158,7 @@ class Poller {
     try {
       const copy = await fetchFromApi(job, loadTransport(this.#options.dispatcher), this.#stop.signal);
       if (this.#stop.signal.aborted) return;
+      this.#adoptFrom(copy);
       change = applyCopy(copy, this.#owned, this.#env, job.config.override, this.#fingerprints);
       const fingerprint = this.#fingerprints.ofCopy(copy);
       if (fingerprint !== this.#onDisk) {

@@ -126,6 +126,18 @@ describe('polling', () => {
     expect(o.env['APP_DB']).toBe(VALUES.APP_DB);
   });
 
+  it('under a preload or run (the marker in the env), keeps the names that hold the secrets current', async () => {
+    const seen = changes();
+    const o = options({ onChange: seen.onChange });
+    await loadSecrets(o);
+    watcher = await watchSecrets(o);
+    expect(watcher.report.source).toBe('marker');
+    await client.update([{ id: 'OPENAI_API_KEY', value: NEW_VALUE }]);
+    await until(() => seen.list.length > 0, 'a change');
+    expect(seen.list).toEqual([{ changed: ['OPENAI_API_KEY'], added: [], removed: [] }]);
+    expect(o.env['OPENAI_API_KEY']).toBe(NEW_VALUE);
+  });
+
   it('never touches a variable it did not set', async () => {
     const seen = changes();
     const o = options({ onChange: seen.onChange, env: { OPENAI_API_KEY: 'set-by-the-app' } });
