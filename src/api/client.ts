@@ -5,6 +5,7 @@ import { MAX_ATTEMPTS, backoffDelay, parseRetryAfter, sleep } from './retry.js';
 import { type HttpMethod, type HttpResponse, type Transport, TransportError } from './transport/types.js';
 import { undiciTransport } from './transport/undici.js';
 import { VERSION } from '../version.js';
+import { quoted } from '../settings/printable.js';
 import {
   type Envelope,
   type Secret,
@@ -41,6 +42,19 @@ export const MAX_PER_PAGE = 1000;
 /** A larger body is refused unread: no answer of this API is anywhere near it. */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
+/**
+ * The most one list walk takes in: far above any real account (10,000 secrets of 1 KiB are
+ * 10 pages and 10 MiB), far below what would exhaust a process's memory.
+ */
+export const LIST_LIMITS = { pages: 10_000, secrets: 100_000, chars: 64 * 1024 * 1024 } as const;
+
+function overLimit(what: string): BadResponseError {
+  return new BadResponseError(
+    `the list of secrets holds ${what}, more than a load takes in: check CLARIFAI_API_BASE points at the Clarifai API, ` +
+      'or load fewer secrets with CLARIFAI_SECRETS',
+  );
+}
+
 interface Call {
   method: HttpMethod;
   /** Below `/v2/users/{user}/secrets`, already encoded. */
@@ -56,6 +70,18 @@ interface Call {
   values: readonly string[];
   signal?: AbortSignal | undefined;
 }
+
+interface Prepared {
+  url: URL;
+  headers: Record<string, string>;
+  body: string | undefined;
+  ctx: FailureContext;
+}
+
+type Attempt =
+  | { envelope: Envelope }
+  | { aborted: true }
+  | { error: SecretsError; retryable: boolean; retryAfter?: number | undefined };
 
 /** @internal Not part of the public API: which HTTP client carries the requests. */
 export interface ClientInternals {
@@ -86,7 +112,7 @@ export class SecretsClient {
   /** One secret; `ERR_NOT_FOUND` when it does not exist. */
   async get(id: string, options: CallOptions = {}): Promise<Secret> {
     requireId(id, 'get');
-    const what = `get secret "${id}"`;
+    const what = `get secret ${quoted(id)}`;
     const envelope = await this.#send({
       method: 'GET',
       path: `/${encodeURIComponent(id)}`,
@@ -125,6 +151,8 @@ export class SecretsClient {
    * a server may cap `per_page` below what was asked, and stopping early would lose
    * secrets without a word. Pages 1 and 2 are asked for together: most accounts fit on
    * one page, and the empty page that proves the end then costs no extra round trip.
+   * A walk is bounded (LIST_LIMITS): a server that sends page after page ends in one
+   * `ERR_BAD_RESPONSE`, long before memory runs out.
    */
   async *listAll(options: CallOptions & { perPage?: number } = {}): AsyncGenerator<Secret> {
     const seen = new Set<string>();
@@ -132,13 +160,18 @@ export class SecretsClient {
     const second = this.list({ page: 2, perPage }, options);
     // Its failure is read when its turn comes; until then it must not count as unhandled.
     second.catch(() => undefined);
+    let chars = 0;
     for (let page = 1; ; page++) {
+      if (page > LIST_LIMITS.pages) throw overLimit(`more than ${LIST_LIMITS.pages} pages`);
       const items = page === 2 ? await second : await this.list({ page, perPage }, options);
       if (items.length === 0) return;
       let fresh = 0;
       for (const item of items) {
         if (seen.has(item.id)) continue;
         seen.add(item.id);
+        chars += item.id.length + item.value.length + (item.description?.length ?? 0);
+        if (seen.size > LIST_LIMITS.secrets) throw overLimit(`more than ${LIST_LIMITS.secrets} secrets`);
+        if (chars > LIST_LIMITS.chars) throw overLimit(`more than ${LIST_LIMITS.chars / 1024 / 1024} MiB of ids and values`);
         fresh++;
         yield item;
       }
@@ -152,7 +185,7 @@ export class SecretsClient {
   /** Creates secrets; an id that exists is `ERR_CONFLICT` and nothing is created. */
   async create(secrets: readonly SecretInput[], options: CallOptions = {}): Promise<Secret[]> {
     requireBatch(secrets, 'create', true);
-    const what = secrets.length === 1 ? `create secret "${secrets[0]?.id}"` : `create ${secrets.length} secrets`;
+    const what = secrets.length === 1 ? `create secret ${quoted(secrets[0]?.id ?? '')}` : `create ${secrets.length} secrets`;
     const envelope = await this.#send({
       method: 'POST',
       path: '',
@@ -176,7 +209,7 @@ export class SecretsClient {
     if (action !== 'overwrite' && action !== 'merge' && action !== 'remove') {
       throw new ConfigError(`patch: action must be overwrite, merge or remove, got ${JSON.stringify(String(action))}`);
     }
-    const what = secrets.length === 1 ? `update secret "${secrets[0]?.id}"` : `update ${secrets.length} secrets`;
+    const what = secrets.length === 1 ? `update secret ${quoted(secrets[0]?.id ?? '')}` : `update ${secrets.length} secrets`;
     const envelope = await this.#send({
       method: 'PATCH',
       path: '',
@@ -198,7 +231,7 @@ export class SecretsClient {
       method: 'DELETE',
       path: '',
       body: { ids },
-      what: ids.length === 1 ? `delete secret "${ids[0]}"` : `delete ${ids.length} secrets`,
+      what: ids.length === 1 ? `delete secret ${quoted(ids[0] ?? '')}` : `delete ${ids.length} secrets`,
       secretId: ids.length === 1 ? ids[0] : undefined,
       idempotent: false,
       values: [],
@@ -221,63 +254,68 @@ export class SecretsClient {
 
   /** One call with its retries, all inside `timeout`. Returns a successful envelope. */
   async #send(call: Call): Promise<Envelope> {
-    const headers = this.#headers(call.body !== undefined);
-    const url = new URL(`${this.baseUrl}/v2/users/${encodeURIComponent(this.userId)}/secrets${call.path}`);
-    for (const [key, value] of Object.entries(call.query ?? {})) url.searchParams.set(key, value);
-    const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-    const ctx: FailureContext = {
-      what: call.what,
-      secretId: call.secretId,
-      userId: this.userId,
-      secrets: [this.#config.pat ?? '', this.#config.sessionToken ?? '', ...call.values],
-    };
-
+    const prepared = this.#prepare(call);
     const deadline = AbortSignal.timeout(this.timeout);
     const signal = call.signal ? AbortSignal.any([call.signal, deadline]) : deadline;
     const deadlineAt = Date.now() + this.timeout;
     let last: SecretsError | undefined;
 
     for (let attempt = 0; ; attempt++) {
-      let retryAfter: number | undefined;
-      let retryable: boolean;
-      try {
-        const res = await this.#transport({
-          method: call.method,
-          url,
-          headers,
-          body,
-          signal,
-          maxBytes: MAX_RESPONSE_BYTES,
-        });
-        const envelope = interpret(res, ctx);
-        if (!(envelope instanceof Error)) return envelope;
-        last = envelope;
-        // A throttled request was refused before it did anything, so even a write may go again.
-        retryable = envelope.code === 'ERR_THROTTLED' || (call.idempotent && isUnavailable(envelope));
-        retryAfter = parseRetryAfter(res.headers['retry-after']);
-      } catch (error) {
-        if (!(error instanceof TransportError)) throw error;
-        if (error.kind === 'aborted') throw this.#aborted(call, deadline, last, url.host);
-        if (error.kind === 'too-large') {
-          throw new BadResponseError(
-            `Clarifai sent an invalid response to ${call.what}: ${error.message}; check CLARIFAI_API_BASE`,
-          );
-        }
-        last = new UnavailableError(
-          'ERR_NETWORK',
-          `cannot reach ${url.host} to ${call.what}: ${error.message}; check CLARIFAI_API_BASE and the network`,
-        );
-        retryable = call.idempotent || !error.reached;
-      }
-      if (!retryable || attempt + 1 >= MAX_ATTEMPTS) throw last;
-      const delay = retryAfter ?? backoffDelay(attempt);
+      const outcome = await this.#attempt(call, prepared, signal);
+      if ('envelope' in outcome) return outcome.envelope;
+      if ('aborted' in outcome) throw this.#aborted(call, deadline, last, prepared.url.host);
+      last = outcome.error;
+      if (!outcome.retryable || attempt + 1 >= MAX_ATTEMPTS) throw last;
+      const delay = outcome.retryAfter ?? backoffDelay(attempt);
       // Waiting past the deadline only to time out would hide the real reason.
       if (Date.now() + delay >= deadlineAt) throw last;
       try {
         await sleep(delay, signal);
       } catch {
-        throw this.#aborted(call, deadline, last, url.host);
+        throw this.#aborted(call, deadline, last, prepared.url.host);
       }
+    }
+  }
+
+  /** What every attempt of a call sends, and what its messages may not print. */
+  #prepare(call: Call): Prepared {
+    const url = new URL(`${this.baseUrl}/v2/users/${encodeURIComponent(this.userId)}/secrets${call.path}`);
+    for (const [key, value] of Object.entries(call.query ?? {})) url.searchParams.set(key, value);
+    const ctx: FailureContext = {
+      what: call.what,
+      secretId: call.secretId,
+      userId: this.userId,
+      host: url.host,
+      secrets: [this.#config.pat ?? '', this.#config.sessionToken ?? '', ...call.values],
+    };
+    const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+    return { url, headers: this.#headers(body !== undefined), body, ctx };
+  }
+
+  /** One exchange: a success, an error and whether it may be retried, or the deadline. */
+  async #attempt(call: Call, prepared: Prepared, signal: AbortSignal): Promise<Attempt> {
+    const { url, headers, body, ctx } = prepared;
+    try {
+      const res = await this.#transport({ method: call.method, url, headers, body, signal, maxBytes: MAX_RESPONSE_BYTES });
+      const envelope = interpret(res, ctx);
+      if (!(envelope instanceof Error)) return { envelope };
+      return {
+        error: envelope,
+        // A throttled request was refused before it did anything, so even a write may go again.
+        retryable: envelope.code === 'ERR_THROTTLED' || (call.idempotent && isUnavailable(envelope)),
+        retryAfter: parseRetryAfter(res.headers['retry-after']),
+      };
+    } catch (error) {
+      if (!(error instanceof TransportError)) throw error;
+      if (error.kind === 'aborted') return { aborted: true };
+      if (error.kind === 'too-large') {
+        throw new BadResponseError(`the server at ${url.host} sent an invalid response to ${call.what}: ${error.message}; check CLARIFAI_API_BASE`);
+      }
+      const advice = error.advice ?? 'check CLARIFAI_API_BASE and the network';
+      return {
+        error: new UnavailableError('ERR_NETWORK', `cannot reach ${url.host} to ${call.what}: ${error.message}; ${advice}`),
+        retryable: (call.idempotent || !error.reached) && error.advice === undefined,
+      };
     }
   }
 
@@ -320,7 +358,7 @@ function interpret(res: HttpResponse, ctx: FailureContext): Envelope | SecretsEr
           : 'status is missing or has the wrong type';
     return badResponse({ what: ctx.what, httpStatus: res.status }, problem);
   }
-  return failure(res.status, status && !isSuccess(status) ? status : undefined, ctx);
+  return failure(res.status, status, ctx);
 }
 
 function valuesOf(secrets: readonly SecretPatch[]): string[] {
@@ -336,7 +374,7 @@ function requireBatch(secrets: readonly SecretPatch[], what: string, needsValue:
   for (const secret of secrets) {
     requireId(secret?.id, what);
     if (needsValue ? typeof secret.value !== 'string' : secret.value !== undefined && typeof secret.value !== 'string') {
-      throw new ConfigError(`${what}: the value of secret "${secret.id}" must be a string`);
+      throw new ConfigError(`${what}: the value of secret ${quoted(secret.id)} must be a string`);
     }
   }
   // Refused before sending: stored, such a value would fail every load that selects it.

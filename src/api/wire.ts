@@ -42,6 +42,8 @@ export interface SecretPatch {
 export interface WireStatus {
   code: number;
   description?: string;
+  /** Often the useful reason of a refusal (which field, and why). */
+  details?: string;
   reqId?: string;
 }
 
@@ -106,6 +108,7 @@ export function readStatus(body: Record<string, unknown> | undefined): WireStatu
   if (code === undefined) return undefined;
   const status: WireStatus = { code };
   if (typeof raw['description'] === 'string') status.description = raw['description'];
+  if (typeof raw['details'] === 'string') status.details = raw['details'];
   if (typeof raw['req_id'] === 'string') status.reqId = raw['req_id'];
   return status;
 }
@@ -169,9 +172,12 @@ export function decodeSingle(envelope: Envelope, fallbackUser: string, where: Wh
   return decodeSecret(envelope.body['secret'], 'secret', fallbackUser, where);
 }
 
-/** `secrets` of a multi-secret response: always present, `[]` when empty. */
+/**
+ * `secrets` of a multi-secret response. Absent means none, as Clarifai's own SDK reads it
+ * (proto3 JSON may leave an empty list out); anything but a list is an invalid answer.
+ */
 export function decodeMany(envelope: Envelope, fallbackUser: string, where: Where): Secret[] {
-  const list = envelope.body['secrets'];
+  const list = envelope.body['secrets'] ?? [];
   if (!Array.isArray(list)) throw bad(where, `secrets is ${typeOf(list)}, expected an array`);
   return list.map((item, index) => decodeSecret(item, `secrets[${index}]`, fallbackUser, where));
 }

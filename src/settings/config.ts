@@ -216,6 +216,9 @@ function parseBaseUrl(text: string, from: string, allowHttp: boolean): string {
   if (url.username || url.password || url.search || url.hash) {
     throw new ConfigError(`${from} must not carry credentials, a query or a fragment`);
   }
+  if (/\/v2\/?$/i.test(url.pathname)) {
+    throw new ConfigError(`${from} must not end in /v2: the client adds it; use the server's root, like https://api.clarifai.com`);
+  }
   if (url.protocol === 'http:' && !allowHttp && !isLoopback(url.hostname)) {
     throw new ConfigError(
       `${from} is plain http to a host that is not loopback, which would send the token unencrypted: ` +

@@ -10,6 +10,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { NamedEntry, Selection } from './selection.js';
+import { quoted } from './printable.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -99,7 +100,7 @@ export function withReferences(
     const other = byName.get(ref.name);
     if (other && other.id !== ref.id) {
       throw new ConfigError(
-        `${shownName(ref.name)} holds a reference to secret "${ref.id}", and CLARIFAI_SECRETS loads secret "${other.id}" into it: keep one of them`,
+        `${shownName(ref.name)} holds a reference to secret ${quoted(ref.id)}, and CLARIFAI_SECRETS loads secret ${quoted(other.id)} into it: keep one of them`,
       );
     }
     byName.set(ref.name, {

@@ -13,6 +13,7 @@
  * references join a selection in references.ts.
  */
 import { ConfigError, InvalidValueError } from '../errors.js';
+import { escapeControls, quoted } from './printable.js';
 
 export interface NamedEntry {
   id: string;
@@ -204,7 +205,7 @@ export function parseSelection(text: string | undefined, userId: string): Select
     const existing = byName.get(envName);
     if (existing && existing.id !== id) {
       throw new ConfigError(
-        `secrets "${existing.id}" and "${id}" would both set ${envName}: map one of them with NAME=ID`,
+        `secrets ${quoted(existing.id)} and ${quoted(id)} would both set ${envName}: map one of them with NAME=ID`,
       );
     }
     byName.set(envName, {
@@ -270,7 +271,7 @@ function wildcardName(selection: Selection, id: string): string | undefined {
     if (rename.as === '') {
       if (rest === '') {
         throw new ConfigError(
-          `secret "${id}" would load under an empty name through *=${rename.prefix}*: rename the secret or map it with NAME=ID`,
+          `secret ${quoted(id)} would load under an empty name through *=${escapeControls(rename.prefix)}*: rename the secret or map it with NAME=ID`,
         );
       }
       return envNameFor(rest);
@@ -326,7 +327,7 @@ export function resolveSelection(
     }
     const other = out.get(name);
     if (other && other.id !== id) {
-      throw new ConfigError(`secrets "${other.id}" and "${id}" would both set ${name}: map one of them with NAME=ID`);
+      throw new ConfigError(`secrets ${quoted(other.id)} and ${quoted(id)} would both set ${name}: map one of them with NAME=ID`);
     }
     out.set(name, { id, value });
   };
@@ -348,7 +349,14 @@ export function resolveSelection(
   }
   // process.env silently cuts a value at its first NUL: refuse rather than load half a key.
   const unloadable = [...out.values()].filter(({ value }) => value.includes('\0')).map(({ id }) => id);
-  if (unloadable.length > 0) throw new InvalidValueError([...new Set(unloadable)].sort());
+  if (unloadable.length > 0) {
+    const ids = [...new Set(unloadable)].sort();
+    throw new InvalidValueError(
+      ids,
+      `${ids.length === 1 ? 'secret' : 'secrets'} ${ids.map((id) => quoted(id)).join(', ')} ${ids.length === 1 ? 'holds' : 'hold'} a NUL byte, ` +
+        'which an environment variable cannot carry (Node would cut the value short): update the value, or leave it out of CLARIFAI_SECRETS',
+    );
+  }
   const entries = [...out].map(([name, { value }]): [string, string] => [name, value]);
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return {

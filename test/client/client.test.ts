@@ -177,7 +177,7 @@ describe.each(transports)('SecretsClient over %s', (_name, transport) => {
   it('leaves out a server description that quotes what was sent', async () => {
     emulator.inject({ kind: 'error', status: 400, code: 11102, description: `bad value ${VALUE}` });
     const error = await failure(client().create([{ id: 'X', value: VALUE }]));
-    expect(error.message).toMatch(/its description quoted the request, so it is not shown/);
+    expect(error.message).toMatch(/its text is not shown, as it may quote the request/);
   });
 
   it('retries reads on throttling and 5xx, counted on the request log', async () => {

@@ -152,7 +152,7 @@ describe('values an env var cannot hold', () => {
       () => resolveSelection(parseSelection('*', 'me'), found({ GOOD: 'ok', 'bad-one': 'left\0right' })),
       'ERR_INVALID_VALUE',
     );
-    expect(message).toMatch(/^secret bad-one holds a NUL byte/);
+    expect(message).toMatch(/^secret "bad-one" holds a NUL byte/);
     expect(message).not.toContain('left');
   });
 

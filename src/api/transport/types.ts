@@ -35,6 +35,8 @@ export class TransportError extends Error {
     message: string,
     readonly reached: boolean,
     readonly kind: 'network' | 'too-large' | 'aborted',
+    /** What to do, for failures that another attempt cannot mend (TLS); else undefined. */
+    readonly advice?: string,
   ) {
     super(message);
     this.name = 'TransportError';
@@ -71,9 +73,42 @@ const DESCRIPTIONS: Record<string, string> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not match the host name',
 };
 
+/** Certificate codes that mean "not signed by a CA this process trusts". */
+const UNTRUSTED = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+]);
+
+/** TLS failures another attempt cannot mend, told in words a user can act on. */
+function tlsFailure(error: unknown, code: string | undefined): TransportError | undefined {
+  const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : '';
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || /wrong version number|packet length too long/i.test(text)) {
+    return new TransportError(
+      'the server answered in plain HTTP, not TLS',
+      true,
+      'network',
+      'use http:// in CLARIFAI_API_BASE for a plain-HTTP server such as a local emulator, or check the port',
+    );
+  }
+  if (code && UNTRUSTED.has(code)) {
+    return new TransportError(
+      `the server's TLS certificate is not trusted (${code})`,
+      true,
+      'network',
+      'when a proxy re-signs TLS, give Node its CA certificate with NODE_EXTRA_CA_CERTS=/path/to/ca.pem',
+    );
+  }
+  return undefined;
+}
+
 /** Turns a socket-level error into a TransportError whose message holds no URL or header. */
 export function networkError(error: unknown, connected: boolean): TransportError {
   const code = findCode(error);
+  const tls = tlsFailure(error, code);
+  if (tls) return tls;
   const what = (code && DESCRIPTIONS[code]) ?? (code ? `network error ${code}` : 'network error');
   // Before the socket connected, only the codes above prove nothing was sent.
   const reached = connected || !NOT_REACHED.has(code ?? '');
