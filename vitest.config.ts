@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Spawned node processes and loopback servers: keep the 2-core machines unsaturated.
     maxWorkers: 2,
+    // The emulator's page imports its stylesheet as text (`?raw`); without this Vitest hands
+    // every CSS import back empty.
+    css: { include: [/src\/emulator\/page\//] },
   },
 });

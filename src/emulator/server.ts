@@ -6,13 +6,14 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { StatusCode } from '../api/status-codes.js';
-import type { TokenTable } from './auth.js';
+import type { AuthCheck, TokenTable } from './auth.js';
 import type { ParsedBody } from './decode.js';
 import { deliverFault } from './fault-delivery.js';
 import type { FaultQueue } from './faults.js';
 import { handleApi, type ApiContext } from './handlers.js';
 import type { HostCheck } from './host-check.js';
 import { logLine, noteResponse, recordHeaders, type RecordedRequest } from './request-log.js';
+import { pageResponse } from './page.js';
 import { matchRoute, responseKind } from './routes.js';
 import type { SecretStore } from './store.js';
 import { errorResponse, JSON_CONTENT_TYPE, newReqId, type WireResponse } from './wire.js';
@@ -97,34 +98,10 @@ export class EmulatorServer {
     const read = await readBody(req);
     if (!read || this.closing) return;
 
-    const method = req.method ?? 'GET';
-    const target = requestTarget(req.url ?? '/');
-    const queryIndex = target.indexOf('?');
-    const path = queryIndex < 0 ? target : target.slice(0, queryIndex);
-    const query = new URLSearchParams(queryIndex < 0 ? '' : target.slice(queryIndex + 1));
-    const body = parseBody(read.bytes);
-    const auth = this.parts.tokens.check(req.headers.authorization);
-
-    const entry: RecordedRequest = {
-      method,
-      path,
-      query: Object.fromEntries([...new Set(query.keys())].map((k) => [k, query.get(k) as string])),
-      headers: recordHeaders(req.headers),
-      body: read.tooLarge ? undefined : body.kind === 'json' ? body.value : body.kind === 'invalid' ? body.text : undefined,
-      status: 0,
-      auth: auth.outcome,
-      at: Date.now(),
-    };
-    if (auth.outcome === 'ok') entry.userId = auth.grant.userId;
+    const request = parseRequest(req, read, this.parts.tokens);
+    const { method, path, target, auth, reqId } = request;
+    const entry = newEntry(req, request, read.tooLarge);
     this.parts.record(entry);
-
-    const prefix = headerValue(req.headers['x-clarifai-request-id-prefix'])?.trim();
-    const reqId = newReqId(prefix || undefined);
-    const route = matchRoute(method, path);
-    const kind = responseKind(route);
-    const context: ApiContext = { store: this.parts.store, perPageCap: this.parts.perPageCap(), maxBodyBytes: MAX_BODY_BYTES };
-    const compute = (): WireResponse =>
-      handleApi({ method, route, query, body, bodyTooLarge: read.tooLarge, auth, reqId }, context);
 
     const finished = (): void => {
       try {
@@ -141,12 +118,23 @@ export class EmulatorServer {
       res.end(wire.body);
     };
 
+    const route = matchRoute(method, path);
+    const kind = responseKind(route);
     const host = refusedHost(this.parts.hosts, req);
     if (host !== undefined) {
       send(errorResponse(kind, 403, StatusCode.CONN_INVALID_REQUEST, reqId, hostRefusal(host)));
       return;
     }
+    // The page's files are not the API: they never take a fault meant for an API call.
+    const page = pageResponse(method, path);
+    if (page) {
+      send(page);
+      return;
+    }
 
+    const context: ApiContext = { store: this.parts.store, perPageCap: this.parts.perPageCap(), maxBodyBytes: MAX_BODY_BYTES };
+    const compute = (): WireResponse =>
+      handleApi({ method, route, query: request.query, body: request.body, bodyTooLarge: read.tooLarge, auth, reqId }, context);
     const fault = this.parts.faults.take(method, path, target);
     if (!fault) {
       send(compute());
@@ -155,6 +143,48 @@ export class EmulatorServer {
     entry.fault = fault.kind;
     deliverFault(fault, { req, res, entry, kind, reqId, compute, send, finished, later: (ms, fn) => this.later(ms, fn) });
   }
+}
+
+interface ParsedRequest {
+  method: string;
+  /** The origin-form target: path and query. */
+  target: string;
+  path: string;
+  query: URLSearchParams;
+  body: ParsedBody;
+  auth: AuthCheck;
+  reqId: string;
+}
+
+function parseRequest(req: IncomingMessage, read: { bytes: Buffer }, tokens: TokenTable): ParsedRequest {
+  const target = requestTarget(req.url ?? '/');
+  const queryIndex = target.indexOf('?');
+  const prefix = headerValue(req.headers['x-clarifai-request-id-prefix'])?.trim();
+  return {
+    method: req.method ?? 'GET',
+    target,
+    path: queryIndex < 0 ? target : target.slice(0, queryIndex),
+    query: new URLSearchParams(queryIndex < 0 ? '' : target.slice(queryIndex + 1)),
+    body: parseBody(read.bytes),
+    auth: tokens.check(req.headers.authorization),
+    reqId: newReqId(prefix || undefined),
+  };
+}
+
+function newEntry(req: IncomingMessage, request: ParsedRequest, tooLarge: boolean): RecordedRequest {
+  const { query, body, auth } = request;
+  const entry: RecordedRequest = {
+    method: request.method,
+    path: request.path,
+    query: Object.fromEntries([...new Set(query.keys())].map((k) => [k, query.get(k) as string])),
+    headers: recordHeaders(req.headers),
+    body: tooLarge ? undefined : body.kind === 'json' ? body.value : body.kind === 'invalid' ? body.text : undefined,
+    status: 0,
+    auth: auth.outcome,
+    at: Date.now(),
+  };
+  if (auth.outcome === 'ok') entry.userId = auth.grant.userId;
+  return entry;
 }
 
 function readBody(req: IncomingMessage): Promise<{ bytes: Buffer; tooLarge: boolean } | undefined> {

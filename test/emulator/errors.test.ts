@@ -81,7 +81,7 @@ describe('authentication', () => {
 
 describe('paths and methods', () => {
   test.each([
-    '/',
+    '/index.html',
     '/v2',
     '/v2/users/me',
     '/v2/users/me/secret',
