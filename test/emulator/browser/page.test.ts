@@ -9,6 +9,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startEmulator, type Emulator } from '../../../src/emulator/index.js';
 import { hasChromium, launchChromium } from './chromium.js';
 
+// The browser's globals, for the callbacks that page.evaluate runs there (this file is type
+// checked for Node, without the DOM library). Module-scoped: they do not leak into other files.
+declare const window: any, document: any, navigator: any, sessionStorage: any, localStorage: any;
+
 const TOKEN = 'tok-page-planted-5be1c9d0';
 const SECRETS = '/v2/users/me/secrets';
 // Newlines, both quotes, a backtick, a backslash, a dollar, spaces at both ends, emoji (one a ZWJ sequence).
@@ -44,7 +48,7 @@ describe.skipIf(!hasChromium)('the Secrets page in Chromium', () => {
     // Counts CSP violations: there must be none (no inline code, nothing from elsewhere).
     await context.addInitScript(() => {
       (window as unknown as { __violations: string[] }).__violations = [];
-      document.addEventListener('securitypolicyviolation', (e) =>
+      document.addEventListener('securitypolicyviolation', (e: { violatedDirective: string; blockedURI: string }) =>
         (window as unknown as { __violations: string[] }).__violations.push(`${e.violatedDirective} ${e.blockedURI}`),
       );
     });
