@@ -12,6 +12,7 @@ export function say(line: string): void {
 
 /** The debug line: names, source and time. */
 export function describeReport(report: LoadReport): string {
+  if (report.source === 'marker') return 'already loaded (CLARIFAI_SECRETS_LOADED covers this selection): nothing to do';
   const count = report.set.length === 1 ? '1 secret' : `${report.set.length} secrets`;
   let line = `loaded ${count} from ${report.source} in ${report.durationMs} ms`;
   if (report.set.length > 0) line += `: ${report.set.join(', ')}`;
