@@ -20,4 +20,9 @@ it('npm run bench -- --quick checks every command and writes the report', () => 
   expect(ran.status).toBe(0);
   for (const section of ['## Targets', '### Anchors', '### Floors', '## Scale']) expect(ran.stdout).toContain(section);
   expect(ran.stdout).toMatch(/\| 10,000 \| `--import` \| \d+ \(≤ 11\)/);
+  // Every target is measured against its floor, in the same run.
+  for (const [target, limit] of [['warm `--import`', 5], ['warm `-r`', 0], ['cold `--import`', 5], ['cold `-r`', 5], ['`run -- node app.js`, fetching', 8]]) {
+    const line = ran.stdout.split('\n').find((l) => l.startsWith(`| ${target}`));
+    expect(line, target).toMatch(new RegExp(`\\| [+-]\\d+\\.\\d ms \\| ≤ \\+${limit} ms \\|`));
+  }
 });

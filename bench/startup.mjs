@@ -42,7 +42,7 @@ export async function probeCli(project, emulator) {
  */
 export async function runStartup({ rows, runs, warmup, project, emulator, log }) {
   const results = new Map(
-    rows.map((row) => [row.id, { row, ms: [], pairedRatio: [], pairedExtra: [], appRss: [], appCpu: [], treeRss: [], requests: [], failures: [] }]),
+    rows.map((row) => [row.id, { row, ms: [], pairedRatio: [], pairedExtra: [], pairedOverFloor: [], appRss: [], appCpu: [], treeRss: [], requests: [], failures: [] }]),
   );
   const bareRow = rows.find((row) => row.id === 'bare');
   const once = async (row, timed) => {
@@ -66,11 +66,14 @@ export async function runStartup({ rows, runs, warmup, project, emulator, log })
     const timed = round >= warmup;
     for (const row of round % 2 === 0 ? others : [...others].reverse()) {
       const base = await once(baselineOf(row).row, timed);
+      // A target's floor runs right before it too: "ours over the floor" is a paired difference.
+      const floor = row.floor ? await once(results.get(row.floor.id).row, timed) : undefined;
       const ms = await once(row, timed);
       if (base !== undefined && ms !== undefined) {
         results.get(row.id).pairedRatio.push(ms / base);
         results.get(row.id).pairedExtra.push(ms - base);
       }
+      if (floor !== undefined && ms !== undefined) results.get(row.id).pairedOverFloor.push(ms - floor);
     }
     log(`startup: round ${round + 1}/${warmup + runs}${timed ? '' : ' (warm-up)'}`);
   }
@@ -83,6 +86,7 @@ export async function runStartup({ rows, runs, warmup, project, emulator, log })
       time,
       ratio: isBare ? 1 : summary(r.pairedRatio).median,
       extraMs: isBare ? 0 : summary(r.pairedExtra).median,
+      overFloorMs: r.pairedOverFloor.length ? summary(r.pairedOverFloor).median : undefined,
       min: Math.min(...r.ms),
       minRatio: Math.min(...r.ms) / Math.min(...base.ms),
       appRssMiB: summary(r.appRss).median / 1024,
