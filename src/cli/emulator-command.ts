@@ -17,6 +17,7 @@ const USAGE = `Usage: clarifai-secrets emulator [options]
 
 Runs a local server that speaks Clarifai's secrets API, for development and CI.
 Prints its base URL on stdout, logs one line per request on stderr, stops on Ctrl-C.
+Open the URL in a browser to manage the secrets on a page (sign in with the token).
 
 Options:
   --port N       port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
@@ -148,6 +149,7 @@ export async function emulatorCommand(
       `  token: ${settings.pat === undefined ? `${DEFAULT_PAT} (the default; choose one with --pat)` : 'set by --pat'}`,
       `  data:  ${settings.data === undefined ? 'in memory, gone when stopped (keep it with --data FILE)' : settings.data}`,
       `  use:   CLARIFAI_API_BASE=${emulator.url} CLARIFAI_PAT=${patShown}`,
+      `  page:  open ${emulator.url}/ in a browser and sign in with the token`,
       '  stop:  Ctrl-C',
       '',
     ].join('\n'),
