@@ -10,8 +10,9 @@ import { loadResolved } from '../load/loader.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 import { FORMATS, type Format, format } from './formats.js';
 import { githubEnvFile, writeGithub } from './github.js';
+import { writePrivateFile } from './private-file.js';
 
-export const usage = `Usage: clarifai-secrets pull [--secrets LIST] [--format env|json|shell|github]
+export const usage = `Usage: clarifai-secrets pull [--secrets LIST] [--format env|json|shell|github] [--output F]
 
 Prints secrets with their values, under the env names \`run\` would give them:
   env     a .env file that dotenv and node --env-file read back exactly (the default)
@@ -24,10 +25,12 @@ Options:
   --secrets LIST    which secrets: ID, NAME=ID, ID?, PREFIX*, * (default: CLARIFAI_SECRETS, else all)
   --format F        env, json, shell or github (default env)
   --json            the same as --format json
+  --output F, -o F  write to file F instead of stdout: created readable by you alone (0600)
+                    from its first byte, and replaced whole when it exists
 ${CONNECTION_HELP}
 
 The output holds secret values: write it only where they may be kept.
-  clarifai-secrets pull > .env.local && chmod 600 .env.local
+  clarifai-secrets pull --output .env.local
 `;
 
 const SPEC = {
@@ -35,6 +38,7 @@ const SPEC = {
   secrets: { type: 'string' },
   format: { type: 'string' },
   json: { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
 } as const satisfies Spec;
 
 export async function main(argv: string[]): Promise<number> {
@@ -45,6 +49,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const kind = (values.format ?? (values.json ? 'json' : 'env')) as Format | 'github';
   if (kind !== 'github' && !FORMATS.includes(kind)) throw new UsageError(`--format must be one of ${[...FORMATS, 'github'].join(', ')}`);
+  if (kind === 'github' && values.output !== undefined) throw new UsageError('--format github writes to $GITHUB_ENV: it takes no --output');
+  if (values.output === '') throw new UsageError('--output needs a file name');
   // Outside GitHub Actions: one clear error before anything is fetched.
   const githubEnv = kind === 'github' ? githubEnvFile() : undefined;
 
@@ -65,7 +71,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`clarifai-secrets: cannot write --format ${kind}: ${error.message}\n`);
     return 1;
   }
-  process.stdout.write(text);
+  if (values.output !== undefined) writePrivateFile(values.output, text);
+  else process.stdout.write(text);
+  if (values.output !== undefined) {
+    process.stderr.write(`clarifai-secrets: wrote ${entries.length} ${entries.length === 1 ? 'secret' : 'secrets'} to ${values.output} (mode 0600)\n`);
+  }
   if (githubEnv !== undefined && entries.length > 0) {
     process.stderr.write(`clarifai-secrets: added to GITHUB_ENV for the next steps: ${entries.map(([name]) => name).join(', ')}\n`);
   }

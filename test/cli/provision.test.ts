@@ -2,7 +2,7 @@
  * The provisioning commands end to end: the built bin against the emulator, checked both
  * by what it prints and by what the emulator received.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -293,6 +293,23 @@ describe('pull', () => {
     // The same selection (all) as the run that cached it.
     const ran = await w.cli(['pull', '--format', 'json'], { env, valuesOn: 'stdout' });
     expect(JSON.parse(ran.stdout)).toMatchObject({ STRIPE_KEY: NEW_VALUE });
+  });
+
+  it('--output F writes the file 0600 from its creation (umask 000 too), and replaces one that exists', async () => {
+    const file = join(w.project.dir, 'pulled.env.local');
+    writeFileSync(file, 'OLD=stale\n', { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const ran = await exec('sh', ['-c', 'umask 000; exec "$0" pull --secrets OPENAI_API_KEY --output pulled.env.local', w.bin], { cwd: w.project.dir, env: w.env() });
+    expect(ran).toMatchObject({ code: 0, stdout: '', stderr: 'clarifai-secrets: wrote 1 secret to pulled.env.local (mode 0600)\n' });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(parse(readFileSync(file, 'utf8'))).toEqual({ OPENAI_API_KEY: VALUES.OPENAI_API_KEY });
+    const fresh = await exec('sh', ['-c', 'umask 000; exec "$0" pull --json -o fresh.json', w.bin], { cwd: w.project.dir, env: w.env() });
+    expect(fresh.code).toBe(0);
+    expect(statSync(join(w.project.dir, 'fresh.json')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(w.project.dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    const nowhere = await w.cli(['pull', '--output', join(w.project.dir, 'no-such-folder', 'x.env')]);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toMatch(/^clarifai-secrets: cannot write .*x\.env \(ENOENT\)/);
   });
 
   it('writes nothing of its own to stdout besides the values', async () => {
