@@ -83,11 +83,14 @@ type Attempt =
   | { aborted: true }
   | { error: SecretsError; retryable: boolean; retryAfter?: number | undefined };
 
-/** @internal Not part of the public API: which HTTP client carries the requests. */
+/** @internal Not part of the public API: a resolved configuration, and the HTTP client to use. */
 export interface ClientInternals {
   transport?: Transport;
   config?: Config;
 }
+
+/** Handed from `withInternals` to the constructor it calls; never set outside that call. */
+let pendingInternals: ClientInternals | undefined;
 
 /**
  * A client for Clarifai's secrets API. Every option is optional: what is not given is
@@ -100,13 +103,29 @@ export class SecretsClient {
   readonly #config: Config;
   readonly #transport: Transport;
 
-  constructor(options: SecretsClientOptions = {}, internals: ClientInternals = {}) {
+  constructor(options: SecretsClientOptions = {}) {
+    const internals = pendingInternals ?? {};
+    pendingInternals = undefined;
     const config = internals.config ?? resolveConfig(options);
     this.userId = config.userId;
     this.baseUrl = config.baseUrl;
     this.timeout = config.timeout;
     this.#config = config;
     this.#transport = internals.transport ?? undiciTransport(options.dispatcher);
+  }
+
+  /**
+   * @internal For this package's loaders and CLI, and its tests: a client over a
+   * configuration already resolved and, optionally, another transport. Not part of the
+   * public API (left out of the published types).
+   */
+  static withInternals(internals: ClientInternals): SecretsClient {
+    pendingInternals = internals;
+    try {
+      return new SecretsClient();
+    } finally {
+      pendingInternals = undefined;
+    }
   }
 
   /** One secret; `ERR_NOT_FOUND` when it does not exist. */

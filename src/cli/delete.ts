@@ -30,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   const ids = [...new Set(positionals)];
   const config = resolveConfig(connectionOptions(values));
   requireToken(config);
-  const client = new SecretsClient({}, { config });
+  const client = SecretsClient.withInternals({ config });
   const what = ids.length === 1 ? `secret "${ids[0]}"` : `${ids.length} secrets (${ids.join(', ')})`;
   // Before any request: a script without --yes learns that at once.
   if (!values.yes && !isatty(0)) {

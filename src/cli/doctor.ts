@@ -54,7 +54,7 @@ function tokenSource(config: Config): string {
 }
 
 async function checkApi(report: Report, config: Config): Promise<void> {
-  const client = new SecretsClient({}, { config, transport: loadTransport(undefined) });
+  const client = SecretsClient.withInternals({ config, transport: loadTransport(undefined) });
   const host = new URL(config.baseUrl).host;
   const started = performance.now();
   try {

@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new InvalidValueError(nul, `${nul.join(', ')} in ${file} ${nul.length === 1 ? 'holds' : 'hold'} a NUL byte, which no environment variable can carry: nothing was pushed`);
   }
 
-  const client = new SecretsClient({}, { config });
+  const client = SecretsClient.withInternals({ config });
   const ids = new Set(wanted.map(([key]) => key));
   // Only the values of keys in the file are kept, and only to compare.
   const stored = new Map<string, string>();

@@ -57,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
   // Ids only: a value never leaves this loop. Named ids count whether they exist or not.
   const ids = new Map<string, string>();
   if (selection.all || selection.prefixes.length > 0 || selection.renames.length > 0) {
-    for await (const { id } of new SecretsClient({}, { config }).listAll()) if (isSelected(selection, id)) ids.set(id, '');
+    for await (const { id } of SecretsClient.withInternals({ config }).listAll()) if (isSelected(selection, id)) ids.set(id, '');
   }
   for (const entry of selection.named) ids.set(entry.id, '');
   const resolved = resolveSelection(selection, ids);

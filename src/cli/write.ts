@@ -79,7 +79,7 @@ function command(verb: 'create' | 'update'): { usage: string; main(argv: string[
       // Settings and token first: no one should type a value only to learn the token is missing.
       const config = resolveConfig(connectionOptions(values));
       requireToken(config);
-      const client = new SecretsClient({}, { config });
+      const client = SecretsClient.withInternals({ config });
       let value: string | undefined;
       if (!descriptionOnly) {
         try {

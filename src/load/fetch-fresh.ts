@@ -15,7 +15,7 @@ const PARALLEL_GETS = 8;
 
 /** Every selected id and its value; values of unselected secrets are dropped at once. */
 async function fetchSelected(job: LoadJob, transport: Transport, signal: AbortSignal): Promise<Map<string, string>> {
-  const client = new SecretsClient({}, { config: job.config, transport });
+  const client = SecretsClient.withInternals({ config: job.config, transport });
   const found = new Map<string, string>();
   const ids = namedIdsToGet(job.selection);
   if (ids) {

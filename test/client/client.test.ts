@@ -48,7 +48,7 @@ async function failure(promise: Promise<unknown>): Promise<SecretsError> {
 
 describe.each(transports)('SecretsClient over %s', (_name, transport) => {
   const client = (options: { pat?: string; userId?: string; timeout?: number; baseUrl?: string } = {}) =>
-    new SecretsClient({}, {
+    SecretsClient.withInternals({
       transport,
       config: resolveConfig({ envFile: false, pat: PAT, baseUrl: emulator.url, cacheDir: false, ...options }, {}),
     });
@@ -340,6 +340,27 @@ describe('SecretsClient configuration', () => {
     await new SecretsClient({ envFile: false, pat: PAT, baseUrl: emulator.url, dispatcher: counting }).list();
     expect(dispatched).toBe(1);
     await dispatcher.close();
+  });
+
+  it('takes no internals through its public constructor', async () => {
+    let used = false;
+    const spy: Transport = async () => {
+      used = true;
+      throw new Error('not this one');
+    };
+    // A second argument, as the constructor once took one, changes nothing: the token and
+    // the base URL come from the options, the requests go over the default transport.
+    const Client = SecretsClient as unknown as new (options: object, internals: object) => SecretsClient;
+    const config = resolveConfig({ envFile: false, pat: 'pat-other', baseUrl: 'http://127.0.0.1:9' }, {});
+    const c = new Client({ envFile: false, pat: PAT, baseUrl: emulator.url }, { transport: spy, config });
+    expect(c.baseUrl).toBe(emulator.url);
+    await c.list();
+    expect(used).toBe(false);
+    // The seam itself works, once, and leaves the next public construction alone.
+    const seam = SecretsClient.withInternals({ transport: spy, config });
+    await expect(seam.list()).rejects.toThrow();
+    expect(used).toBe(true);
+    expect(new SecretsClient({ envFile: false, pat: PAT, baseUrl: emulator.url }).baseUrl).toBe(emulator.url);
   });
 
   it('checks its arguments before sending', async () => {

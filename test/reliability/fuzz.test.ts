@@ -127,7 +127,7 @@ describe('response validator', () => {
       fc.asyncProperty(response, async (res) =>
         onlySecretsErrorsAsync('responses', async () => {
           // Retries would wait between attempts; one attempt shows the validator's answer.
-          const client = new SecretsClient({}, { config, transport: answering({ ...res, headers: { ...res.headers, 'retry-after': '3600' } } as HttpResponse) });
+          const client = SecretsClient.withInternals({ config, transport: answering({ ...res, headers: { ...res.headers, 'retry-after': '3600' } } as HttpResponse) });
           if (method === 'get') {
             const secret = await client.get('A');
             expect(typeof secret.value).toBe('string');
