@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { type Listening, hostileServer } from '../support/hostile.js';
+import { type Listening, hostileServer, proxy } from '../support/hostile.js';
 import { expectNoLeak } from '../support/leaks.js';
 import { CLI, type Project, makeProject } from '../support/package-link.js';
 import { baseEnv, runNode } from '../support/spawn.js';
@@ -121,4 +121,64 @@ describe('secrets named like the hooks of common children', () => {
       repo.remove();
     }
   });
+});
+
+const ENTRIES: Array<[string, (dir: string) => string[]]> = [
+  ['--import', () => ['--import', 'clarifai-secrets/register', 'app.cjs']],
+  ['-r', () => ['-r', 'clarifai-secrets/register', 'app.cjs']],
+  ['run', (dir) => [CLI, 'run', '--', process.execPath, join(dir, 'app.cjs')]],
+];
+
+describe('a proxy that cuts every CONNECT', () => {
+  let cutter: Listening;
+  beforeAll(async () => {
+    cutter = await proxy('cuts');
+  });
+  afterAll(() => cutter.close());
+
+  it.each(ENTRIES)('cannot hang %s past its deadline, nor be hammered', async (_name, args) => {
+    cutter.seen.length = 0;
+    const ran = await runNode(args(project.dir), {
+      cwd: project.dir,
+      // The host is only ever named to the proxy, which resolves nothing.
+      env: env({
+        HTTPS_PROXY: cutter.url,
+        CLARIFAI_API_BASE: 'https://clarifai-secrets-test.invalid',
+        CLARIFAI_SECRETS_TIMEOUT: '2000',
+        CLARIFAI_SECRETS_FAIL_OPEN: 'true',
+      }),
+      killAfterMs: 25_000,
+    });
+    expect(ran.signal).toBeNull();
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual({ a: null });
+    expect(ran.stderr).toMatch(/^clarifai-secrets: warning: .*(proxy|ERR_NETWORK|ERR_TIMEOUT)/m);
+    expect(cutter.seen.length).toBeGreaterThan(0);
+    expect(cutter.seen.length).toBeLessThanOrEqual(20);
+    expectNoLeak(ran.stdout + ran.stderr, PLANTED, 'output');
+  });
+});
+
+describe('a proxy and a loopback base URL', () => {
+  let recorder: Listening;
+  beforeAll(async () => {
+    recorder = await proxy('cuts');
+  });
+  afterAll(() => recorder.close());
+
+  it.each([...ENTRIES, ['list', () => [CLI, 'list']] as [string, (dir: string) => string[]]])(
+    'never sends the token through the proxy (%s)',
+    async (_name, args) => {
+      recorder.seen.length = 0;
+      const ran = await runNode(args(project.dir), {
+        cwd: project.dir,
+        env: env({ HTTP_PROXY: recorder.url, HTTPS_PROXY: recorder.url, http_proxy: recorder.url }),
+        killAfterMs: 25_000,
+      });
+      expect(ran.code).toBe(0);
+      // The app prints the value; `list` prints the id.
+      expect(ran.stdout.includes(VALUES.HARDEN_A) || ran.stdout.includes('HARDEN_A')).toBe(true);
+      expect(recorder.seen).toEqual([]);
+    },
+  );
 });

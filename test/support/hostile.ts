@@ -55,8 +55,12 @@ export type ProxyKind =
   /** Tunnels CONNECT to the target and forwards plain proxy requests: a working proxy. */
   | 'tunnels';
 
-/** An HTTP proxy on loopback: `HTTPS_PROXY`/`HTTP_PROXY` point at its url. */
-export function proxy(kind: ProxyKind): Promise<Listening> {
+/**
+ * An HTTP proxy on loopback: `HTTPS_PROXY`/`HTTP_PROXY` point at its url. With `to`, a
+ * tunnelling proxy connects every CONNECT to that port of 127.0.0.1, whatever host was
+ * asked for, so tests can name a host that is not loopback and still never leave it.
+ */
+export function proxy(kind: ProxyKind, to?: number): Promise<Listening> {
   const seen: string[] = [];
   const authorizations: string[] = [];
   const server = createServer((req, res) => {
@@ -67,7 +71,7 @@ export function proxy(kind: ProxyKind): Promise<Listening> {
       return;
     }
     const target = new URL(req.url ?? '/');
-    const upstream = connect(Number(target.port || 80), target.hostname, () => {
+    const upstream = connect(to ?? Number(target.port || 80), to === undefined ? target.hostname : '127.0.0.1', () => {
       const headers = Object.entries(req.headers)
         .filter(([name]) => name !== 'proxy-connection')
         .map(([name, value]) => `${name}: ${String(value)}`)
@@ -85,7 +89,7 @@ export function proxy(kind: ProxyKind): Promise<Listening> {
       return;
     }
     const [host = '', port = '443'] = (req.url ?? '').split(':');
-    const upstream = connect(Number(port), host, () => {
+    const upstream = connect(to ?? Number(port), to === undefined ? host : '127.0.0.1', () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.pipe(client);
       client.pipe(upstream);

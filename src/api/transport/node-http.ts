@@ -1,4 +1,5 @@
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
+import { flattenHeaders, readBody } from './body.js';
 import { lookupUntil } from './lookup.js';
 import { type HttpRequest, type HttpResponse, type Transport, TransportError, networkError } from './types.js';
 
@@ -50,34 +51,15 @@ export const nodeTransport: Transport = (req: HttpRequest) =>
     });
     outgoing.on('error', (error) => finish(networkError(error, connected)));
     outgoing.on('response', (res: IncomingMessage) => {
-      const declared = Number(res.headers['content-length']);
-      if (declared > req.maxBytes) {
-        finish(new TransportError(`response body of ${declared} bytes is over the limit`, true, 'too-large'));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > req.maxBytes) {
-          finish(new TransportError(`response body is over the limit of ${req.maxBytes} bytes`, true, 'too-large'));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on('error', (error) => finish(networkError(error, true)));
-      res.on('aborted', () => finish(new TransportError('connection closed before the body ended', true, 'network')));
-      res.on('end', () => {
-        if (!res.complete) {
-          finish(new TransportError('connection closed before the body ended', true, 'network'));
-          return;
-        }
-        const flat: Record<string, string | undefined> = {};
-        for (const [name, value] of Object.entries(res.headers)) {
-          flat[name] = Array.isArray(value) ? value.join(', ') : value;
-        }
-        finish(undefined, { status: res.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks, size) });
-      });
+      const headers = flattenHeaders(res.headers);
+      readBody(res, headers, req.maxBytes, () => res.destroy()).then(
+        (body) => {
+          if (!res.complete) finish(new TransportError('connection closed before the body ended', true, 'network'));
+          else finish(undefined, { status: res.statusCode ?? 0, headers, body });
+        },
+        (error: unknown) =>
+          finish(error instanceof TransportError ? error : new TransportError('connection closed before the body ended', true, 'network')),
+      );
     });
     outgoing.end(req.body);
   });
