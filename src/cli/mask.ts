@@ -10,6 +10,9 @@
 
 export const CONCEALED = '<concealed>';
 
+/** `run --mask` conceals values of at least this many characters; shorter ones are named instead. */
+export const MIN_MASKED_LENGTH = 4;
+
 export class Masker {
   /** Per first byte: the values starting with it, longest first. */
   readonly #byFirst = new Map<number, Buffer[]>();

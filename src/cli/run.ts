@@ -22,7 +22,8 @@ Options (before CMD):
   --secrets LIST    which secrets: ID, NAME=ID, ID? (optional), PREFIX*, * (default:
                     CLARIFAI_SECRETS, else all)
   --override        secrets replace variables that are already set
-  --mask            replace every secret value in CMD's output with <concealed>
+  --mask            replace every secret value in CMD's output with <concealed> (values
+                    shorter than 4 characters stay visible, and are named once)
   --keep-pat        leave CLARIFAI_PAT and CLARIFAI_SESSION_TOKEN in CMD's environment
   --watch           ask the API again every interval; when a secret changes, appears or
                     disappears, say which (names only) and restart CMD with the new values
@@ -188,9 +189,22 @@ export async function main(argv: string[]): Promise<number> {
 
   let maskers: SuperviseOptions['maskers'];
   if (values.mask) {
-    const { Masker } = await import('./mask.js');
+    const { Masker, MIN_MASKED_LENGTH } = await import('./mask.js');
+    const named = new Set<string>();
     maskers = () => {
-      const concealed = [...tokens, ...[...names].flatMap((name) => env[name] ?? [])];
+      const concealed = [...tokens];
+      const short: string[] = [];
+      for (const name of names) {
+        const value = env[name];
+        if (value === undefined) continue;
+        // Masking `ok` or `1` would garble every line that happens to hold those letters.
+        if ([...value].length >= MIN_MASKED_LENGTH) concealed.push(value);
+        else if (!named.has(name)) short.push(name);
+      }
+      for (const name of short) named.add(name);
+      if (short.length > 0) {
+        say(`--mask leaves values shorter than ${MIN_MASKED_LENGTH} characters visible (masking them would garble ordinary output): ${short.join(', ')}`);
+      }
       return { stdout: new Masker(concealed), stderr: new Masker(concealed) };
     };
   }

@@ -259,4 +259,12 @@ describe('--mask', () => {
     expect(killed.stdout).toBe('<concealed>\n');
     expect(killed.signal).toBe('SIGTERM');
   });
+
+  it('leaves values shorter than 4 characters visible and names them once, so "build ok" stays readable', async () => {
+    w.reset({ OK_FLAG: 'ok', REGION: 'eu1' });
+    const ran = await w.cli(['run', '--mask', '--', 'sh', '-c', 'echo "build ok in $REGION with $STRIPE_KEY"']);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe('build ok in eu1 with <concealed>\n');
+    expect(ran.stderr).toBe('clarifai-secrets: --mask leaves values shorter than 4 characters visible (masking them would garble ordinary output): OK_FLAG, REGION\n');
+  });
 });
