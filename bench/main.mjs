@@ -17,6 +17,7 @@ import { renderReport } from './report.mjs';
 import { runScale } from './scale.mjs';
 import { runSyncCalls } from './sync-calls.mjs';
 import { probeCli, runStartup } from './startup.mjs';
+import { measureWatchPolls } from './watch-poll.mjs';
 
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
@@ -65,9 +66,10 @@ async function main() {
     const scale = options.scale ? await runScale({ options, project, emulator, log }) : undefined;
     const syncCalls = options.floors ? await runSyncCalls({ options, project, emulator, log }) : undefined;
     const profiles = options.profile ? await runProfiles({ project, emulator, log }) : undefined;
+    const watch = options.watch ? await measureWatchPolls({ packageRoot: options.packageRoot, quick: options.quick, log }) : undefined;
 
     machine.loadAfter = os.loadavg();
-    const results = { options, machine, cli, startup, scale, syncCalls, profiles, stale };
+    const results = { options, machine, cli, startup, scale, syncCalls, profiles, watch, stale };
     const report = renderReport(results);
     if (options.results) write(options.results, `${JSON.stringify(savable(results), null, 1)}\n`);
     if (options.out) write(options.out, report);
@@ -77,6 +79,7 @@ async function main() {
       ...(scale?.failures ?? []),
       ...(syncCalls?.failures ?? []),
       ...(profiles?.failures ?? []),
+      ...(watch?.failures ?? []),
     ];
     for (const failure of new Set(failures)) log(`FAILED ${failure}`);
     return failures.length === 0 ? 0 : 1;

@@ -8,6 +8,7 @@
  *   --no-floors        skip the floor experiments
  *   --no-scale         skip the scale run
  *   --no-profile       skip the CPU profiles (--profile: run them in quick mode too)
+ *   --no-watch         skip the cost of a watchSecrets poll (bench/watch-poll.mjs)
  *   --from FILE        measure nothing: render the report again from a results.json
  *                      (after editing findings.md); the full mode saves bench/results.json
  * BENCH_QUICK=1 in the environment is the same as --quick.
@@ -31,6 +32,7 @@ export function readOptions(argv = process.argv.slice(2), env = process.env) {
       'no-floors': { type: 'boolean', default: false },
       'no-scale': { type: 'boolean', default: false },
       'no-profile': { type: 'boolean', default: false },
+      'no-watch': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       from: { type: 'string' },
     },
@@ -52,6 +54,7 @@ export function readOptions(argv = process.argv.slice(2), env = process.env) {
     floors: !values['no-floors'],
     scale: !values['no-scale'],
     profile: values.profile || (!quick && !values['no-profile']),
+    watch: !values['no-watch'],
     from: values.from ? resolve(values.from) : undefined,
     results: quick || values.out ? undefined : resolve(BENCH_DIR, 'results.json'),
     scaleSizes: [1, 10, 100, 1_000, 10_000],

@@ -18,7 +18,7 @@ it('npm run bench -- --quick checks every command and writes the report', () => 
   });
   expect(ran.stderr).not.toMatch(/FAILED/);
   expect(ran.status).toBe(0);
-  for (const section of ['## Targets', '### Anchors', '### Floors', '## Scale']) expect(ran.stdout).toContain(section);
+  for (const section of ['## Targets', '### Anchors', '### Floors', '## Scale', '## Watching']) expect(ran.stdout).toContain(section);
   expect(ran.stdout).toMatch(/\| 10,000 \| `--import` \| \d+ \(≤ 11\)/);
   // Every target is measured against its floor, in the same run.
   for (const [target, limit] of [['warm `--import`', 5], ['warm `-r`', 0], ['cold `--import`', 5], ['cold `-r`', 5], ['`run -- node app.js`, fetching', 8]]) {

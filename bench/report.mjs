@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BENCH_DIR } from './options.mjs';
 import { GNU_TIME } from './measure.mjs';
 import { maxListRequests } from './scale.mjs';
+import { renderWatchSection } from './watch-poll.mjs';
 
 const ms = (v) => (v == null || Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const signed = (v, digits = 1) => (v == null || Number.isNaN(v) ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`);
@@ -165,7 +166,7 @@ function profileSection(profiles) {
   ].join('\n');
 }
 
-export function renderReport({ options, machine, cli, startup, scale, syncCalls, profiles, stale }) {
+export function renderReport({ options, machine, cli, startup, scale, syncCalls, profiles, watch, stale }) {
   const group = (g) => startup.filter((r) => r.row.group === g);
   const runs = startup.find((r) => r.row.id !== 'bare')?.ms.length ?? 0;
   const parts = [
@@ -224,6 +225,7 @@ export function renderReport({ options, machine, cli, startup, scale, syncCalls,
     );
   }
   if (scale) parts.push('', '## Scale: N secrets through the preload', '', scaleSection(scale));
+  if (watch) parts.push('', '## Watching: the cost of one poll', '', renderWatchSection(watch));
   if (profiles) parts.push('', '## Profiles', '', profileSection(profiles));
   const findings = join(BENCH_DIR, 'findings.md');
   if (existsSync(findings)) parts.push('', readFileSync(findings, 'utf8').trim());

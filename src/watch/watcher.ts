@@ -91,6 +91,8 @@ class Poller {
   readonly #stop = new AbortController();
   /** The keyed hash of the copy on disk, so it is rewritten only when values change. */
   #onDisk: string | undefined;
+  /** The keyed hash of the last copy applied to the env. */
+  #applied: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #failures = 0;
   /** Names already in the env are still to be taken over (see #adoptNow). */
@@ -159,8 +161,13 @@ class Poller {
       const copy = await fetchFromApi(job, loadTransport(this.#options.dispatcher), this.#stop.signal);
       if (this.#stop.signal.aborted) return;
       this.#adoptFrom(copy);
-      change = applyCopy(copy, this.#owned, this.#env, job.config.override, this.#fingerprints);
       const fingerprint = this.#fingerprints.ofCopy(copy);
+      // The same answer as last time (the usual poll): one hash instead of one per value.
+      change =
+        fingerprint === this.#applied
+          ? { changed: [], added: [], removed: [] }
+          : applyCopy(copy, this.#owned, this.#env, job.config.override, this.#fingerprints);
+      this.#applied = fingerprint;
       if (fingerprint !== this.#onDisk) {
         diskCacheFor(job, this.#warn)?.write(copy);
         this.#onDisk = fingerprint;
