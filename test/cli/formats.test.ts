@@ -9,7 +9,7 @@ import { parse } from 'dotenv';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exec } from './helpers.js';
-import { envLine, formatEnv, formatJson, formatShell } from '../../src/cli/formats.js';
+import { FORMATS, envLine, format, formatEnv, formatJson, formatShell } from '../../src/cli/formats.js';
 import { isSecretsError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-formats-'));
@@ -157,5 +157,30 @@ describe('json format', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('format()', () => {
+  it('picks the serializer the format names', () => {
+    const entries = [['A', "it's"]] as const;
+    expect(FORMATS).toEqual(['env', 'json', 'shell']);
+    expect(format('env', entries)).toBe(formatEnv(entries));
+    expect(format('shell', entries)).toBe(formatShell(entries));
+    expect(format('json', entries)).toBe(formatJson(entries));
+    expect(new Set(FORMATS.map((kind) => format(kind, entries))).size).toBe(3);
+  });
+
+  it('names the key it cannot carry in the error, never the value', () => {
+    for (const kind of ['env', 'shell'] as const) {
+      try {
+        format(kind, [['GOOD', 'ok'], ['BAD_KEY', 'nul-\0-FORMATS-VALUE']]);
+        expect.unreachable(`${kind} carried a NUL`);
+      } catch (error) {
+        expect(isSecretsError(error, 'ERR_INVALID_VALUE')).toBe(true);
+        expect((error as { ids: string[] }).ids).toEqual(['BAD_KEY']);
+        expect((error as Error).message).toMatch(/^BAD_KEY /);
+        expect((error as Error).message).not.toContain('FORMATS-VALUE');
+      }
+    }
   });
 });
