@@ -61,7 +61,7 @@ export function startupRows(project, baseUrl, { cli, floors }) {
       row('run-cache', 'target', 'clarifai-secrets run -- node app.js (fresh cache)', [project.bin.clarifaiSecrets, 'run', '--', 'node', 'app.js'], loaded('none'), { env: cached }),
     );
   }
-  // The same rows in this machine's own environment: DESIGN.md's "bare node takes about 100 ms"
+  // The same rows in this machine's own environment: the "bare node takes about 100 ms" figure
   // was measured with NODE_EXTRA_CA_CERTS set, which every Node process then pays for.
   const ca = process.env.NODE_EXTRA_CA_CERTS;
   if (ca) {

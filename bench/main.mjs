@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: the startup benchmark of clarifai-secrets (issue 6, DESIGN.md section 10).
+ * `npm run bench`: the startup benchmark of clarifai-secrets.
  * Options: see options.mjs. Exits 1 when a command did the wrong thing (a wrong count of
  * variables, a cache hit that made a request, too many list requests); never on time.
  */

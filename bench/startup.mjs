@@ -9,7 +9,7 @@ import { summary } from './stats.mjs';
 /** What a run did wrong, or undefined. Checked on every run, warm-up included; never on time. */
 export function checkRun(row, ran, requests) {
   if (ran.code !== 0) return `exit ${ran.code ?? ran.signal}: ${firstLine(ran.stderr)}`;
-  // Silent on success (DESIGN.md section 5): a warning here means the setup is wrong.
+  // The preload is silent on success: a warning here means the setup is wrong.
   if (!row.stderrAllowed && ran.stderr.trim()) return `unexpected stderr: ${firstLine(ran.stderr)}`;
   if (!ran.app) return `the app did not report (stderr: ${firstLine(ran.stderr)})`;
   if (ran.app.n !== row.expect.n) return `the app saw ${ran.app.n} BENCH_ variables, expected ${row.expect.n}`;

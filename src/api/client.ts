@@ -37,7 +37,7 @@ export interface CallOptions {
 /** PATCH actions: `overwrite` replaces the given fields, `remove` clears them. */
 export type PatchAction = 'overwrite' | 'merge' | 'remove';
 
-/** The most a list page may hold (CLARIFAI_API.md). */
+/** The most a list page may hold: Clarifai caps `per_page` at 1000. */
 export const MAX_PER_PAGE = 1000;
 /** A larger body is refused unread: no answer of this API is anywhere near it. */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;

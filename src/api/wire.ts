@@ -1,6 +1,6 @@
 /**
- * The JSON shapes of the secrets API (CLARIFAI_API.md): snake_case on the wire, camelCase
- * here. Every response is checked field by field before use, so a proxy's HTML page or a
+ * The JSON shapes of Clarifai's secrets API (`/v2/users/{user}/secrets`): snake_case on the
+ * wire, camelCase here. Every response is checked field by field before use, so a proxy's HTML page or a
  * body of the wrong shape becomes one `ERR_BAD_RESPONSE`, never a TypeError later on.
  * Messages name fields and types, never the values they hold.
  */
@@ -137,7 +137,7 @@ function time(raw: Record<string, unknown>, key: string, path: string, where: Wh
 }
 
 /** A Secret from the wire. `fallbackUser` fills `userId` when the API leaves it out. */
-export function decodeSecret(raw: unknown, path: string, fallbackUser: string, where: Where): Secret {
+function decodeSecret(raw: unknown, path: string, fallbackUser: string, where: Where): Secret {
   if (!isRecord(raw)) throw bad(where, `${path} is ${typeOf(raw)}, expected an object`);
   const id = str(raw, 'id', path, where);
   if (!id) throw bad(where, `${path}.id is missing`);

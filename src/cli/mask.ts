@@ -95,9 +95,3 @@ export class Masker {
     return Buffer.concat(out);
   }
 }
-
-/** The whole text at once: what the streaming masker must always agree with. */
-export function maskAll(text: string, values: Iterable<string>, replacement: string = CONCEALED): string {
-  const masker = new Masker(values, replacement);
-  return Buffer.concat([masker.write(Buffer.from(text)), masker.end()]).toString();
-}

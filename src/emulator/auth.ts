@@ -7,7 +7,7 @@ import { ApiFailure } from './wire.js';
 
 export type SecretsScope = 'Secrets_Get' | 'Secrets_Add' | 'Secrets_Delete';
 
-export const ALL_SCOPES: readonly SecretsScope[] = ['Secrets_Get', 'Secrets_Add', 'Secrets_Delete'];
+const ALL_SCOPES: readonly SecretsScope[] = ['Secrets_Get', 'Secrets_Add', 'Secrets_Delete'];
 
 /** What one accepted token may do. */
 export interface TokenGrant {

@@ -13,7 +13,7 @@ import { ApiFailure } from './wire.js';
 /** The request body as read from the socket. */
 export type ParsedBody = { kind: 'empty' } | { kind: 'json'; value: unknown } | { kind: 'invalid'; text: string };
 
-export const DEFAULT_PER_PAGE = 128;
+const DEFAULT_PER_PAGE = 128;
 export const MAX_PER_PAGE = 1000;
 
 const SECRET_FIELDS = ['id', 'user_id', 'value', 'version', 'description', 'created_at', 'modified_at', 'expires_at'] as const;

@@ -12,7 +12,7 @@ import type { RecordedRequest } from './request-log.js';
 import { EmulatorServer } from './server.js';
 import { SecretStore, secretFromSeed, type EmulatorSecret, type StoreState, type StoredSecret } from './store.js';
 
-export const DEFAULT_USER_ID = 'emulator-user';
+const DEFAULT_USER_ID = 'emulator-user';
 const DEFAULT_MAX_RECORDED = 10_000;
 
 export interface Emulator {

@@ -4,7 +4,7 @@
  * exercised. What cannot work in a URL path segment or a terminal is refused.
  */
 
-export const MAX_ID_LENGTH = 256;
+const MAX_ID_LENGTH = 256;
 
 // C0 controls, DEL and C1 controls.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;

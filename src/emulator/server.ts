@@ -19,7 +19,7 @@ import type { SecretStore } from './store.js';
 import { errorResponse, JSON_CONTENT_TYPE, newReqId, type WireResponse } from './wire.js';
 
 /** Bodies above this get 413 (the real limit is unknown; Clarifai's own SDK bodies are far smaller). */
-export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
 // Past this much, an oversized upload is cut off instead of drained.
 const DRAIN_LIMIT = 4 * MAX_BODY_BYTES;
 

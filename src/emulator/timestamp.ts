@@ -27,19 +27,11 @@ export function now(): Timestamp {
   return { seconds: Number(ns / 1_000_000_000n), nanos: Number(ns % 1_000_000_000n) };
 }
 
-export function isZero(ts: Timestamp): boolean {
-  return ts.seconds === 0 && ts.nanos === 0;
-}
-
 export function fromDate(date: Date): Timestamp {
   const ms = date.getTime();
   if (!Number.isFinite(ms)) throw new RangeError('invalid date');
   const seconds = Math.floor(ms / 1000);
   return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
-}
-
-export function toDate(ts: Timestamp): Date {
-  return new Date(ts.seconds * 1000 + Math.floor(ts.nanos / 1_000_000));
 }
 
 export function formatTimestamp(ts: Timestamp): string {

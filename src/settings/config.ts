@@ -156,7 +156,7 @@ function shown(text: string): string {
   return `a value of ${trimmed.length} characters (not shown, as it could be a token)`;
 }
 
-export function parseBoolean(text: string, from: string): boolean {
+function parseBoolean(text: string, from: string): boolean {
   const lower = text.trim().toLowerCase();
   if (TRUE.has(lower)) return true;
   if (FALSE.has(lower)) return false;

@@ -1,5 +1,5 @@
 /**
- * Which secrets to load and under which env names (DESIGN.md section 3).
+ * Which secrets to load and under which env names (the README, "Which secrets").
  *
  *   ID            secret ID into env var ID
  *   NAME=ID       secret ID into env var NAME

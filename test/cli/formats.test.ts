@@ -46,7 +46,7 @@ function acceptedEntries(values: readonly string[]): Array<[string, string]> {
       envLine(`K${i}`, v);
       entries.push([`K${i}`, v]);
     } catch (error) {
-      // Only a SecretsError, never a crash: the serializer's part of issue 5's fuzz rule.
+      // Only a SecretsError, never a crash: the rule every parser of hostile input follows.
       expect(isSecretsError(error, 'ERR_INVALID_VALUE')).toBe(true);
       expect(reasonToRefuse(v), `refused without cause: ${JSON.stringify(v)}`).toBeDefined();
       expect((error as Error).message).toMatch(new RegExp(`^K${i} `));

@@ -1,7 +1,13 @@
 /** The `--mask` replacer: streaming equals all-at-once, nothing leaks, buffering stays bounded. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONCEALED, Masker, maskAll } from '../../src/cli/mask.js';
+import { CONCEALED, Masker } from '../../src/cli/mask.js';
+
+/** The whole text in one chunk. */
+function maskAll(text: string, values: string[]): string {
+  const masker = new Masker(values);
+  return Buffer.concat([masker.write(Buffer.from(text)), masker.end()]).toString();
+}
 
 /** Feeds `text` cut at `cuts` (byte offsets) and returns the output and the largest hold. */
 function stream(values: string[], text: string, cuts: number[]): { out: string; maxHeld: number } {

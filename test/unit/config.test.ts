@@ -16,7 +16,7 @@ function envFile(text: string): string {
 }
 
 describe('resolveConfig', () => {
-  it('has the defaults of DESIGN.md', () => {
+  it('has the documented defaults', () => {
     const c = resolveConfig({ envFile: false }, { HOME: '/home/u' });
     expect(c).toMatchObject({
       pat: undefined,
