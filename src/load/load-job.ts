@@ -6,6 +6,7 @@ import { type Config, type LoadOptions, requireToken, resolveConfig } from '../s
 import { DiskCache, type Warn } from './disk-cache.js';
 import { type Selection, parseSelection } from '../settings/selection.js';
 import { findReferences, hasEntries, hasReferences, referenceNames, withReferences } from '../settings/references.js';
+import { rememberResolved, stillResolved } from './resolved-references.js';
 
 export type Source = 'api' | 'cache' | 'fallback' | 'marker';
 
@@ -95,17 +96,25 @@ export function alreadyLoaded(
   return { set: [], skipped: [], missing: [], source: 'marker', durationMs: Math.round((nowMs() - startedAt) * 10) / 10 };
 }
 
+function scopeOf(config: Config): string {
+  return `${config.baseUrl}\n${config.userId}`;
+}
+
 export function prepareJob(
-  options: LoadOptions & { env?: Record<string, string | undefined> },
+  options: LoadOptions & { env?: Record<string, string | undefined>; reload?: boolean },
   config: Config = resolveConfig(options),
 ): LoadJob {
   const env = options.env ?? process.env;
   const base = parseSelection(config.secrets, config.userId);
   const marker = markerFor(config, base);
-  const selection = withReferences(base, findReferences(env, config.userId), {
+  const found = findReferences(env, config.userId);
+  // Variables this process already resolved in this env are still references to a new load.
+  const earlier = stillResolved(env, scopeOf(config)).filter((ref) => !found.some((f) => f.name === ref.name));
+  const references = [...found, ...earlier].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const selection = withReferences(base, references, {
     explicit: hasEntries(config.secrets),
     // A parent loaded CLARIFAI_SECRETS already: only references it could not see are left.
-    covered: env[MARKER] === marker,
+    covered: !options.reload && env[MARKER] === marker,
   });
   const token = requireToken(config);
   return {
@@ -169,6 +178,8 @@ export function applyToEnv(
   }
   // What is left are optional references to missing secrets: unset, not left holding the reference.
   for (const name of references) delete env[name];
+  const resolved = job.selection.named.filter((entry) => entry.reference && env[entry.name] !== undefined);
+  rememberResolved(env, scopeOf(job.config), resolved.map(({ name, id, optional }) => ({ name, id, optional })));
   env[MARKER] = job.marker;
   return {
     set,

@@ -22,7 +22,8 @@ const VALUES = {
   'prod-api-key': 'REFS-prod-key-6d3a',
   'staging-DATABASE_URL': 'postgres://REFS-staging-2c7e',
 };
-const PLANTED = { PAT, ...VALUES, ROTATED: 'sk-REFS-rotated-9d9d' };
+const ROTATED = 'sk-REFS-rotated-9d9d';
+const PLANTED = { PAT, ...VALUES, ROTATED };
 
 let emulator: Emulator;
 let cacheDir: string;
@@ -161,6 +162,26 @@ describe('references in options.env', () => {
   });
 });
 
+describe('a later load of the same env', () => {
+  it('reload: true fetches the references it resolved earlier again, and nothing else', async () => {
+    const env: Env = { KEY: 'clarifai://secrets/openai-key', MINE: 'clarifai://secrets/db-url' };
+    await loadSecrets(options(env));
+    expect(env['KEY']).toBe(VALUES['openai-key']);
+    // Without reload the marker says it is done.
+    expect((await loadSecrets(options(env))).source).toBe('marker');
+
+    await new SecretsClient({ pat: PAT, baseUrl: emulator.url, envFile: false }).update([{ id: 'openai-key', value: ROTATED }]);
+    env['MINE'] = 'changed by the app';
+    emulator.clearRequests();
+    const report = await loadSecrets(options(env, { reload: true }));
+    expect(report.set).toEqual(['KEY']);
+    expect(env['KEY']).toBe(ROTATED);
+    // A variable the app changed since is its own again, no longer a reference.
+    expect(env['MINE']).toBe('changed by the app');
+    expect(paths()).toEqual(['/v2/users/me/secrets/openai-key']);
+  });
+});
+
 describe('environments by prefix', () => {
   it('*=prod-* loads prod- secrets without their prefix; APP_*=staging-* under APP_', async () => {
     const env: Env = {};
@@ -183,11 +204,11 @@ describe('watchSecrets', () => {
     try {
       expect(env['KEY']).toBe(VALUES['openai-key']);
       emulator.clearRequests();
-      await new SecretsClient({ pat: PAT, baseUrl: emulator.url, envFile: false }).update([{ id: 'openai-key', value: 'sk-REFS-rotated-9d9d' }]);
+      await new SecretsClient({ pat: PAT, baseUrl: emulator.url, envFile: false }).update([{ id: 'openai-key', value: ROTATED }]);
       const end = Date.now() + 10_000;
       while (changes.length === 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(changes[0]).toEqual(['KEY']);
-      expect(env['KEY']).toBe('sk-REFS-rotated-9d9d');
+      expect(env['KEY']).toBe(ROTATED);
       expect(env['STRIPE_KEY']).toBeUndefined();
       expect(emulator.requests.filter((r) => r.method === 'GET').every((r) => r.path === '/v2/users/me/secrets/openai-key')).toBe(true);
     } finally {
