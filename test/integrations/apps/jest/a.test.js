@@ -1,0 +1,3 @@
+test('sees the secret', () => {
+  expect(process.env.OPENAI_API_KEY?.startsWith('sk-INT-')).toBe(true);
+});

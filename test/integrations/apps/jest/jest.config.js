@@ -1,0 +1,3 @@
+module.exports = {
+  globalSetup: 'clarifai-secrets/register',
+};
