@@ -9,12 +9,16 @@ import { MissingSecretsError, isSecretsError, isUnavailable } from '../errors.js
 import type { Fetched, LoadJob } from './load-job.js';
 import { isSelected, namedIdsToGet, resolveSelection } from '../settings/selection.js';
 import type { Transport } from '../api/transport/types.js';
+import { nearest, oneOf } from '../settings/nearest.js';
 
 /** GETs in flight at once: references can name dozens of ids, and the API allows about 15 requests a second. */
 const PARALLEL_GETS = 8;
 
-/** Every selected id and its value; values of unselected secrets are dropped at once. */
-async function fetchSelected(job: LoadJob, transport: Transport, signal: AbortSignal): Promise<Map<string, string>> {
+/**
+ * Every selected id and its value; values of unselected secrets are dropped at once. A list
+ * walk also keeps every id it saw in `seen` (ids only), for the hint when one is missing.
+ */
+async function fetchSelected(job: LoadJob, transport: Transport, signal: AbortSignal, seen: Set<string>): Promise<Map<string, string>> {
   const client = SecretsClient.withInternals({ config: job.config, transport });
   const found = new Map<string, string>();
   const ids = namedIdsToGet(job.selection);
@@ -34,9 +38,35 @@ async function fetchSelected(job: LoadJob, transport: Transport, signal: AbortSi
     return found;
   }
   for await (const secret of client.listAll({ signal })) {
+    seen.add(secret.id);
     if (isSelected(job.selection, secret.id)) found.set(secret.id, secret.value);
   }
   return found;
+}
+
+/**
+ * The error for missing required ids, each with the nearest existing ids when one is close
+ * (`openai_key` for `openai-key`): names only. When the ids came from GETs, one list walk
+ * finds the existing ids; it is a hint, so its own failure only leaves the hint out.
+ */
+async function missingError(job: LoadJob, transport: Transport, signal: AbortSignal, missing: readonly string[], seen: Set<string>): Promise<MissingSecretsError> {
+  if (seen.size === 0) {
+    try {
+      const client = SecretsClient.withInternals({ config: job.config, transport });
+      for await (const secret of client.listAll({ signal })) seen.add(secret.id);
+    } catch {
+      seen.clear();
+    }
+  }
+  const listed = missing.map((id) => {
+    const near = nearest(id, seen, { loose: true });
+    return near.length > 0 ? `${id} (did you mean ${oneOf(near)}?)` : id;
+  });
+  return new MissingSecretsError(
+    missing,
+    `${missing.length === 1 ? 'secret' : `${missing.length} secrets`} not found: ${listed.join(', ')}; ` +
+      'create them (clarifai-secrets create ID) or mark them optional with a trailing "?"',
+  );
 }
 
 /** The answers after which a copy must never be served again. */
@@ -53,9 +83,11 @@ export function isGone(error: unknown): boolean {
  */
 export async function fetchFromApi(job: LoadJob, transport: Transport, signal?: AbortSignal): Promise<CachedCopy> {
   const deadline = AbortSignal.timeout(Math.max(1, job.deadlineAt - Date.now()));
-  const found = await fetchSelected(job, transport, signal ? AbortSignal.any([signal, deadline]) : deadline);
+  const both = signal ? AbortSignal.any([signal, deadline]) : deadline;
+  const seen = new Set<string>();
+  const found = await fetchSelected(job, transport, both, seen);
   const resolved = resolveSelection(job.selection, found);
-  if (resolved.missingRequired.length > 0) throw new MissingSecretsError(resolved.missingRequired);
+  if (resolved.missingRequired.length > 0) throw await missingError(job, transport, both, resolved.missingRequired, seen);
   return { at: Date.now(), entries: resolved.entries, missing: resolved.missing, dangerous: resolved.dangerous };
 }
 

@@ -151,6 +151,7 @@ function parseId(raw: string, entry: string, userId: string): string {
   }
   if (raw.includes('*')) throw invalid(entry, 'has a "*" that is not at its end');
   if (raw.includes('=')) throw invalid(entry, 'has more than one "="');
+  if (raw.includes(';')) throw invalid(entry, 'has a ";": separate entries with commas or spaces (A,B or "A B")');
   if (/[\u0000-\u001f\u007f]/.test(raw)) throw invalid(entry, 'has a control character');
   return raw;
 }

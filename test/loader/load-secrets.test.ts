@@ -93,6 +93,22 @@ describe('loadSecrets', () => {
     expect((await loadSecrets(o)).missing).toEqual(['MAYBE']);
   });
 
+  it('names the nearest existing ids for a missing one (ids only), by GETs or by a list walk', async () => {
+    const few = await failure(loadSecrets(options({ secrets: 'db_url' })));
+    expect(few.code).toBe('ERR_MISSING_SECRETS');
+    expect(few.message).toMatch(/^secret not found: db_url \(did you mean db-url\?\); create them/);
+    const many = await failure(loadSecrets(options({ secrets: 'openai_api_key, STRIPE_KEY, db-url, ZZZ_NOTHING_LIKE_IT' })));
+    expect(many.message).toMatch(/^2 secrets not found: ZZZ_NOTHING_LIKE_IT, openai_api_key \(did you mean OPENAI_API_KEY\?\);|^2 secrets not found: openai_api_key \(did you mean OPENAI_API_KEY\?\), ZZZ_NOTHING_LIKE_IT;/);
+    expectNoLeak(few.message + many.message, PLANTED, 'the missing-secret messages');
+  });
+
+  it('an entry with ";" says entries are separated by commas or spaces, before any request', async () => {
+    const error = await failure(loadSecrets(options({ secrets: 'OPENAI_API_KEY;STRIPE_KEY' })));
+    expect(error.code).toBe('ERR_CONFIG');
+    expect(error.message).toMatch(/has a ";": separate entries with commas or spaces/);
+    expect(emulator.requests).toEqual([]);
+  });
+
   it('leaves variables already set alone unless override is on', async () => {
     const o = options({ secrets: 'STRIPE_KEY', env: { STRIPE_KEY: 'mine' } });
     const report = await loadSecrets(o);
