@@ -123,6 +123,8 @@ export class MissingSecretsError extends SecretsError {
 /** The API could not give an answer: throttled, 5xx, unreachable or too slow. */
 export class UnavailableError extends SecretsError {
   static override readonly kind = 'UnavailableError';
+  /** What the last answer's `Retry-After` asked for, in ms, when it had one. */
+  declare readonly retryAfterMs: number | undefined;
   constructor(
     code: 'ERR_THROTTLED' | 'ERR_SERVER' | 'ERR_NETWORK' | 'ERR_TIMEOUT',
     message: string,
@@ -130,6 +132,14 @@ export class UnavailableError extends SecretsError {
   ) {
     super(code, message, info);
   }
+}
+
+/** Notes the `Retry-After` of the answer behind `error`, so a caller that polls can honour it. */
+export function withRetryAfter(error: SecretsError, ms: number | undefined): SecretsError {
+  if (ms !== undefined && error instanceof UnavailableError) {
+    Object.defineProperty(error, 'retryAfterMs', { value: ms, enumerable: true });
+  }
+  return error;
 }
 
 export class BadResponseError extends SecretsError {

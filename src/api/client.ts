@@ -1,6 +1,6 @@
 import { type FailureContext, failure } from './answer-errors.js';
 import { type Config, type ConnectionOptions, requireToken, resolveConfig } from '../settings/config.js';
-import { BadResponseError, ConfigError, InvalidValueError, type SecretsError, UnavailableError, isUnavailable } from '../errors.js';
+import { BadResponseError, ConfigError, InvalidValueError, type SecretsError, UnavailableError, isUnavailable, withRetryAfter } from '../errors.js';
 import { MAX_ATTEMPTS, backoffDelay, parseRetryAfter, sleep } from './retry.js';
 import { type HttpMethod, type HttpResponse, type Transport, TransportError } from './transport/types.js';
 import { undiciTransport } from './transport/undici.js';
@@ -284,10 +284,10 @@ export class SecretsClient {
       if ('envelope' in outcome) return outcome.envelope;
       if ('aborted' in outcome) throw this.#aborted(call, deadline, last, prepared.url.host);
       last = outcome.error;
-      if (!outcome.retryable || attempt + 1 >= MAX_ATTEMPTS) throw last;
+      if (!outcome.retryable || attempt + 1 >= MAX_ATTEMPTS) throw withRetryAfter(last, outcome.retryAfter);
       const delay = outcome.retryAfter ?? backoffDelay(attempt);
       // Waiting past the deadline only to time out would hide the real reason.
-      if (Date.now() + delay >= deadlineAt) throw last;
+      if (Date.now() + delay >= deadlineAt) throw withRetryAfter(last, outcome.retryAfter);
       try {
         await sleep(delay, signal);
       } catch {

@@ -1,9 +1,10 @@
 /**
  * When the next poll runs. Every delay gets jitter, so a fleet started by one deploy does
  * not poll in step; a failed poll waits longer each time, so an outage or throttling is not
- * met with a steady stream of requests from every process.
+ * met with a steady stream of requests from every process, and never less than the
+ * server's `Retry-After`.
  */
-import { isSecretsError } from '../errors.js';
+import { UnavailableError, isSecretsError } from '../errors.js';
 
 /** A failed poll never waits longer than this, or the interval when that is longer. */
 export const MAX_BACKOFF_MS = 5 * 60_000;
@@ -21,5 +22,8 @@ export function jittered(ms: number, random: () => number = Math.random): number
 export function delayAfterFailure(intervalMs: number, failures: number, error: unknown): number {
   if (isSecretsError(error, 'ERR_AUTH') || isSecretsError(error, 'ERR_FORBIDDEN')) return intervalMs;
   const ceiling = Math.max(intervalMs, MAX_BACKOFF_MS);
-  return Math.min(ceiling, intervalMs * 2 ** Math.min(failures, 20));
+  const backoff = Math.min(ceiling, intervalMs * 2 ** Math.min(failures, 20));
+  // A server that said how long to wait (`Retry-After`) is not asked before then.
+  const asked = error instanceof UnavailableError ? (error.retryAfterMs ?? 0) : 0;
+  return Math.max(backoff, asked);
 }

@@ -1,6 +1,6 @@
 /** When the watcher polls next: jitter, backoff after failures, and the interval for a refused token. */
 import { describe, expect, it } from 'vitest';
-import { AuthError, UnavailableError } from '../../src/errors.js';
+import { AuthError, UnavailableError, withRetryAfter } from '../../src/errors.js';
 import { MAX_BACKOFF_MS, delayAfterFailure, jittered } from '../../src/watch/schedule.js';
 
 describe('watch schedule', () => {
@@ -18,6 +18,12 @@ describe('watch schedule', () => {
     expect(delayAfterFailure(1_000, 2, new UnavailableError('ERR_THROTTLED', 'slow down'))).toBe(4_000);
     // An interval longer than the ceiling is never shortened.
     expect(delayAfterFailure(3_600_000, 3, outage)).toBe(3_600_000);
+  });
+
+  it('waits at least what Retry-After asked for', () => {
+    const throttled = withRetryAfter(new UnavailableError('ERR_THROTTLED', 'slow down'), 900_000);
+    expect(delayAfterFailure(60_000, 1, throttled)).toBe(900_000);
+    expect(delayAfterFailure(60_000, 1, withRetryAfter(new UnavailableError('ERR_THROTTLED', 'slow down'), 1_000))).toBe(120_000);
   });
 
   it('asks again at the interval after a refused token', () => {

@@ -200,6 +200,19 @@ describe('failures', () => {
     expect(warnings).toHaveLength(2);
   });
 
+  it('throttling with a Retry-After past the deadline: the error carries it, and no poll comes before it', async () => {
+    const errors: unknown[] = [];
+    watcher = await watchSecrets(options({ onError: (error) => errors.push(error) }));
+    emulator.inject({ kind: 'throttle', retryAfter: 3600 }, { times: Infinity });
+    await until(() => errors.length >= 1, 'a throttled poll');
+    expect(isSecretsError(errors[0], 'ERR_THROTTLED')).toBe(true);
+    expect((errors[0] as { retryAfterMs?: number }).retryAfterMs).toBe(3_600_000);
+    const after = emulator.requests.length;
+    // Ten intervals later, nothing more was asked.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(emulator.requests.length).toBe(after);
+  });
+
   it('a refused token goes to onError at every poll; the values stay and the copy is deleted', async () => {
     const errors: unknown[] = [];
     const o = options({ onError: (error) => errors.push(error) });
