@@ -35,11 +35,8 @@ function shownName(name: string): string {
 
 /** Whether any variable holds something meant as a reference (well formed or not). */
 export function hasReferences(env: Env): boolean {
-  for (const name in env) {
-    const value = env[name];
-    if (value !== undefined && SCHEME.test(value)) return true;
-  }
-  return false;
+  // One call for all values: each process.env access crosses into C++.
+  return Object.values(env).some((value) => value !== undefined && SCHEME.test(value));
 }
 
 /**
