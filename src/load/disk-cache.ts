@@ -4,7 +4,9 @@
  * AES-256-GCM with a key derived (HKDF-SHA256) from the token, the base URL and the user:
  * the file tells nothing to anyone who does not already hold the token, and a file written
  * under another token, user or selection fails authentication and is ignored. The file
- * name is an HMAC of the selection, so it does not reveal which secrets it holds.
+ * name is an HMAC of the selection, so it does not reveal which secrets it holds. Its plain
+ * start says which base URL and user it is for (an unkeyed hash) and which token wrote it (a
+ * tag keyed by that token), so that a new token can delete what an old one wrote.
  *
  * Only `node:crypto` and `node:fs` are used here: this is the cache-hit startup path.
  */
@@ -12,9 +14,9 @@
 // module facade for each, which the startup path would pay for. crypto (~3.5 ms to load) only
 // when a copy is opened, so importing the package for its client does not pay for it.
 const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto');
-const { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } =
+const { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } =
   process.getBuiltinModule('node:fs');
-const { join } = process.getBuiltinModule('node:path');
+const { dirname, join } = process.getBuiltinModule('node:path');
 
 /** What is stored: the resolved names and values of one selection, and when. */
 export interface CachedCopy {
@@ -35,10 +37,17 @@ export interface DiskCacheKey {
   selection: string;
 }
 
-const MAGIC = Buffer.from('CSLK\u0001', 'latin1');
+const MAGIC = Buffer.from('CSLK\u0002', 'latin1');
+/** Which base URL and user the copy is for, unkeyed: copies under another token can be found. */
+const GROUP_BYTES = 16;
+/** Which token wrote it, keyed by the token: says nothing to whoever does not hold it. */
+const TOKEN_TAG_BYTES = 8;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-const HEADER_BYTES = MAGIC.length + NONCE_BYTES + TAG_BYTES;
+const LABEL_BYTES = MAGIC.length + GROUP_BYTES + TOKEN_TAG_BYTES;
+const HEADER_BYTES = LABEL_BYTES + NONCE_BYTES + TAG_BYTES;
+/** Folders above the cache folder that a write may create: a bound, not a limit anyone meets. */
+const MAX_NEW_FOLDERS = 32;
 const POSIX = process.platform !== 'win32';
 
 export type Warn = (message: string) => void;
@@ -56,6 +65,8 @@ export class DiskCache {
   readonly #dir: string;
   readonly #key: Buffer;
   readonly #aad: Buffer;
+  /** MAGIC, group and token tag: the plain start of every file this token writes. */
+  readonly #label: Buffer;
   readonly #warn: Warn;
   /** The first read's result: a damaged file warns once per load, not once per look. */
   #read: { copy: CachedCopy | undefined } | undefined;
@@ -68,7 +79,10 @@ export class DiskCache {
     const name = crypto().createHmac('sha256', material.subarray(32)).update(key.selection).digest('hex').slice(0, 32);
     this.#dir = key.dir;
     this.file = join(key.dir, `${name}.lkg`);
-    this.#aad = Buffer.from(`v1\n${key.selection}`);
+    const group = crypto().createHash('sha256').update(`clarifai-secrets/group\n${key.baseUrl}\n${key.userId}`).digest().subarray(0, GROUP_BYTES);
+    const tokenTag = crypto().createHmac('sha256', material.subarray(32)).update('token-tag').digest().subarray(0, TOKEN_TAG_BYTES);
+    this.#label = Buffer.concat([MAGIC, group, tokenTag]);
+    this.#aad = Buffer.concat([this.#label, Buffer.from(`\n${key.selection}`)]);
     this.#warn = warn;
   }
 
@@ -116,11 +130,17 @@ export class DiskCache {
     return copy;
   }
 
-  /** Best effort: a folder that cannot be written gives one warning, never a failure. */
+  /**
+   * Best effort: a folder that cannot be written gives one warning, never a failure. The
+   * file reaches the disk before it replaces the old one (fsync, rename, fsync of the
+   * folder), so a crash leaves the old copy or the new one, never a torn file. Then copies of
+   * the same base URL and user written under another token are deleted: after a token is
+   * replaced, what it wrote must not stay readable to whoever later holds the old one.
+   */
   write(copy: CachedCopy): void {
     const tmp = `${this.file}.${process.pid}.${crypto().randomBytes(4).toString('hex')}.tmp`;
     try {
-      mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+      makeFolder(this.#dir);
       if (POSIX && (statSync(this.#dir).mode & 0o077) !== 0) {
         this.#warn(
           `not caching secrets in ${this.#dir}: the folder is open to other users; ` +
@@ -131,10 +151,12 @@ export class DiskCache {
       const fd = openSync(tmp, 'wx', 0o600);
       try {
         writeSync(fd, this.#seal(copy));
+        fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
       renameSync(tmp, this.file);
+      syncFolder(this.#dir);
       this.#read = { copy };
     } catch (error) {
       try {
@@ -146,6 +168,31 @@ export class DiskCache {
         `cannot write the last-known-good copy to ${this.#dir} (${code(error)}): ` +
           'set CLARIFAI_SECRETS_CACHE_DIR to a writable folder, or to off',
       );
+      return;
+    }
+    this.#forgetOtherTokens();
+  }
+
+  /** Deletes this base URL and user's copies whose token tag is not this token's. */
+  #forgetOtherTokens(): void {
+    const group = this.#label.subarray(0, MAGIC.length + GROUP_BYTES);
+    const head = Buffer.alloc(LABEL_BYTES);
+    for (const name of safeList(this.#dir)) {
+      if (!name.endsWith('.lkg')) continue;
+      const file = join(this.#dir, name);
+      if (file === this.file) continue;
+      try {
+        const fd = openSync(file, 'r');
+        let read: number;
+        try {
+          read = readSync(fd, head, 0, LABEL_BYTES, 0);
+        } finally {
+          closeSync(fd);
+        }
+        if (read === LABEL_BYTES && head.subarray(0, group.length).equals(group) && !head.equals(this.#label)) unlinkSync(file);
+      } catch {
+        // Gone already, or not ours to read: left alone.
+      }
     }
   }
 
@@ -164,13 +211,13 @@ export class DiskCache {
     const cipher = crypto().createCipheriv('aes-256-gcm', this.#key, nonce);
     cipher.setAAD(this.#aad);
     const body = Buffer.concat([cipher.update(JSON.stringify(copy), 'utf8'), cipher.final()]);
-    return Buffer.concat([MAGIC, nonce, cipher.getAuthTag(), body]);
+    return Buffer.concat([this.#label, nonce, cipher.getAuthTag(), body]);
   }
 
   #open(data: Buffer): CachedCopy | undefined {
-    if (data.length < HEADER_BYTES || !data.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-    const nonce = data.subarray(MAGIC.length, MAGIC.length + NONCE_BYTES);
-    const tag = data.subarray(MAGIC.length + NONCE_BYTES, HEADER_BYTES);
+    if (data.length < HEADER_BYTES || !data.subarray(0, LABEL_BYTES).equals(this.#label)) return undefined;
+    const nonce = data.subarray(LABEL_BYTES, LABEL_BYTES + NONCE_BYTES);
+    const tag = data.subarray(LABEL_BYTES + NONCE_BYTES, HEADER_BYTES);
     try {
       const decipher = crypto().createDecipheriv('aes-256-gcm', this.#key, nonce);
       decipher.setAAD(this.#aad);
@@ -199,6 +246,51 @@ function asCopy(value: unknown): CachedCopy | undefined {
   const { at, entries, missing, dangerous } = value as Record<string, unknown>;
   if (typeof at !== 'number' || !isPairs(entries) || !isStrings(missing) || !isStrings(dangerous)) return undefined;
   return { at, entries, missing, dangerous };
+}
+
+/**
+ * `mkdir -p` with mode 0700 and a bound. Node's own recursive mkdir never returns on some
+ * paths (under /proc it loops at full CPU): a cache folder that cannot be made must cost one
+ * warning, not the deadline.
+ */
+function makeFolder(dir: string, depth = 0): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code;
+    if (why === 'EEXIST') return;
+    const parent = dirname(dir);
+    if (why !== 'ENOENT' || parent === dir || depth >= MAX_NEW_FOLDERS) throw error;
+    makeFolder(parent, depth + 1);
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code !== 'EEXIST') throw again;
+    }
+  }
+}
+
+/** Makes a rename durable; not every system can sync a folder, and then there is nothing to do. */
+function syncFolder(dir: string): void {
+  if (!POSIX) return;
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // EINVAL or EISDIR on file systems that do not sync folders.
+  }
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 function code(error: unknown): string {

@@ -182,3 +182,21 @@ describe('a proxy and a loopback base URL', () => {
     },
   );
 });
+
+describe('a cache folder that cannot be made', () => {
+  // Node's recursive mkdir loops forever under /proc; elsewhere there is nothing to show.
+  const procfs = existsSync('/proc/self');
+  it.skipIf(!procfs)('costs one warning, never the deadline (CLARIFAI_SECRETS_CACHE_DIR=/proc/nope)', async () => {
+    for (const flag of ['--import', '-r']) {
+      const ran = await runNode([flag, 'clarifai-secrets/register', 'app.cjs'], {
+        cwd: project.dir,
+        env: env({ CLARIFAI_SECRETS_CACHE_DIR: '/proc/nope/clarifai-secrets', CLARIFAI_SECRETS_TIMEOUT: '5000' }),
+        killAfterMs: 20_000,
+      });
+      expect(ran.signal).toBeNull();
+      expect(ran.code).toBe(0);
+      expect(JSON.parse(ran.stdout)).toEqual({ a: VALUES.HARDEN_A });
+      expect(ran.stderr.match(/cannot write the last-known-good copy/g)).toHaveLength(1);
+    }
+  });
+});
