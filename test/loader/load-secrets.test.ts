@@ -241,12 +241,16 @@ describe('loadSecrets', () => {
 
     it('cannot decrypt a copy under another token even when it sits in that token\'s file', async () => {
       // The key must come from the token: move this token's copy to where OTHER_PAT looks.
+      // (Its own copy is gone once OTHER_PAT succeeds: a new token deletes what an old one wrote.)
       const [mine] = readdirSync(cacheDir);
+      const mineBytes = readFileSync(join(cacheDir, mine as string));
       const before = new Set(readdirSync(cacheDir));
       await loadSecrets(options({ pat: OTHER_PAT }));
       const theirs = readdirSync(cacheDir).find((name) => !before.has(name));
       expect(theirs).toBeDefined();
-      writeFileSync(join(cacheDir, theirs as string), readFileSync(join(cacheDir, mine as string)), { mode: 0o600 });
+      // Their plain label (magic, base URL and user, token tag) on this token's sealed body.
+      const label = readFileSync(join(cacheDir, theirs as string)).subarray(0, 29);
+      writeFileSync(join(cacheDir, theirs as string), Buffer.concat([label, mineBytes.subarray(29)]), { mode: 0o600 });
       emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
       expect((await failure(loadSecrets(options({ pat: OTHER_PAT, timeout: 1000 })))).code).toMatch(/ERR_SERVER|ERR_TIMEOUT/);
       expect(warnings.join('\n')).toMatch(/damaged, or was written with another token/);
