@@ -94,14 +94,14 @@ function watchSettings(values: Values<typeof SPEC>): { intervalMs: number; grace
   };
 }
 
-/** One line naming what changed, names only. */
-export function describeChange(change: SecretsChange, command: string): string {
+/** One line naming what changed, names only; `command` is undefined when nothing restarts (run is ending). */
+export function describeChange(change: SecretsChange, command: string | undefined): string {
   const parts = [
     ...change.changed.map((name) => `${name} changed`),
     ...change.added.map((name) => `${name} added`),
     ...change.removed.map((name) => `${name} removed`),
   ];
-  return `secrets changed: ${parts.join(', ')}; restarting ${command}`;
+  return `secrets changed: ${parts.join(', ')}; ${command === undefined ? 'not restarting: stopping' : `restarting ${command}`}`;
 }
 
 /** What the load left for the child: the env names --mask conceals, and the watcher, if any. */
@@ -162,10 +162,9 @@ export async function main(argv: string[]): Promise<number> {
   if (values.override) loadOptions.override = true;
 
   const env: NodeJS.ProcessEnv = { ...process.env };
-  let restart: (() => void) | undefined;
+  let restart: (() => boolean) | undefined;
   const loaded = await load(loadOptions, env, watching, (change) => {
-    say(describeChange(change, file));
-    restart?.();
+    say(describeChange(change, restart?.() === false ? undefined : file));
   });
   if (!loaded) return 1;
   const { config, names, watcher } = loaded;
@@ -208,7 +207,7 @@ export async function main(argv: string[]): Promise<number> {
       return { stdout: new Masker(concealed), stderr: new Masker(concealed) };
     };
   }
-  const restarts = watcher && { graceMs: watching?.graceMs ?? 0, subscribe: (r: () => void) => (restart = r) };
+  const restarts = watcher && { graceMs: watching?.graceMs ?? 0, subscribe: (r: () => boolean) => (restart = r) };
   try {
     return await supervise({ command: file, args, env, maskers, say, restarts });
   } finally {

@@ -12,8 +12,11 @@ export type { Masking } from './child.js';
 const ENDING_SIGNALS = new Set<NodeJS.Signals>(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']);
 
 export interface Restarts {
-  /** Receives the function to call when the environment changed and the child must start again. */
-  subscribe(restart: () => void): void;
+  /**
+   * Receives the function to call when the environment changed and the child must start
+   * again; it returns false when `run` is ending (a Ctrl-C came) and nothing will start again.
+   */
+  subscribe(restart: () => boolean): void;
   /** Milliseconds from SIGTERM to SIGKILL when the child is stopped for a restart. */
   graceMs: number;
 }
@@ -42,8 +45,10 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
   let restartWanted = false;
   let wake: (() => void) | undefined;
   options.restarts?.subscribe(() => {
+    if (ending) return false;
     restartWanted = true;
     wake?.();
+    return true;
   });
   const listeners = listenForSignals(
     (signal) => {

@@ -10,6 +10,7 @@ import { type CliWorld, PAT, USER, VALUES, makeCliWorld, onTerminal } from './he
 const ROTATED = 'sk-CLI-openai-ROTATED-9b3e';
 const APP = { APP_A: 'app-CLI-a-VALUE-1c', APP_B: 'app-CLI-b-VALUE-2d', APP_C: 'app-CLI-c-VALUE-3e' };
 const INTERVAL_S = 2;
+const SLOW_EXIT_MS = 2 * INTERVAL_S * 1100 + 1000;
 /** Two intervals with their jitter, and a process start. */
 const TWO_INTERVALS_MS = 2 * INTERVAL_S * 1100 + 2000;
 
@@ -29,7 +30,11 @@ process.on('SIGTERM', () => {
   console.log('stopped ' + hash);
   process.exit(0);
 });
-process.on('SIGINT', () => { console.log('got SIGINT'); process.exit(0); });
+process.on('SIGINT', () => {
+  console.log('got SIGINT');
+  // --slow-exit: takes its time to shut down, as a server draining its connections does.
+  setTimeout(() => process.exit(0), process.argv.includes('--slow-exit') ? ${SLOW_EXIT_MS} : 0);
+});
 console.log('start ' + hash + ' apps=' + apps);
 if (process.argv.includes('--print-key')) console.log('key: ' + key);
 if (process.env.EXIT_ON === hash) process.exit(5);
@@ -157,6 +162,19 @@ describe('run --watch', () => {
     expect(ran.code).toBe(0);
     expect(lines(ran.stdout)).toEqual([`start ${OLD} apps=APP_A,APP_B,APP_C`, 'got SIGINT']);
     expect(ran.stderr).toBe('');
+  });
+
+  it('after SIGINT, a change starts nothing again: the line says so, and run ends with the child', async () => {
+    const started = w.start([...WATCH, '--', 'node', 'serve.mjs', '--slow-exit']);
+    await started.waitFor(`start ${OLD}`);
+    started.child.kill('SIGINT');
+    await started.waitFor('got SIGINT');
+    rotate();
+    await stderrLines(started, /not restarting/, 1, TWO_INTERVALS_MS);
+    const ran = await started.done;
+    expect(ran.code).toBe(0);
+    expect(lines(ran.stdout)).toEqual([`start ${OLD} apps=APP_A,APP_B,APP_C`, 'got SIGINT']);
+    expect(lines(ran.stderr)).toEqual(['clarifai-secrets: secrets changed: OPENAI_API_KEY changed; not restarting: stopping']);
   });
 
   it('Ctrl-C on a terminal reaches the child once, and nothing starts again', async () => {
