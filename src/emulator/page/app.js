@@ -392,19 +392,24 @@
     $('sign-out').addEventListener('click', () => signOut(''));
     $('new-secret').addEventListener('click', openCreate);
     $('create-form').addEventListener('submit', create);
-    $('create-cancel').addEventListener('click', () => {
+    // Closing a form puts focus back on the button that opened it.
+    const cancelCreate = () => {
       closeForms();
       $('new-secret').focus();
-    });
-    $('edit-form').addEventListener('submit', save);
-    $('edit-cancel').addEventListener('click', () => {
+    };
+    const cancelEdit = () => {
       const id = editing && editing.id;
       closeForms();
       if (id) focusRowButton(id, 'Edit');
-    });
+    };
+    $('create-cancel').addEventListener('click', cancelCreate);
+    $('edit-form').addEventListener('submit', save);
+    $('edit-cancel').addEventListener('click', cancelEdit);
     $('confirm-delete').addEventListener('close', confirmed);
     document.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape' && (!$('create-form').hidden || !$('edit-form').hidden)) closeForms();
+      if (event.key !== 'Escape' || $('confirm-delete').open) return;
+      if (!$('create-form').hidden) cancelCreate();
+      else if (!$('edit-form').hidden) cancelEdit();
     });
 
     if (!sessionStorage.getItem(TOKEN_KEY)) {

@@ -371,6 +371,7 @@ describe.skipIf(!hasChromium)('the Secrets page in Chromium', () => {
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('edit-description');
     await page.keyboard.press('Escape');
     expect(await page.locator('#edit-form').isVisible()).toBe(false);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Edit KEYS');
 
     await rowButton('KEYS', 'Delete').focus();
     await page.keyboard.press('Enter');
