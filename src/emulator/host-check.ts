@@ -68,7 +68,8 @@ function normalize(name: string): string {
 
 function isLoopbackAddress(name: string): boolean {
   if (isIP(name) === 4) return name.startsWith('127.');
-  if (isIP(name) === 6) return name === '::1' || /^::ffff:127\./.test(name) || name === '0:0:0:0:0:0:0:1';
+  // IPv4-mapped loopback comes dotted (::ffff:127.0.0.1) or, as browsers write it, in hex (::ffff:7f00:1).
+  if (isIP(name) === 6) return name === '::1' || name === '0:0:0:0:0:0:0:1' || /^::ffff:(127\.|7f[0-9a-f]{2}:)/.test(name);
   return false;
 }
 

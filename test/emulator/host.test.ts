@@ -73,7 +73,7 @@ describe('requests for a host the emulator does not serve', () => {
 
   test('look-alike names are refused too', async () => {
     const emulator = await start();
-    for (const host of ['localhost.evil.example', '127.0.0.1.evil.example', 'evil.example.', '[::2]', 'user@127.0.0.1', 'x y']) {
+    for (const host of ['localhost.evil.example', '127.0.0.1.evil.example', 'evil.example.', '[::2]', '[::ffff:a00:1]', 'user@127.0.0.1', 'x y']) {
       expect((await send(emulator, 'GET', '/v2/users/me/secrets', host)).status, host).toBe(403);
     }
   });
@@ -105,6 +105,8 @@ describe('the names a client really uses', () => {
       'localhost.',
       '127.1.2.3',
       `[::1]:${emulator.port}`,
+      '[::ffff:127.0.0.1]',
+      '[::ffff:7f00:1]',
     ];
     for (const host of hosts) {
       const reply = await send(emulator, 'GET', '/v2/users/me/secrets/KEY', host);
