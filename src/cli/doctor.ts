@@ -8,9 +8,10 @@ import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { SecretsClient } from '../api/client.js';
 import { type Config, resolveConfig } from '../settings/config.js';
 import { isSecretsError } from '../errors.js';
-import { ageOf } from '../load/disk-cache.js';
+import { type CachedCopy, ageOf } from '../load/disk-cache.js';
 import { diskCacheFor, prepareJob } from '../load/load-job.js';
 import { parseSelection } from '../settings/selection.js';
+import { findReferences } from '../settings/references.js';
 import { PROXY_VARS, loadTransport } from '../api/transport/choose.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 
@@ -120,11 +121,30 @@ function checkCache(report: Report, config: Config, hasToken: boolean): void {
   let state = `${copies} cached ${copies === 1 ? 'copy' : 'copies'} in the folder`;
   if (hasToken) {
     const warnings: string[] = [];
-    const copy = diskCacheFor(prepareJob({}, config), (message) => warnings.push(message))?.read();
+    let copy: CachedCopy | undefined;
+    try {
+      copy = diskCacheFor(prepareJob({}, config), (message) => warnings.push(message))?.read();
+    } catch (error) {
+      // A malformed reference: reported on its own line.
+      if (!isSecretsError(error, 'ERR_CONFIG')) throw error;
+    }
     state += copy ? `; this selection's copy is ${ageOf(copy.at)} old` : '; none yet for this token, user and selection';
     for (const message of warnings) report.add('warn', `cache: ${message}`);
   }
   report.add('ok', `cache: ${dir} (${state})`);
+}
+
+/** `clarifai://` references in this environment: which variables, and whether they parse (names only). */
+function checkReferences(report: Report, config: Config): void {
+  try {
+    const refs = findReferences(process.env, config.userId);
+    if (refs.length === 0) return;
+    const alone = config.secrets === undefined ? '; CLARIFAI_SECRETS is unset, so a load fetches these alone' : '';
+    report.add('ok', `references: ${refs.map((ref) => `${ref.name} -> ${ref.id}${ref.optional ? '?' : ''}`).join(', ')}${alone}`);
+  } catch (error) {
+    if (!isSecretsError(error)) throw error;
+    report.add('FAIL', `references: ${error.message}`);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -147,6 +167,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!isSecretsError(error)) throw error;
     report.add('FAIL', `settings: ${error.message}`);
   }
+  if (config) checkReferences(report, config);
 
   if (config) {
     const hasToken = Boolean(config.pat ?? config.sessionToken);
