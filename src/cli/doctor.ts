@@ -4,7 +4,7 @@
  * same HTTP client the preload and `run` use. Exit 0 when nothing failed, 1 otherwise.
  * Never prints the token: only where it came from.
  */
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs';
 import { SecretsClient } from '../api/client.js';
 import { type Config, resolveConfig } from '../settings/config.js';
 import { isSecretsError } from '../errors.js';
@@ -12,6 +12,9 @@ import { type CachedCopy, ageOf } from '../load/disk-cache.js';
 import { diskCacheFor, prepareJob } from '../load/load-job.js';
 import { parseSelection } from '../settings/selection.js';
 import { findReferences } from '../settings/references.js';
+import { describeMisspelt, misspeltSettings } from '../settings/misspelt.js';
+import { fetchFromApi } from '../load/fetch-fresh.js';
+import { lazyRequire } from '../lazy-require.js';
 import { PROXY_VARS, loadTransport } from '../api/transport/choose.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 
@@ -54,7 +57,37 @@ function tokenSource(config: Config): string {
   return process.env[name]?.trim() ? `${name}, from the environment` : `${name}, from ${config.envFile ?? 'the .env file'}`;
 }
 
-async function checkApi(report: Report, config: Config): Promise<void> {
+/** Settings that look misspelt, in the environment and in the .env file: names only. */
+function checkSpelling(report: Report, config: Config | undefined): void {
+  const fromEnv = misspeltSettings(Object.keys(process.env));
+  if (fromEnv.length > 0) report.add('warn', `settings: ${describeMisspelt(fromEnv, 'in the environment')}`, 'rename each to the setting it was meant to be, or unset it');
+  if (config?.envFile === undefined) return;
+  let keys: string[] = [];
+  try {
+    keys = Object.keys(lazyRequire<typeof import('dotenv')>('dotenv').parse(readFileSync(config.envFile, 'utf8')));
+  } catch {
+    return;
+  }
+  const fromFile = misspeltSettings(keys);
+  if (fromFile.length > 0) report.add('warn', `settings: ${describeMisspelt(fromFile, `in ${config.envFile}`)}`, `rename each to the setting it was meant to be in ${config.envFile}`);
+}
+
+/** The selection's required ids exist (a load would fail with ERR_MISSING_SECRETS otherwise). Values are dropped unread. */
+async function checkSelection(report: Report, config: Config): Promise<void> {
+  const job = prepareJob({}, config);
+  const required = job.selection.named.filter((entry) => !entry.optional).length;
+  if (required === 0) return;
+  try {
+    await fetchFromApi(job, loadTransport(undefined));
+    report.add('ok', `selection: the ${required === 1 ? 'required secret exists' : `${required} required secrets exist`}`);
+  } catch (error) {
+    if (!isSecretsError(error)) throw error;
+    const fix = error.code === 'ERR_MISSING_SECRETS' ? 'create it (clarifai-secrets create ID), correct CLARIFAI_SECRETS, or mark the entry optional with a trailing "?"' : undefined;
+    report.add('FAIL', `selection: ${error.message}`, fix);
+  }
+}
+
+async function checkApi(report: Report, config: Config): Promise<boolean> {
   const client = SecretsClient.withInternals({ config, transport: loadTransport(undefined) });
   const host = new URL(config.baseUrl).host;
   const started = performance.now();
@@ -66,6 +99,7 @@ async function checkApi(report: Report, config: Config): Promise<void> {
     if (ms > config.timeout / 2) {
       report.add('warn', `the API took ${ms} ms, more than half of the ${config.timeout} ms deadline`, 'raise CLARIFAI_SECRETS_TIMEOUT, or check the network');
     }
+    return true;
   } catch (error) {
     if (!isSecretsError(error)) throw error;
     const fix: Record<string, string> = {
@@ -79,6 +113,7 @@ async function checkApi(report: Report, config: Config): Promise<void> {
       ERR_SERVER: 'try again later; Clarifai is having trouble',
     };
     report.add('FAIL', `API: ${error.message}`, fix[error.code]);
+    return false;
   }
 }
 
@@ -168,12 +203,13 @@ export async function main(argv: string[]): Promise<number> {
     report.add('FAIL', `settings: ${error.message}`);
   }
   if (config) checkReferences(report, config);
+  checkSpelling(report, config);
 
   if (config) {
     const hasToken = Boolean(config.pat ?? config.sessionToken);
     if (hasToken) {
       report.add('ok', `token: set (${tokenSource(config)})`);
-      await checkApi(report, config);
+      if (await checkApi(report, config)) await checkSelection(report, config);
     } else {
       report.add('FAIL', 'token: CLARIFAI_PAT is not set', 'create a personal access token (Clarifai settings > Security) and export CLARIFAI_PAT, or put it in .env');
     }

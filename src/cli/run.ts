@@ -6,6 +6,7 @@
  */
 import { type Config, type LoadOptions, failOpenRequested, resolveConfig } from '../settings/config.js';
 import type { LoadReport } from '../load/load-job.js';
+import { describeMisspelt, misspeltSettings } from '../settings/misspelt.js';
 import { loadResolved } from '../load/loader.js';
 import { describeReport, reportFailure, say } from '../startup/output.js';
 import { type SecretsChange, type SecretsWatcher, watchSecrets } from '../watch/watcher.js';
@@ -125,6 +126,8 @@ async function load(
   const loaded: Loaded = { config: undefined, names: new Set(), watcher: undefined };
   try {
     const config = (loaded.config = resolveConfig(loadOptions));
+    const misspelt = misspeltSettings(Object.keys(process.env));
+    if (misspelt.length > 0) say(`warning: ${describeMisspelt(misspelt)}`);
     let report: LoadReport;
     if (watching) {
       loaded.watcher = await watchSecrets({

@@ -117,7 +117,7 @@ export const DEFAULT_BASE_URL = 'https://api.clarifai.com';
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** The keys a `.env` file may set for us; anything else in it is ignored. */
-const ENV_KEYS = [
+export const ENV_KEYS = [
   'CLARIFAI_PAT',
   'CLARIFAI_SESSION_TOKEN',
   'CLARIFAI_USER_ID',

@@ -9,6 +9,7 @@ import { type LoadReport, alreadyLoaded, nowMs } from '../load/load-job.js';
 import { loadResolved } from '../load/loader.js';
 import { loadResolvedSync } from '../load/loader-sync.js';
 import { describeReport, reportFailure, say } from './output.js';
+import { describeMisspelt, misspeltSettings } from '../settings/misspelt.js';
 import { WORKER_ENV } from '../load/sync-protocol.js';
 import { mainWaitsForRunMain, runMainHook } from './node-features.js';
 
@@ -25,6 +26,8 @@ function begin(): Config | undefined {
     if (config.debug) say(describeReport(done));
     return undefined;
   }
+  const misspelt = misspeltSettings(Object.keys(process.env));
+  if (misspelt.length > 0) say(`warning: ${describeMisspelt(misspelt)}`);
   return config;
 }
 

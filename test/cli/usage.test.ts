@@ -2,7 +2,7 @@
  * The command line itself: help for every command, the version, and every usage error
  * (exit 2, one line, never echoing what could be a value). Then `doctor`.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/package-link.js';
@@ -144,6 +144,28 @@ describe('doctor', () => {
     const selection = await w.cli(['doctor'], { env: w.env({ CLARIFAI_SECRETS: 'A=B=C' }) });
     expect(selection.code).toBe(1);
     expect(selection.stdout).toMatch(/^ {2}FAIL {2}settings: CLARIFAI_SECRETS entry "A=B=C" /m);
+  });
+
+  it('fails when a required secret of the selection does not exist, naming the nearest ids', async () => {
+    const ran = await w.cli(['doctor'], { env: w.env({ CLARIFAI_SECRETS: 'stripe_key, OPENAI_API_KEY, MAYBE?' }) });
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toMatch(/^ {2}FAIL {2}selection: secret not found: stripe_key \(did you mean STRIPE_KEY\?\); .*\n {8}fix: create it/m);
+    const good = await w.cli(['doctor'], { env: w.env({ CLARIFAI_SECRETS: 'STRIPE_KEY, OPENAI_API_KEY, MAYBE?' }) });
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/^ {2}ok {4}selection: the 2 required secrets exist$/m);
+  });
+
+  it('names misspelt settings, in the environment and in the .env file, never their values', async () => {
+    w.project.write('.env', 'CLARIFAI_USERID=someone-MISSPELT-VALUE\n');
+    try {
+      const ran = await w.cli(['doctor'], { env: w.env({ CLARIFAI_SECRET: 'STRIPE-misspelt-VALUE-62' }) });
+      expect(ran.stdout).toMatch(/^ {2}warn {2}settings: a variable that looks like a misspelt setting is in the environment and ignored: CLARIFAI_SECRET \(did you mean CLARIFAI_SECRETS\?\)$/m);
+      expect(ran.stdout).toMatch(/^ {2}warn {2}settings: .* in .*\.env and ignored: CLARIFAI_USERID \(did you mean CLARIFAI_USER_ID\?\)$/m);
+      expect(ran.stdout).not.toMatch(/MISSPELT-VALUE|misspelt-VALUE/);
+      expect(ran.stdout).toMatch(/usable, with 2 warnings\n$/);
+    } finally {
+      rmSync(join(w.project.dir, '.env'), { force: true });
+    }
   });
 
   it('reports the cached copy of this selection after a load', async () => {

@@ -106,6 +106,15 @@ describe.each(NODES.flatMap((node) => modes.map(([flag, args]) => [`${node.versi
     expect(ran.stderr.split('\n')).toHaveLength(2);
   });
 
+  it('warns once, by name only, about a variable that looks like a misspelt setting, and starts', async () => {
+    const ran = await start({ CLARIFAI_SECRET: 'STRIPE-misspelt-VALUE-61', CLARIFAI_SECRETS_TTL: '60' });
+    expect(ran.code).toBe(0);
+    expect(ran.app?.env['OPENAI_API_KEY']).toBe(VALUES.OPENAI_API_KEY);
+    expect(ran.stderr).toBe(
+      'clarifai-secrets: warning: variables that look like misspelt settings are set and ignored: CLARIFAI_SECRET (did you mean CLARIFAI_SECRETS?), CLARIFAI_SECRETS_TTL\n',
+    );
+  });
+
   it('reports optional ids that are missing in debug mode, and starts', async () => {
     const ran = await start({ CLARIFAI_SECRETS: 'OPENAI_API_KEY,MAYBE?', CLARIFAI_SECRETS_DEBUG: 'true' });
     expect(ran.code).toBe(0);
