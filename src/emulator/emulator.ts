@@ -146,8 +146,15 @@ function loadDataFileOrUndefined(path: string | undefined): StoreState | undefin
 function seededState(users: Readonly<Record<string, readonly EmulatorSecretSeed[]>>): StoreState {
   const state: StoreState = new Map();
   for (const [userId, seeds] of Object.entries(users)) {
-    if (userId === '' || userId === 'me' || userId.includes('/')) {
-      throw new TypeError(`emulator: invalid user id ${JSON.stringify(userId)} (not empty, not "me", no "/")`);
+    if (userId === 'me') {
+      // "me" is what clients send, not who owns the data: the first key is the user it means.
+      throw new TypeError(
+        'emulator: "me" cannot be a key of users: it is the alias clients use for the token\'s owner. ' +
+          "Name the user instead, e.g. users: { 'dev-user': [...] }: the first key owns the tokens, and \"me\" reaches it",
+      );
+    }
+    if (userId === '' || userId.includes('/')) {
+      throw new TypeError(`emulator: invalid user id ${JSON.stringify(userId)}: use a name without "/", such as "dev-user"`);
     }
     const secrets = new Map<string, StoredSecret>();
     for (const seed of seeds) {
