@@ -15,15 +15,20 @@ export function jittered(ms: number, random: () => number = Math.random): number
 }
 
 /**
- * The wait after the `failures`-th failed poll in a row. A refused token is not an outage:
+ * The wait after the `failures`-th failed poll in a row, jitter included. A refused token is not an outage:
  * it stays refused until someone replaces it, so polling goes on at the interval and picks
  * the new token's answer up as soon as there is one.
  */
-export function delayAfterFailure(intervalMs: number, failures: number, error: unknown): number {
-  if (isSecretsError(error, 'ERR_AUTH') || isSecretsError(error, 'ERR_FORBIDDEN')) return intervalMs;
+export function delayAfterFailure(
+  intervalMs: number,
+  failures: number,
+  error: unknown,
+  random: () => number = Math.random,
+): number {
+  if (isSecretsError(error, 'ERR_AUTH') || isSecretsError(error, 'ERR_FORBIDDEN')) return jittered(intervalMs, random);
   const ceiling = Math.max(intervalMs, MAX_BACKOFF_MS);
-  const backoff = Math.min(ceiling, intervalMs * 2 ** Math.min(failures, 20));
-  // A server that said how long to wait (`Retry-After`) is not asked before then.
+  const backoff = jittered(Math.min(ceiling, intervalMs * 2 ** Math.min(failures, 20)), random);
+  // A server that said how long to wait (`Retry-After`) is not asked before then: no jitter below it.
   const asked = error instanceof UnavailableError ? (error.retryAfterMs ?? 0) : 0;
   return Math.max(backoff, asked);
 }

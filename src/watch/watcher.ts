@@ -116,7 +116,7 @@ class Poller {
     }
     const copy = diskCacheFor(this.#job, this.#warn)?.read();
     if (copy) this.#onDisk = this.#fingerprints.ofCopy(copy);
-    this.#schedule(this.#intervalMs);
+    this.#schedule(jittered(this.#intervalMs));
   }
 
   /**
@@ -150,7 +150,7 @@ class Poller {
 
   #schedule(ms: number): void {
     if (this.#stop.signal.aborted) return;
-    this.#timer = setTimeout(() => void this.#poll(), jittered(ms));
+    this.#timer = setTimeout(() => void this.#poll(), ms);
     this.#timer.unref();
   }
 
@@ -179,7 +179,7 @@ class Poller {
       return;
     }
     this.#recovered();
-    this.#schedule(this.#intervalMs);
+    this.#schedule(jittered(this.#intervalMs));
     if (!isEmptyChange(change)) this.#options.onChange?.(change);
   }
 
