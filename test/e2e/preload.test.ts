@@ -164,7 +164,7 @@ console.log(JSON.stringify({ env: { child } }));
   it('starts from the last-known-good copy when the API is down, and says so', async () => {
     expect((await start()).code).toBe(0);
     emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
-    const ran = await start({ CLARIFAI_SECRETS_TIMEOUT: '1500' });
+    const ran = await start({ CLARIFAI_SECRETS_TIMEOUT: '5000' });
     expect(ran.code).toBe(0);
     expect(ran.app?.env['OPENAI_API_KEY']).toBe(VALUES.OPENAI_API_KEY);
     expect(ran.stderr).toMatch(/^clarifai-secrets: warning: Clarifai had a server error .*last-known-good copy from \d+ s ago\n$/);
