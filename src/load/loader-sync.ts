@@ -12,14 +12,19 @@ import { warnOnStderr } from '../warn.js';
  * The module is CommonJS too: a worker importing ESM starts Node's ESM loader, ~10 ms more.
  */
 const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+// The job (it holds the token) comes over the port, not in workerData, which NODE_DEBUG=worker prints.
+const job = () => {
+  const queued = receiveMessageOnPort(workerData.port);
+  return queued ? queued.message : new Promise((resolve) => workerData.port.once('message', resolve));
+};
 const answer = (message) => {
   workerData.port.postMessage(message);
   Atomics.store(workerData.signal, 0, 1);
   Atomics.notify(workerData.signal, 0);
   workerData.port.close();
 };
-Promise.resolve().then(() => require(workerData.file).run(workerData)).then(answer, (error) => answer({
+Promise.resolve().then(job).then((job) => require(workerData.file).run({ ...workerData, job })).then(answer, (error) => answer({
   ok: false,
   warnings: [],
   error: { kind: 'SecretsError', code: 'ERR_API', message: 'internal error: cannot start the loader worker: ' + (error && error.message) },
@@ -58,15 +63,20 @@ function fetchInWorker(job: LoadJob, warn: (message: string) => void): Fetched {
   const { Worker, MessageChannel, receiveMessageOnPort } = process.getBuiltinModule('node:worker_threads');
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
-  const request: SyncRequest = { job, signal, port: port2 };
+  const request: Omit<SyncRequest, 'job'> = { signal, port: port2 };
+  // Neither the worker's data nor its env holds the token: NODE_DEBUG=worker prints both.
+  const env: Record<string, string | undefined> = { ...process.env, [WORKER_ENV]: '1' };
+  delete env['CLARIFAI_PAT'];
+  delete env['CLARIFAI_SESSION_TOKEN'];
   const worker = new Worker(BOOTSTRAP, {
     eval: true,
     workerData: { ...request, file: process.getBuiltinModule('node:url').fileURLToPath(new URL('./sync-worker.cjs', import.meta.url)) },
     transferList: [port2],
     // No preload in the worker: it must not load secrets again.
     execArgv: [],
-    env: { ...process.env, [WORKER_ENV]: '1' },
+    env,
   });
+  port1.postMessage(job);
   try {
     const waitMs = Math.max(0, job.deadlineAt - Date.now()) + ANSWER_GRACE_MS;
     Atomics.wait(signal, 0, 0, waitMs);

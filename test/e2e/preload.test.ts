@@ -328,8 +328,8 @@ test('sees the secret', () => assert.ok(process.env.OPENAI_API_KEY?.startsWith('
     });
 
     it.runIf(args[0] === '-r')('-r waits in Module.runMain (no worker thread) only for a plain main script', async () => {
-      // NODE_DEBUG=worker makes Node log each worker thread it starts. That log prints the
-      // worker's data and environment, so this test does not go through start()'s leak check.
+      // NODE_DEBUG=worker makes Node log each worker thread it starts, with its data and
+      // environment: neither may hold the token.
       const env = baseEnv({ CLARIFAI_PAT: PAT, CLARIFAI_API_BASE: emulator.url, CLARIFAI_SECRETS_CACHE_DIR: 'off', NODE_DEBUG: 'worker' });
       const plain = await run(node.bin, [...register, 'app.cjs'], { cwd: project.dir, env });
       expect(plain.stdout).toContain(VALUES.OPENAI_API_KEY);
@@ -337,6 +337,7 @@ test('sees the secret', () => assert.ok(process.env.OPENAI_API_KEY?.startsWith('
       const evaluated = await run(node.bin, [...register, '-p', 'process.env.OPENAI_API_KEY'], { cwd: project.dir, env });
       expect(evaluated.stdout).toContain(VALUES.OPENAI_API_KEY);
       expect(evaluated.stderr).toMatch(/WORKER/);
+      expectNoLeak(evaluated.stderr, { PAT }, 'the worker debug log');
     });
   });
 
