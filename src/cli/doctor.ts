@@ -74,7 +74,14 @@ function checkSpelling(report: Report, config: Config | undefined): void {
 
 /** The selection's required ids exist (a load would fail with ERR_MISSING_SECRETS otherwise). Values are dropped unread. */
 async function checkSelection(report: Report, config: Config): Promise<void> {
-  const job = prepareJob({}, config);
+  let job;
+  try {
+    job = prepareJob({}, config);
+  } catch (error) {
+    // A malformed clarifai:// reference, already reported on its own line.
+    if (isSecretsError(error, 'ERR_CONFIG')) return;
+    throw error;
+  }
   const required = job.selection.named.filter((entry) => !entry.optional).length;
   if (required === 0) return;
   try {

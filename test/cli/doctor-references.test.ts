@@ -17,6 +17,12 @@ describe('doctor and references', () => {
     expect(ran.stdout).toContain('ok    references: DSN -> sentry?, KEY -> OPENAI_API_KEY; CLARIFAI_SECRETS is unset, so a load fetches these alone\n');
   });
 
+  it('a required reference to a secret that does not exist fails the selection check', async () => {
+    const ran = await w.cli(['doctor'], { env: w.env({ KEY: 'clarifai://secrets/no-such-secret' }) });
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toMatch(/FAIL  selection: .*no-such-secret/);
+  });
+
   it('a malformed reference is a FAIL naming the variable, not its value', async () => {
     const ran = await w.cli(['doctor'], { env: w.env({ KEY: `clarifai://secret/${LOOKS_LIKE_A_VALUE}` }) });
     expect(ran.code).toBe(1);
