@@ -149,7 +149,7 @@ function seededState(users: Readonly<Record<string, readonly EmulatorSecretSeed[
     if (userId === 'me') {
       // "me" is what clients send, not who owns the data: the first key is the user it means.
       throw new TypeError(
-        'emulator: "me" cannot be a key of users: it is the alias clients use for the token\'s owner. ' +
+        'emulator: "me" cannot be a user id in users: it is the alias clients use for the token\'s owner. ' +
           "Name the user instead, e.g. users: { 'dev-user': [...] }: the first key owns the tokens, and \"me\" reaches it",
       );
     }

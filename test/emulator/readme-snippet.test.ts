@@ -26,7 +26,7 @@ describe("the README's emulator snippet", () => {
 
   it('users: { me: [...] } says to name the user instead', async () => {
     await expect(startEmulator({ port: 0, pats: ['dev-pat'], users: { me: [{ id: 'A', value: 'x' }] } })).rejects.toThrow(
-      /"me" cannot be a key of users: .*Name the user instead, e\.g\. users: \{ 'dev-user': \[\.\.\.\] \}/,
+      /"me" cannot be a user id in users: .*Name the user instead, e\.g\. users: \{ 'dev-user': \[\.\.\.\] \}/,
     );
   });
 });
