@@ -24,7 +24,8 @@ let project: Project;
 let cacheDir: string;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ pats: { [PAT]: USER }, users: { [USER]: [] } });
+  // The name a working proxy is asked for (it tunnels every host to loopback).
+  emulator = await startEmulator({ pats: { [PAT]: USER }, users: { [USER]: [] }, allowedHosts: ['clarifai-secrets-test.test'] });
   project = makeProject('cs-harden-');
   project.write('app.cjs', APP);
 });
@@ -156,6 +157,31 @@ describe('a proxy that cuts every CONNECT', () => {
     expect(cutter.seen.length).toBeGreaterThan(0);
     expect(cutter.seen.length).toBeLessThanOrEqual(20);
     expectNoLeak(ran.stdout + ran.stderr, PLANTED, 'output');
+  });
+});
+
+describe('a working proxy', () => {
+  let tunnel: Listening;
+  beforeAll(async () => {
+    tunnel = await proxy('tunnels', true);
+  });
+  afterAll(() => tunnel.close());
+
+  it.each(ENTRIES)('carries the load of %s to a host that is not loopback', async (_name, args) => {
+    tunnel.seen.length = 0;
+    const ran = await runNode(args(project.dir), {
+      cwd: project.dir,
+      env: env({
+        HTTPS_PROXY: tunnel.url,
+        HTTP_PROXY: tunnel.url,
+        CLARIFAI_API_BASE: emulator.url.replace('127.0.0.1', 'clarifai-secrets-test.test'),
+        CLARIFAI_SECRETS_ALLOW_HTTP: 'true',
+      }),
+      killAfterMs: 25_000,
+    });
+    expect(ran.stderr).toBe('');
+    expect(JSON.parse(ran.stdout)).toEqual({ a: VALUES.HARDEN_A });
+    expect(tunnel.seen.length).toBeGreaterThan(0);
   });
 });
 

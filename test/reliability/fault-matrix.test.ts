@@ -17,7 +17,7 @@ import { diskCacheFor, prepareJob } from '../../src/load/load-job.js';
 import { type Project, makeProject } from '../support/package-link.js';
 import { describedCommit, writeReport } from '../support/reports.js';
 import { baseEnv, runNode } from '../support/spawn.js';
-import { type Expected, FAULTS, type FaultCase, type Reads, expectedFor } from './faults.js';
+import { type Expected, FAULTS, type FaultCase, PROXIED_HOST, type Reads, expectedFor } from './faults.js';
 import { type Entry, ENTRIES, type Outcome, hashOf, writeEntryFiles } from './matrix-entries.js';
 
 const PAT = 'pat-MATRIX-1f2e3d4c5b6a';
@@ -119,7 +119,7 @@ function walkOrder(entry: Entry): FaultCase[] {
 
 async function runEntry(entry: Entry): Promise<Row[]> {
   const reads = entry.reads ?? 'values';
-  const emulator = await startEmulator({ pats: [PAT], users: { 'matrix-user': [] } });
+  const emulator = await startEmulator({ pats: [PAT], users: { 'matrix-user': [] }, allowedHosts: [PROXIED_HOST] });
   const own: Row[] = [];
   try {
     for (const fault of walkOrder(entry)) {
@@ -135,7 +135,7 @@ async function runEntry(entry: Entry): Promise<Row[]> {
           seedCopy(baseUrl, cacheDir, fault.secrets, wanted.map((s): [string, string] => [envName(s.id), s.value]));
         }
         const expected = expectedFor(fault, copy, reads);
-        const outcome = await entry.run({ baseUrl, pat: PAT, cacheDir, timeoutMs: fault.timeoutMs ?? TIMEOUT_MS, ...(fault.secrets ? { secrets: fault.secrets } : {}) }, project);
+        const outcome = await entry.run({ baseUrl, pat: PAT, cacheDir, timeoutMs: fault.timeoutMs ?? TIMEOUT_MS, ...(fault.secrets ? { secrets: fault.secrets } : {}), ...(fault.env ? { env: fault.env } : {}) }, project);
         rmSync(cacheDir, { recursive: true, force: true });
         const hashes = sorted(Object.fromEntries(wanted.map((s) => [envName(s.id), hashOf(s.value)])));
         // A listing sees every id, whatever the selection.

@@ -10,6 +10,7 @@
  *   one, else `cold`, with a copy on disk or not.
  */
 import type { Emulator, Fault } from '../../src/emulator/index.js';
+import { proxy } from '../support/hostile.js';
 
 export type Expected =
   | { kind: 'loaded'; retried?: boolean }
@@ -20,6 +21,8 @@ export interface FaultCase {
   name: string;
   /** Sets the fault up; returns the base URL to use when it is not the emulator's. */
   inject(emulator: Emulator): string | undefined;
+  /** Variables the cell's processes get on top of the usual ones (a proxy). */
+  env?: Record<string, string>;
   /** Outcome with no disk copy. */
   cold: Expected;
   /** Outcome with a last-known-good copy on disk. */
@@ -73,6 +76,34 @@ const RETRY_AFTER_DEADLINE_MS = 4000;
 
 const BODY_PREFIX = '{"status":{"code":10000,"description":"Ok","req_id":"x"},"secrets":[{"id":"MX_A","value":"';
 
+/** A proxy that drops every CONNECT, and one that tunnels every host to loopback. */
+const brokenProxy = await proxy('cuts');
+const tunnellingProxy = await proxy('tunnels', true);
+
+/** A host that is not loopback, so the request goes through the proxy, which never resolves it. */
+export const PROXIED_HOST = 'clarifai-secrets-matrix.test';
+
+/**
+ * Page after page of 1,000 new secrets: a list walk with no end. Small values here, as the
+ * emulator shares its thread with the other walks; the byte bound is tested on its own.
+ */
+function endlessPages(e: Emulator): undefined {
+  let page = 0;
+  e.inject(
+    {
+      kind: 'transform',
+      transform: (json) => {
+        page++;
+        return { ...json, secrets: Array.from({ length: 1000 }, (_, i) => ({ id: `END_${page}_${i}`, value: 'e' })) };
+      },
+    },
+    ALWAYS,
+  );
+  return undefined;
+}
+
+const HTML_PAGE = (status: number): Fault => ({ kind: 'raw', status, body: '<html><body>Sign in to continue</body></html>', contentType: 'text/html' });
+
 export const FAULTS: FaultCase[] = [
   // Transport
   unavailable('connection refused', () => 'http://127.0.0.1:9', 'ERR_NETWORK', 'ERR_TIMEOUT'),
@@ -96,7 +127,24 @@ export const FAULTS: FaultCase[] = [
   transient('504 once', once({ kind: 'error', status: 504, code: 98004 })),
   unavailable('503 every time', always({ kind: 'error', status: 503, code: 98004 }), 'ERR_SERVER', 'ERR_TIMEOUT'),
   unavailable('HTML error page (502)', always({ kind: 'raw', status: 502, body: '<html><body>Bad Gateway</body></html>', contentType: 'text/html' }), 'ERR_SERVER', 'ERR_TIMEOUT'),
+  // Proxies
+  {
+    ...unavailable('broken proxy (drops every CONNECT)', () => `https://${PROXIED_HOST}`, 'ERR_NETWORK', 'ERR_TIMEOUT'),
+    env: { HTTPS_PROXY: brokenProxy.url, HTTP_PROXY: brokenProxy.url },
+  },
+  {
+    name: 'tunnelling proxy',
+    inject: (e) => e.url.replace('127.0.0.1', PROXIED_HOST),
+    env: { HTTPS_PROXY: tunnellingProxy.url, HTTP_PROXY: tunnellingProxy.url, CLARIFAI_SECRETS_ALLOW_HTTP: 'true' },
+    cold: LOADED,
+    warm: LOADED,
+  },
+  // Pages that are not Clarifai's "no": a proxy, CDN or captive portal in between.
+  unavailable('HTML 401 page', always(HTML_PAGE(401)), 'ERR_BAD_RESPONSE'),
+  unavailable('HTML 403 page', always(HTML_PAGE(403)), 'ERR_BAD_RESPONSE'),
+  unavailable('HTML 404 page', always(HTML_PAGE(404)), 'ERR_BAD_RESPONSE'),
   // Malformed answers
+  unavailable('endless list (page after page of new secrets)', endlessPages, 'ERR_BAD_RESPONSE', 'ERR_TIMEOUT'),
   unavailable('HTML page with 200 (captive portal)', always({ kind: 'raw', body: '<html>sign in</html>', contentType: 'text/html' }), 'ERR_BAD_RESPONSE'),
   unavailable('empty body', always({ kind: 'raw', body: '' }), 'ERR_BAD_RESPONSE'),
   unavailable('truncated JSON', always({ kind: 'raw', body: `${BODY_PREFIX}abc` }), 'ERR_BAD_RESPONSE'),

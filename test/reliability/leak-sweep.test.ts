@@ -27,6 +27,8 @@ import { expectNoLeak } from '../support/leaks.js';
 import { CLI, type Project, REPO_ROOT, makeProject } from '../support/package-link.js';
 import { writeReport } from '../support/reports.js';
 import { baseEnv } from '../support/spawn.js';
+import { proxy } from '../support/hostile.js';
+import { type Dispatcher, ProxyAgent } from 'undici';
 
 type Api = typeof import('../../src/index.js');
 
@@ -170,9 +172,27 @@ interface FailureClass {
   timeoutMs: number;
   /** With a last-known-good copy, the loaders serve it (true) or still fail (false: the API said no). */
   fallsBack: boolean;
+  /** Every entry succeeds, as with no failure (a working proxy in between). */
+  succeeds?: boolean;
+  /** Variables the children get on top of the usual ones (a proxy). */
+  env?: Record<string, string>;
+  /** What the in-process load is given for the same proxy (it reads no environment for it). */
+  dispatcher?: () => Dispatcher;
 }
 
 const always = (fault: Fault) => (e: Emulator) => void e.inject(fault, { times: Infinity });
+const htmlPage = (status: number): Fault => ({ kind: 'raw', status, body: `<html>Sign in. We caught Key ${PAT}</html>`, contentType: 'text/html' });
+const brokenProxy = await proxy('cuts');
+const tunnellingProxy = await proxy('tunnels', true);
+/** Not loopback, so it goes through the proxy; never resolved, since the proxy is asked for it. */
+const PROXIED_HOST = 'clarifai-secrets-sweep.test';
+
+/** Page after page of new secrets, kept small: the emulator shares this thread. */
+function endlessList(e: Emulator): undefined {
+  let page = 0;
+  e.inject({ kind: 'transform', transform: (json) => ({ ...json, secrets: Array.from({ length: 1000 }, (_, i) => ({ id: `END_${++page}_${i}`, value: 'e' })) }) }, { times: Infinity });
+  return undefined;
+}
 
 const CLASSES: FailureClass[] = [
   { name: 'success', inject: () => undefined, timeoutMs: 10_000, fallsBack: true },
@@ -189,6 +209,30 @@ const CLASSES: FailureClass[] = [
     fallsBack: true,
   },
   { name: 'connection refused', inject: (_e, refusedUrl) => refusedUrl, timeoutMs: 1500, fallsBack: true },
+  // Pages from something in between: they are no answer, and never delete the copy.
+  { name: 'HTML 401 page', inject: always(htmlPage(401)), timeoutMs: 1500, fallsBack: true },
+  { name: 'HTML 403 page', inject: always(htmlPage(403)), timeoutMs: 1500, fallsBack: true },
+  { name: 'HTML 404 page', inject: always(htmlPage(404)), timeoutMs: 1500, fallsBack: true },
+  // A proxy that drops every CONNECT (the in-process load, told of no proxy, meets a name that does not resolve).
+  {
+    name: 'broken proxy',
+    inject: () => `https://${PROXIED_HOST}`,
+    env: { HTTPS_PROXY: brokenProxy.url, HTTP_PROXY: brokenProxy.url },
+    timeoutMs: 1500,
+    fallsBack: true,
+  },
+  // A working proxy: every host tunnelled to loopback, where the emulator is.
+  {
+    name: 'tunnelling proxy',
+    inject: (e) => e.url.replace('127.0.0.1', PROXIED_HOST),
+    env: { HTTPS_PROXY: tunnellingProxy.url, HTTP_PROXY: tunnellingProxy.url, CLARIFAI_SECRETS_ALLOW_HTTP: 'true' },
+    dispatcher: () => new ProxyAgent(tunnellingProxy.url),
+    timeoutMs: 10_000,
+    fallsBack: true,
+    succeeds: true,
+  },
+  // Page after page of new secrets: the walk ends at its bounds (or the deadline).
+  { name: 'endless list', inject: endlessList, timeoutMs: 1500, fallsBack: true },
   // A server (or proxy) that echoes the request's credentials in the text the client shows.
   {
     name: 'a 400 whose description and details echo the token',
@@ -247,6 +291,7 @@ function childEnv(world: World): Record<string, string | undefined> {
     CLARIFAI_SECRETS_CACHE_DIR: world.cacheDir,
     CLARIFAI_SECRETS_TIMEOUT: String(world.failure.timeoutMs),
     CLARIFAI_SECRETS_DEBUG: 'true',
+    ...world.failure.env,
   });
 }
 
@@ -339,6 +384,8 @@ const loadSecretsInProcess: EntryPoint = {
         timeout: world.failure.timeoutMs,
         debug: true,
         envFile: false,
+        allowInsecureHttp: world.failure.env?.['CLARIFAI_SECRETS_ALLOW_HTTP'] === 'true',
+        ...(world.failure.dispatcher ? { dispatcher: world.failure.dispatcher() } : {}),
         onWarning: (m) => warnings.push(m),
       });
       texts = [JSON.stringify(report), inspect(report)];
@@ -457,7 +504,7 @@ function checkRequests(emulator: Emulator, where: string): void {
 
 /** Runs every entry point of one class (cold, then the loaders with a copy on disk) and checks all it left. */
 async function sweep(failure: FailureClass): Promise<string[]> {
-  const emulator = await startEmulator({ pats: { [PAT]: USER }, users: { [USER]: [] } });
+  const emulator = await startEmulator({ pats: { [PAT]: USER }, users: { [USER]: [] }, allowedHosts: [PROXIED_HOST] });
   const project = makeProject('cs-sweep-');
   const scratch = mkdtempSync(join(tmpdir(), 'cs-sweep-'));
   const problems: string[] = [];
@@ -467,7 +514,7 @@ async function sweep(failure: FailureClass): Promise<string[]> {
     project.write('push.env', PUSH_ENV);
     emulator.seed(USER, SEEDED.map(({ id, value }) => ({ id, value, description: `sweep ${id}` })));
     const baseUrl = failure.inject(emulator, refusedUrl) ?? emulator.url;
-    const ok = failure.name === 'success';
+    const ok = failure.name === 'success' || failure.succeeds === true;
 
     for (const phase of ['cold', 'warm'] as const) {
       const world: World = {
@@ -536,7 +583,7 @@ describe.concurrent('leak sweep', () => {
   it(
     'create, update and push do not print the value they sent when the server echoes the request in status.description',
     async () => {
-      const emulator = await startEmulator({ pats: { [PAT]: USER }, users: { [USER]: [] } });
+      const emulator = await startEmulator({ pats: { [PAT]: USER }, users: { [USER]: [] }, allowedHosts: [PROXIED_HOST] });
       const project = makeProject('cs-sweep-echo-');
       const scratch = mkdtempSync(join(tmpdir(), 'cs-sweep-echo-'));
       try {

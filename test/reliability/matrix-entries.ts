@@ -16,6 +16,8 @@ export interface Cell {
   timeoutMs: number;
   /** CLARIFAI_SECRETS for this cell; unset = all. */
   secrets?: string;
+  /** Extra variables of the fault (a proxy). */
+  env?: Record<string, string>;
 }
 
 export interface Outcome {
@@ -77,6 +79,7 @@ function cellEnv(cell: Cell, extra: Record<string, string> = {}): Record<string,
     CLARIFAI_SECRETS_TIMEOUT: String(cell.timeoutMs),
     CLARIFAI_SECRETS_DEBUG: 'true',
     ...(cell.secrets === undefined ? {} : { CLARIFAI_SECRETS: cell.secrets }),
+    ...cell.env,
     ...extra,
   });
 }

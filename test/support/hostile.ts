@@ -22,6 +22,8 @@ async function listen(server: Server, seen: string[], authorizations: string[]):
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // Test furniture: it must never be what keeps a test process alive.
+  server.unref();
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
@@ -56,11 +58,11 @@ export type ProxyKind =
   | 'tunnels';
 
 /**
- * An HTTP proxy on loopback: `HTTPS_PROXY`/`HTTP_PROXY` point at its url. With `to`, a
- * tunnelling proxy connects every CONNECT to that port of 127.0.0.1, whatever host was
- * asked for, so tests can name a host that is not loopback and still never leave it.
+ * An HTTP proxy on loopback: `HTTPS_PROXY`/`HTTP_PROXY` point at its url. With `loopback`,
+ * a tunnelling proxy connects to 127.0.0.1 at the port asked for, whatever the host, so tests
+ * can name a host that is not loopback (which must go through the proxy) and never leave it.
  */
-export function proxy(kind: ProxyKind, to?: number): Promise<Listening> {
+export function proxy(kind: ProxyKind, loopback = false): Promise<Listening> {
   const seen: string[] = [];
   const authorizations: string[] = [];
   const server = createServer((req, res) => {
@@ -71,7 +73,7 @@ export function proxy(kind: ProxyKind, to?: number): Promise<Listening> {
       return;
     }
     const target = new URL(req.url ?? '/');
-    const upstream = connect(to ?? Number(target.port || 80), to === undefined ? target.hostname : '127.0.0.1', () => {
+    const upstream = connect(Number(target.port || 80), loopback ? '127.0.0.1' : target.hostname, () => {
       const headers = Object.entries(req.headers)
         .filter(([name]) => name !== 'proxy-connection')
         .map(([name, value]) => `${name}: ${String(value)}`)
@@ -89,7 +91,7 @@ export function proxy(kind: ProxyKind, to?: number): Promise<Listening> {
       return;
     }
     const [host = '', port = '443'] = (req.url ?? '').split(':');
-    const upstream = connect(to ?? Number(port), to === undefined ? host : '127.0.0.1', () => {
+    const upstream = connect(Number(port), loopback ? '127.0.0.1' : host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.pipe(client);
       client.pipe(upstream);
