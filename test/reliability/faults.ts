@@ -138,6 +138,8 @@ export const FAULTS: FaultCase[] = [
     env: { HTTPS_PROXY: tunnellingProxy.url, HTTP_PROXY: tunnellingProxy.url, CLARIFAI_SECRETS_ALLOW_HTTP: 'true' },
     cold: LOADED,
     warm: LOADED,
+    // A proxy means undici on every path (~250 ms to load, far more on a loaded machine).
+    timeoutMs: RETRY_AFTER_DEADLINE_MS,
   },
   // Pages that are not Clarifai's "no": a proxy, CDN or captive portal in between.
   unavailable('HTML 401 page', always(HTML_PAGE(401)), 'ERR_BAD_RESPONSE'),
