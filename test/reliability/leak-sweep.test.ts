@@ -174,6 +174,8 @@ interface FailureClass {
   fallsBack: boolean;
   /** Every entry succeeds, as with no failure (a working proxy in between). */
   succeeds?: boolean;
+  /** Only some commands meet the failure (a list walk's): exit codes are not checked, leaks are. */
+  anyExit?: boolean;
   /** Variables the children get on top of the usual ones (a proxy). */
   env?: Record<string, string>;
   /** What the in-process load is given for the same proxy (it reads no environment for it). */
@@ -218,7 +220,8 @@ const CLASSES: FailureClass[] = [
     name: 'broken proxy',
     inject: () => `https://${PROXIED_HOST}`,
     env: { HTTPS_PROXY: brokenProxy.url, HTTP_PROXY: brokenProxy.url },
-    timeoutMs: 1500,
+    // Behind a proxy every path loads undici, the sync path's worker included.
+    timeoutMs: 4000,
     fallsBack: true,
   },
   // A working proxy: every host tunnelled to loopback, where the emulator is.
@@ -232,7 +235,7 @@ const CLASSES: FailureClass[] = [
     succeeds: true,
   },
   // Page after page of new secrets: the walk ends at its bounds (or the deadline).
-  { name: 'endless list', inject: endlessList, timeoutMs: 1500, fallsBack: true },
+  { name: 'endless list', inject: endlessList, timeoutMs: 1500, fallsBack: true, anyExit: true },
   // A server (or proxy) that echoes the request's credentials in the text the client shows.
   {
     name: 'a 400 whose description and details echo the token',
@@ -537,8 +540,8 @@ async function sweep(failure: FailureClass): Promise<string[]> {
         for (const output of captured.outputs) checkOutput(output.text, `${label}: ${output.where}`, output.valuesAllowed);
         // Each run did what this class makes it do: a sweep of crashes would prove nothing.
         const succeeds = ok || (world.warm && failure.fallsBack && entry.loads === true);
-        if (captured.code !== (succeeds ? 0 : 1)) problems.push(`${label}: exit code ${captured.code}, expected ${succeeds ? 0 : 1}`);
-        if (!succeeds && !entry.ownFailureOutput) {
+        if (!failure.anyExit && captured.code !== (succeeds ? 0 : 1)) problems.push(`${label}: exit code ${captured.code}, expected ${succeeds ? 0 : 1}`);
+        if (!succeeds && !entry.ownFailureOutput && !(failure.anyExit && captured.code === 0)) {
           const stderr = captured.outputs.find((o) => o.where.startsWith('stderr'))?.text ?? '';
           if (!/^clarifai-secrets: .+ \[ERR_[A-Z_]+\]$/m.test(stderr)) problems.push(`${label}: no "clarifai-secrets: ... [ERR_CODE]" line`);
         }
