@@ -145,7 +145,9 @@ describe.skipIf(!INSTALLED)('recipes', () => {
 
   it('jest: globalSetup, one load for the run, every worker sees it', async () => {
     expectShown('jest/jest.config.js', "globalSetup: 'clarifai-secrets/register',");
-    for (const args of [[], ['--runInBand']]) {
+    // Jest runs in band on its own on 2 cores or with timings that say the tests are fast:
+    // force workers once, with a cache of its own (no timings).
+    for (const args of [['--maxWorkers=2', `--cacheDirectory=${join(scratch, 'jest-cache')}`], ['--runInBand']]) {
       emulator.clearRequests();
       const ran = await run(join(BIN, 'jest'), args, { cwd: join(APPS, 'jest'), env: env() });
       expect(ran.code, ran.stderr.slice(-2000)).toBe(0);
