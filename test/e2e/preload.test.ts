@@ -174,7 +174,7 @@ console.log(JSON.stringify({ env: { child } }));
     const doomed = await startEmulator({ pats: { [PAT]: 'e2e-user' }, users: { 'e2e-user': [{ id: 'OPENAI_API_KEY', value: VALUES.OPENAI_API_KEY }] } });
     expect((await start({ CLARIFAI_API_BASE: doomed.url })).code).toBe(0);
     await doomed.close();
-    const ran = await start({ CLARIFAI_API_BASE: doomed.url, CLARIFAI_SECRETS_TIMEOUT: '1500' });
+    const ran = await start({ CLARIFAI_API_BASE: doomed.url, CLARIFAI_SECRETS_TIMEOUT: '5000' });
     expect(ran.code).toBe(0);
     expect(ran.app?.env['OPENAI_API_KEY']).toBe(VALUES.OPENAI_API_KEY);
     expect(ran.stderr).toMatch(/connection refused.*last-known-good copy/);
