@@ -12,7 +12,7 @@ export default {
   // `mutate` comes from test/mutate.mjs, one module per run.
   coverageAnalysis: 'perTest',
   concurrency: 2,
-  timeoutMS: 10_000,
+  timeoutMS: 5_000,
   incremental: process.env.STRYKER_FULL !== '1',
   incrementalFile: process.env.STRYKER_INCREMENTAL ?? 'test/reports/latest/mutation/incremental.json',
   reporters: ['clear-text', 'progress', 'json'],

@@ -46,6 +46,8 @@ const out = process.env.CLARIFAI_SECRETS_REPORTS_DIR ?? latest;
 mkdirSync(join(latest, 'mutation'), { recursive: true });
 mkdirSync(out, { recursive: true });
 
+// The tests under Stryker write their own reports into its sandbox, never into ours.
+const { CLARIFAI_SECRETS_REPORTS_DIR: _ignored, ...testEnv } = process.env;
 const scores = [];
 for (const name of names) {
   const report = join(latest, 'mutation', `${name}.json`);
@@ -55,7 +57,8 @@ for (const name of names) {
     {
       stdio: 'inherit',
       env: {
-        ...process.env,
+        ...testEnv,
+        CLARIFAI_SECRETS_MUTATING: '1',
         STRYKER_REPORT: report,
         STRYKER_INCREMENTAL: join(latest, 'mutation', `${name}.incremental.json`),
         ...(process.env.CLARIFAI_SECRETS_REPORTS_DIR ? { STRYKER_FULL: '1' } : {}),
