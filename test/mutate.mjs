@@ -61,7 +61,6 @@ for (const name of names) {
         CLARIFAI_SECRETS_MUTATING: '1',
         STRYKER_REPORT: report,
         STRYKER_INCREMENTAL: join(latest, 'mutation', `${name}.incremental.json`),
-        ...(process.env.CLARIFAI_SECRETS_REPORTS_DIR ? { STRYKER_FULL: '1' } : {}),
       },
     },
   );
@@ -82,14 +81,24 @@ function score(report) {
   return { detected, undetected, percent: (100 * detected) / Math.max(1, detected + undetected) };
 }
 
-// One report for every module run now, in Stryker's JSON format (files merged).
-const merged = { files: {} };
+/** The commit the work tree is at, and whether it has changes on top of it (reports aside). */
+function describedCommit() {
+  const git = (...a) => spawnSync('git', a, { encoding: 'utf8' }).stdout?.trim() ?? '';
+  const head = git('rev-parse', '--short=12', 'HEAD') || 'unknown';
+  return git('status', '--porcelain', '--', '.', ':!test/reports').length > 0 ? `${head} with uncommitted changes` : head;
+}
+
+// One report for every module that has one, in Stryker's JSON format (files merged), with
+// the commit it describes and the score per module.
+const merged = { commit: describedCommit(), modules: {}, files: {} };
 for (const name of Object.keys(MODULES)) {
   const file = join(latest, 'mutation', `${name}.json`);
   if (!existsSync(file)) continue;
   const report = JSON.parse(readFileSync(file, 'utf8'));
   const { files, ...rest } = report;
-  Object.assign(merged, rest, { files: { ...merged.files, ...files } });
+  const s = score(report);
+  merged.modules[name] = { files: MODULES[name], score: Math.round(s.percent * 10) / 10, detected: s.detected, undetected: s.undetected };
+  Object.assign(merged, rest, { commit: merged.commit, modules: merged.modules, files: { ...merged.files, ...files } });
 }
 const mergedFile = join(out, 'mutation.json');
 writeFileSync(`${mergedFile}.tmp`, `${JSON.stringify(merged)}\n`);

@@ -79,6 +79,88 @@ describe('selection parser', () => {
   });
 });
 
+/**
+ * The other half of each rule: input that is valid must be accepted, and read right. Without
+ * these, a parser that throws on everything would pass the properties above.
+ */
+describe('valid input is accepted', () => {
+  const id = fc.stringMatching(/^[a-z][a-z0-9_]{0,15}$/);
+  const separator = fc.constantFrom(',', ', ', ' ', '\n', '\t', ' , ');
+
+  it('the selection parser reads every entry of a valid selection', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.record({ id, optional: fc.boolean(), mapped: fc.boolean() }), { minLength: 1, maxLength: 12, selector: (e) => e.id }),
+        separator,
+        (entries, sep) => {
+          tried['selection (valid)'] = (tried['selection (valid)'] ?? 0) + 1;
+          // Mapped names are upper case, ids lower case: no two entries can claim one name.
+          const text = entries.map((e, i) => `${e.mapped ? `M${i}_=` : ''}${e.id}${e.optional ? '?' : ''}`).join(sep);
+          const selection = parseSelection(text, 'me');
+          expect(selection.all).toBe(false);
+          const byId = new Map(selection.named.map((n) => [n.id, n]));
+          expect(byId.size).toBe(entries.length);
+          entries.forEach((e, i) => {
+            expect(byId.get(e.id)).toEqual({ id: e.id, name: e.mapped ? `M${i}_` : e.id, optional: e.optional, mapped: e.mapped });
+          });
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the configuration resolver reads every valid setting as given', () => {
+    const bools = { true: true, false: false, '1': true, '0': false, yes: true, no: false, On: true, OFF: false } as const;
+    fc.assert(
+      fc.property(
+        fc.record({
+          timeout: fc.integer({ min: 1, max: 600_000 }),
+          ttl: fc.integer({ min: 0, max: 31_536_000 }),
+          override: fc.constantFrom(...(Object.keys(bools) as Array<keyof typeof bools>)),
+          user: fc.stringMatching(/^[a-z][a-z0-9_-]{0,20}$/),
+          base: fc.constantFrom('https://api.clarifai.com', 'http://127.0.0.1:8787', 'https://clarifai.example.com/'),
+        }),
+        ({ timeout, ttl, override, user, base }) => {
+          tried['configuration (valid)'] = (tried['configuration (valid)'] ?? 0) + 1;
+          const config = resolveConfig(
+            { envFile: false },
+            {
+              CLARIFAI_SECRETS_TIMEOUT: String(timeout),
+              CLARIFAI_SECRETS_CACHE_TTL: String(ttl),
+              CLARIFAI_SECRETS_OVERRIDE: override,
+              CLARIFAI_USER_ID: user,
+              CLARIFAI_API_BASE: base,
+              XDG_CACHE_HOME: '/xdg',
+            },
+          );
+          expect(config).toMatchObject({ timeout, cacheTtl: ttl, override: bools[override], userId: user, baseUrl: base.replace(/\/$/, '') });
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the response validator returns exactly the secrets of a valid answer', async () => {
+    const config = resolveConfig({ envFile: false, pat: 'pat-fuzz', baseUrl: 'http://127.0.0.1:1', timeout: 2000 }, {});
+    const secret = fc.record({ id, value: fc.string({ maxLength: 20 }), version: fc.nat({ max: 1000 }) });
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(secret, { maxLength: 6, selector: (s) => s.id }), async (secrets) => {
+        tried['responses (valid)'] = (tried['responses (valid)'] ?? 0) + 1;
+        const wire = secrets.map((s) => ({ ...s, user_id: 'u', created_at: '2025-10-03T09:18:10Z', modified_at: '2025-10-03T09:18:10Z' }));
+        const ok = (body: unknown): HttpResponse =>
+          ({ status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) }) as HttpResponse;
+        const listed = await SecretsClient.withInternals({ config, transport: answering(ok({ status: { code: 10000 }, secrets: wire })) }).list();
+        expect(listed.map((s) => [s.id, s.value, s.version])).toEqual(secrets.map((s) => [s.id, s.value, s.version]));
+        for (const one of wire) {
+          const got = await SecretsClient.withInternals({ config, transport: answering(ok({ status: { code: 10000 }, secret: one })) }).get(one.id);
+          expect([got.id, got.value, got.version, got.userId]).toEqual([one.id, one.value, one.version, 'u']);
+        }
+      }),
+      { numRuns: RUNS / 4 },
+    );
+  });
+});
+
 describe('configuration resolver', () => {
   const keys = ['CLARIFAI_PAT', 'CLARIFAI_USER_ID', 'CLARIFAI_API_BASE', 'CLARIFAI_SECRETS_OVERRIDE', 'CLARIFAI_SECRETS_CACHE_TTL', 'CLARIFAI_SECRETS_TIMEOUT', 'CLARIFAI_SECRETS_FALLBACK', 'CLARIFAI_SECRETS_CACHE_DIR', 'CLARIFAI_SECRETS_ALLOW_HTTP'];
   it('returns a configuration or throws ERR_CONFIG, for any environment', () => {
