@@ -8,6 +8,7 @@
  *   npm run mutate                  every module
  *   npm run mutate -- mask wire     those modules
  *   npm run mutate -- --ci          the small fixed set CI runs (a few minutes)
+ *   npm run mutate -- --merge       no run: merge the per-module reports there are
  *
  * Reports go to test/reports/latest/ (ignored); with CLARIFAI_SECRETS_REPORTS_DIR=test/reports
  * (`npm run reports`) the merged report is the committed test/reports/mutation.json.
@@ -35,7 +36,8 @@ const CI_SET = ['mask', 'errors'];
 const BREAK = 85;
 
 const args = process.argv.slice(2);
-const names = args.includes('--ci') ? CI_SET : args.length > 0 ? args : Object.keys(MODULES);
+// --merge: no run, only the merged report (and the table) from the per-module reports there are.
+const names = args.includes('--merge') ? [] : args.includes('--ci') ? CI_SET : args.length > 0 ? args : Object.keys(MODULES);
 for (const name of names) {
   if (!(name in MODULES)) {
     console.error(`mutate: unknown module "${name}"; modules: ${Object.keys(MODULES).join(', ')}`);
