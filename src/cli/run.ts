@@ -142,7 +142,7 @@ async function load(
       });
       report = loaded.watcher.report;
     } else {
-      report = await loadResolved(config, { env });
+      report = await loadResolved(config, { env, deferCopy: true });
     }
     if (config.debug) say(describeReport(report));
     for (const name of report.set) loaded.names.add(name);

@@ -60,30 +60,59 @@ export function ageOf(at: number): string {
   return `${Math.round(seconds / 3600)} h`;
 }
 
-export class DiskCache {
-  readonly file: string;
-  readonly #dir: string;
-  readonly #key: Buffer;
-  readonly #aad: Buffer;
+/** The file name, key and plain label of one copy, all derived from the token in one HKDF. */
+interface Derived {
+  file: string;
+  key: Buffer;
+  aad: Buffer;
   /** MAGIC, group and token tag: the plain start of every file this token writes. */
-  readonly #label: Buffer;
+  label: Buffer;
+}
+
+function derive(key: DiskCacheKey): Derived {
+  const material = Buffer.from(
+    crypto().hkdfSync('sha256', key.token, 'clarifai-secrets/last-known-good/v1', `${key.baseUrl}\n${key.userId}`, 64),
+  );
+  const name = crypto().createHmac('sha256', material.subarray(32)).update(key.selection).digest('hex').slice(0, 32);
+  const group = crypto().createHash('sha256').update(`clarifai-secrets/group\n${key.baseUrl}\n${key.userId}`).digest().subarray(0, GROUP_BYTES);
+  const tokenTag = crypto().createHmac('sha256', material.subarray(32)).update('token-tag').digest().subarray(0, TOKEN_TAG_BYTES);
+  const label = Buffer.concat([MAGIC, group, tokenTag]);
+  return {
+    file: join(key.dir, `${name}.lkg`),
+    key: material.subarray(0, 32),
+    aad: Buffer.concat([label, Buffer.from(`\n${key.selection}`)]),
+    label,
+  };
+}
+
+export class DiskCache {
+  readonly #source: DiskCacheKey;
+  readonly #dir: string;
   readonly #warn: Warn;
+  /**
+   * Derived at the first look, not at construction: a load that fetches without reading a
+   * copy (no TTL) needs no key before the app starts, and may need none at all.
+   */
+  #derived: Derived | undefined;
   /** The first read's result: a damaged file warns once per load, not once per look. */
   #read: { copy: CachedCopy | undefined } | undefined;
+  /** Drops the turn of a copy writeSoon has not written yet. */
+  #cancelPending: (() => void) | undefined;
 
   constructor(key: DiskCacheKey, warn: Warn) {
-    const material = Buffer.from(
-      crypto().hkdfSync('sha256', key.token, 'clarifai-secrets/last-known-good/v1', `${key.baseUrl}\n${key.userId}`, 64),
-    );
-    this.#key = material.subarray(0, 32);
-    const name = crypto().createHmac('sha256', material.subarray(32)).update(key.selection).digest('hex').slice(0, 32);
+    this.#source = key;
     this.#dir = key.dir;
-    this.file = join(key.dir, `${name}.lkg`);
-    const group = crypto().createHash('sha256').update(`clarifai-secrets/group\n${key.baseUrl}\n${key.userId}`).digest().subarray(0, GROUP_BYTES);
-    const tokenTag = crypto().createHmac('sha256', material.subarray(32)).update('token-tag').digest().subarray(0, TOKEN_TAG_BYTES);
-    this.#label = Buffer.concat([MAGIC, group, tokenTag]);
-    this.#aad = Buffer.concat([this.#label, Buffer.from(`\n${key.selection}`)]);
     this.#warn = warn;
+  }
+
+  get #d(): Derived {
+    this.#derived ??= derive(this.#source);
+    return this.#derived;
+  }
+
+  /** Where this selection's copy lives. */
+  get file(): string {
+    return this.#d.file;
   }
 
   /** The copy, or undefined when there is none or it cannot be trusted (with a warning). */
@@ -138,6 +167,8 @@ export class DiskCache {
    * replaced, what it wrote must not stay readable to whoever later holds the old one.
    */
   write(copy: CachedCopy): void {
+    this.#cancelPending?.();
+    this.#cancelPending = undefined;
     const tmp = `${this.file}.${process.pid}.${crypto().randomBytes(4).toString('hex')}.tmp`;
     try {
       makeFolder(this.#dir);
@@ -173,9 +204,28 @@ export class DiskCache {
     this.#forgetOtherTokens();
   }
 
+  /**
+   * `write`, once the code that runs next has run: the preload puts the secrets in the
+   * environment and lets the app start, and the sealing, fsyncs and rename (several ms) come
+   * after the app's first line. It runs at the next turn of the event loop, or as the process
+   * exits if that comes first (`process.exit()` in the app's first line still leaves a
+   * copy); a later write or remove takes its place. Reads see the new copy at once.
+   */
+  writeSoon(copy: CachedCopy): void {
+    this.#cancelPending?.();
+    this.#read = { copy };
+    const run = (): void => this.write(copy);
+    const immediate = setImmediate(run);
+    process.once('exit', run);
+    this.#cancelPending = () => {
+      clearImmediate(immediate);
+      process.removeListener('exit', run);
+    };
+  }
+
   /** Deletes this base URL and user's copies whose token tag is not this token's. */
   #forgetOtherTokens(): void {
-    const group = this.#label.subarray(0, MAGIC.length + GROUP_BYTES);
+    const group = this.#d.label.subarray(0, MAGIC.length + GROUP_BYTES);
     const head = Buffer.alloc(LABEL_BYTES);
     for (const name of safeList(this.#dir)) {
       if (!name.endsWith('.lkg')) continue;
@@ -189,7 +239,7 @@ export class DiskCache {
         } finally {
           closeSync(fd);
         }
-        if (read === LABEL_BYTES && head.subarray(0, group.length).equals(group) && !head.equals(this.#label)) unlinkSync(file);
+        if (read === LABEL_BYTES && head.subarray(0, group.length).equals(group) && !head.equals(this.#d.label)) unlinkSync(file);
       } catch {
         // Gone already, or not ours to read: left alone.
       }
@@ -198,6 +248,8 @@ export class DiskCache {
 
   /** After the API said the token or a secret is gone, the copy must not outlive it. */
   remove(): void {
+    this.#cancelPending?.();
+    this.#cancelPending = undefined;
     this.#read = { copy: undefined };
     try {
       unlinkSync(this.file);
@@ -208,19 +260,21 @@ export class DiskCache {
 
   #seal(copy: CachedCopy): Buffer {
     const nonce = crypto().randomBytes(NONCE_BYTES);
-    const cipher = crypto().createCipheriv('aes-256-gcm', this.#key, nonce);
-    cipher.setAAD(this.#aad);
+    const { key, aad, label } = this.#d;
+    const cipher = crypto().createCipheriv('aes-256-gcm', key, nonce);
+    cipher.setAAD(aad);
     const body = Buffer.concat([cipher.update(JSON.stringify(copy), 'utf8'), cipher.final()]);
-    return Buffer.concat([this.#label, nonce, cipher.getAuthTag(), body]);
+    return Buffer.concat([label, nonce, cipher.getAuthTag(), body]);
   }
 
   #open(data: Buffer): CachedCopy | undefined {
-    if (data.length < HEADER_BYTES || !data.subarray(0, LABEL_BYTES).equals(this.#label)) return undefined;
+    const { key, aad, label } = this.#d;
+    if (data.length < HEADER_BYTES || !data.subarray(0, LABEL_BYTES).equals(label)) return undefined;
     const nonce = data.subarray(LABEL_BYTES, LABEL_BYTES + NONCE_BYTES);
     const tag = data.subarray(LABEL_BYTES + NONCE_BYTES, HEADER_BYTES);
     try {
-      const decipher = crypto().createDecipheriv('aes-256-gcm', this.#key, nonce);
-      decipher.setAAD(this.#aad);
+      const decipher = crypto().createDecipheriv('aes-256-gcm', key, nonce);
+      decipher.setAAD(aad);
       decipher.setAuthTag(tag);
       const text = Buffer.concat([decipher.update(data.subarray(HEADER_BYTES)), decipher.final()]).toString('utf8');
       return asCopy(JSON.parse(text));

@@ -100,7 +100,8 @@ export async function fetchFresh(
 ): Promise<Fetched> {
   try {
     const copy = await fetchFromApi(job, transport);
-    disk?.write(copy);
+    if (job.deferCopy) disk?.writeSoon(copy);
+    else disk?.write(copy);
     return { ...copy, source: 'api' };
   } catch (error) {
     // A usable answer never came (unreachable, 5xx, throttled, too slow, garbage): the app

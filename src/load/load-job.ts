@@ -50,6 +50,8 @@ export interface LoadJob {
   marker: string;
   /** Epoch ms by which the whole load must be over. */
   deadlineAt: number;
+  /** Write the copy after the code that runs next (the preload and `run`): see DiskCache.writeSoon. */
+  deferCopy: boolean;
 }
 
 export const MARKER = 'CLARIFAI_SECRETS_LOADED';
@@ -101,7 +103,7 @@ function scopeOf(config: Config): string {
 }
 
 export function prepareJob(
-  options: LoadOptions & { env?: Record<string, string | undefined>; reload?: boolean },
+  options: LoadOptions & { env?: Record<string, string | undefined>; reload?: boolean; deferCopy?: boolean },
   config: Config = resolveConfig(options),
 ): LoadJob {
   const env = options.env ?? process.env;
@@ -124,6 +126,7 @@ export function prepareJob(
     memoryKey: digest('memory', config.baseUrl, config.userId, token, selection.key),
     marker,
     deadlineAt: Date.now() + config.timeout,
+    deferCopy: options.deferCopy === true,
   };
 }
 

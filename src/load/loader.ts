@@ -24,6 +24,12 @@ export interface LoadSecretsOptions extends LoadOptions {
    * @default false: such a load returns at once with `source: 'marker'`
    */
   reload?: boolean;
+  /**
+   * Write the last-known-good copy after the code that runs next instead of before
+   * resolving: the preload and `run` let the app start first.
+   * @internal
+   */
+  deferCopy?: boolean;
 }
 
 /**

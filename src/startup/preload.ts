@@ -44,7 +44,7 @@ export async function preload(): Promise<void> {
   let config: Config | undefined;
   try {
     config = begin();
-    if (config) succeed(config, await loadResolved(config, {}));
+    if (config) succeed(config, await loadResolved(config, { deferCopy: true }));
   } catch (error) {
     fail(error, config);
   }
@@ -83,7 +83,7 @@ export function preloadBeforeMain(): void {
     hook.replace(function runMainAfterSecrets(this: unknown, ...args: unknown[]) {
       called = true;
       hook.restore();
-      loadResolved(ready, {})
+      loadResolved(ready, { deferCopy: true })
         .then(
           (report) => succeed(ready, report),
           (error: unknown) => fail(error, ready),

@@ -35,6 +35,15 @@ beforeAll(async () => {
   project = makeProject();
   project.write('app.mjs', APP_ESM);
   project.write('app.cjs', APP_ESM);
+  // What the cache folder holds when the app's first line runs, and whether the secrets are there.
+  project.write(
+    'first-line.cjs',
+    `const fs = require('node:fs');
+const dir = process.env.CLARIFAI_SECRETS_CACHE_DIR;
+console.log(JSON.stringify({ copies: fs.readdirSync(dir).length, loaded: process.env.OPENAI_API_KEY !== undefined }));
+if (process.argv[2] === 'exit') process.exit(0);
+`,
+  );
 });
 afterAll(async () => {
   await emulator.close();
@@ -159,6 +168,17 @@ console.log(JSON.stringify({ env: { child } }));
     expect(ran.app?.env['child']).toBe('yes');
     // One list walk for the parent; none for the worker or the child.
     expect(emulator.requests).toHaveLength(2);
+  });
+
+  it.each([[''], ['exit']])('writes the copy after the app\'s first line, and before the process ends %s', async (exit) => {
+    const ran = await start({}, [args[0], args[1], 'first-line.cjs', ...(exit ? [exit] : [])]);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe('{"copies":0,"loaded":true}\n');
+    expect(readdirSync(cacheDir)).toHaveLength(1);
+    // The copy written late is the one a later outage serves.
+    emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
+    const fallback = await start({ CLARIFAI_SECRETS_TIMEOUT: '5000' });
+    expect(fallback.app?.env['OPENAI_API_KEY']).toBe(VALUES.OPENAI_API_KEY);
   });
 
   it('starts from the last-known-good copy when the API is down, and says so', async () => {

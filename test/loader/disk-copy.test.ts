@@ -77,3 +77,31 @@ describe('a copy reaching the disk', () => {
     }
   });
 });
+
+describe('a copy written after the code that runs next (the preload and run)', () => {
+  const load = (cacheDir: string, extra: { deferCopy?: boolean; pat?: string } = {}) =>
+    loadSecrets({ envFile: false, pat: extra.pat ?? OLD_PAT, userId: 'alice', baseUrl: emulator.url, cacheDir, env: {}, deferCopy: extra.deferCopy ?? true });
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('reaches the disk at the next turn of the event loop, and serves a fallback at once', async () => {
+    emulator.seed('alice', [{ id: 'KEY', value: VALUE }]);
+    const cacheDir = mkdtempSync(join(tmpdir(), 'cs-disk-soon-'));
+    await load(cacheDir);
+    expect(copies(cacheDir)).toHaveLength(0);
+    await nextTurn();
+    expect(copies(cacheDir)).toHaveLength(1);
+    expectNoLeakInFolder(cacheDir, { OLD_PAT, VALUE });
+  });
+
+  it('leaves no exit listener behind once written, however many loads there are', async () => {
+    emulator.seed('alice', [{ id: 'KEY', value: VALUE }]);
+    const cacheDir = mkdtempSync(join(tmpdir(), 'cs-disk-soon-exit-'));
+    const before = process.listenerCount('exit');
+    for (let i = 0; i < 3; i++) await load(cacheDir);
+    // Each earlier load's copy was written while the next one waited for the API.
+    expect(process.listenerCount('exit')).toBe(before + 1);
+    await nextTurn();
+    expect(process.listenerCount('exit')).toBe(before);
+    expect(copies(cacheDir)).toHaveLength(1);
+  });
+});
