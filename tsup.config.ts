@@ -41,6 +41,7 @@ export default defineConfig([
   {
     entry: { cli: 'src/cli/main.ts', 'sync-worker': 'src/load/sync-worker.ts' },
     format: ['cjs'],
+    splitting: true,
     target: 'node20',
     platform: 'node',
     shims: true,
