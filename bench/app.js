@@ -4,6 +4,8 @@
 // With SCALE_EXPECT=N (the scale run) it checks BENCH_S00001 ... BENCH_S<N> on a sample of
 // at most 200 names instead: enumerating an environment of 10,000 variables takes Node
 // ~200 ms (each access scans the whole environment), which is not the preload's cost.
+// The app's first line, on the monotonic clock the harness shares (startup = spawn to here).
+const firstLine = process.hrtime.bigint();
 let n = 0;
 const expect = Number(process.env.SCALE_EXPECT);
 if (expect > 0) {
@@ -23,5 +25,5 @@ if (expect > 0) {
 }
 process.on('exit', () => {
   const { user, system } = process.cpuUsage();
-  process.stdout.write(`${JSON.stringify({ n, rss: process.resourceUsage().maxRSS, cpu: user + system })}\n`);
+  process.stdout.write(`${JSON.stringify({ n, rss: process.resourceUsage().maxRSS, cpu: user + system, first: String(firstLine) })}\n`);
 });

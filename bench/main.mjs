@@ -37,6 +37,15 @@ function savable(results) {
   };
 }
 
+/** With --only: the rows named, bare node, and the floor each of them is paired with. */
+function onlyRows(rows, only) {
+  if (!only) return rows;
+  const unknown = only.filter((id) => !rows.some((r) => r.id === id));
+  if (unknown.length > 0) throw new Error(`--only: no row ${unknown.join(', ')}; rows: ${rows.map((r) => r.id).join(', ')}`);
+  const keep = new Set(['bare', ...only, ...rows.filter((r) => only.includes(r.id) && r.floor).map((r) => r.floor.id)]);
+  return rows.filter((r) => keep.has(r.id));
+}
+
 function write(file, text) {
   writeFileSync(file, text);
   log(`written: ${relative(process.cwd(), file) || file}`);
@@ -61,12 +70,13 @@ async function main() {
     project.writeFloorCache(PAT, emulator.url);
     const cli = await probeCli(project, emulator);
     if (!cli.available) log(`clarifai-secrets run is not available yet (${cli.reason}): its rows are skipped`);
-    const rows = startupRows(project, emulator.url, { cli, floors: options.floors });
+    const rows = onlyRows(startupRows(project, emulator.url, { cli, floors: options.floors }), options.only);
     const startup = await runStartup({ rows, runs: options.runs, warmup: options.warmup, project, emulator, log });
-    const scale = options.scale ? await runScale({ options, project, emulator, log }) : undefined;
-    const syncCalls = options.floors ? await runSyncCalls({ options, project, emulator, log }) : undefined;
-    const profiles = options.profile ? await runProfiles({ project, emulator, log }) : undefined;
-    const watch = options.watch ? await measureWatchPolls({ packageRoot: options.packageRoot, quick: options.quick, log }) : undefined;
+    const sections = !options.only;
+    const scale = sections && options.scale ? await runScale({ options, project, emulator, log }) : undefined;
+    const syncCalls = sections && options.floors ? await runSyncCalls({ options, project, emulator, log }) : undefined;
+    const profiles = sections && options.profile ? await runProfiles({ project, emulator, log }) : undefined;
+    const watch = sections && options.watch ? await measureWatchPolls({ packageRoot: options.packageRoot, quick: options.quick, log }) : undefined;
 
     machine.loadAfter = os.loadavg();
     const results = { options, machine, cli, startup, scale, syncCalls, profiles, watch, stale };

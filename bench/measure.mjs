@@ -3,6 +3,10 @@
  *
  * Wall time: from just before spawn() to the child's 'exit' event, measured in this
  * process with a monotonic clock (it includes fork/exec, the same for every command).
+ * Startup: from the same instant to the app's first line, which app.js reads from the same
+ * monotonic clock (CLOCK_MONOTONIC is one clock for every process on the machine): what
+ * the user waits for before the app runs, without what happens after it (a copy written
+ * once the app has started, the app's own exit).
  *
  * Memory, two numbers:
  * - app RSS: the peak RSS of the app's own process, which app.js reads from
@@ -51,6 +55,7 @@ export function runOnce({ argv, env, cwd, scratch, timeoutMs = 60_000 }) {
       const line = stdout.split('\n').findLast((l) => l.startsWith('{"n":'));
       resolve({
         ms: Number((ended ?? process.hrtime.bigint()) - started) / 1e6,
+        firstMs: line && JSON.parse(line).first ? Number(BigInt(JSON.parse(line).first) - started) / 1e6 : undefined,
         code,
         signal,
         app: line ? JSON.parse(line) : undefined,

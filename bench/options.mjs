@@ -9,6 +9,8 @@
  *   --no-scale         skip the scale run
  *   --no-profile       skip the CPU profiles (--profile: run them in quick mode too)
  *   --no-watch         skip the cost of a watchSecrets poll (bench/watch-poll.mjs)
+ *   --only ID,...      only these startup rows (with bare node and each target's floor), no
+ *                      other section: for trying a change (ids: bench/commands.mjs)
  *   --from FILE        measure nothing: render the report again from a results.json
  *                      (after editing findings.md); the full mode saves bench/results.json
  * BENCH_QUICK=1 in the environment is the same as --quick.
@@ -35,9 +37,11 @@ export function readOptions(argv = process.argv.slice(2), env = process.env) {
       'no-watch': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       from: { type: 'string' },
+      only: { type: 'string' },
     },
     strict: true,
   });
+  const only = values.only ? values.only.split(',').map((id) => id.trim()).filter(Boolean) : undefined;
   const quick = values.quick || ['1', 'true', 'yes'].includes(String(env.BENCH_QUICK ?? '').toLowerCase());
   const count = (text, fallback, min) => {
     if (text === undefined) return fallback;
@@ -49,14 +53,15 @@ export function readOptions(argv = process.argv.slice(2), env = process.env) {
     quick,
     runs: count(values.runs, quick ? 3 : 20, 1),
     warmup: count(values.warmup, quick ? 1 : 2, 0),
-    out: values.out ? resolve(values.out) : quick ? undefined : resolve(BENCH_DIR, 'README.md'),
+    out: values.out ? resolve(values.out) : quick || only ? undefined : resolve(BENCH_DIR, 'README.md'),
     packageRoot: values.package ? resolve(values.package) : REPO_ROOT,
     floors: !values['no-floors'],
     scale: !values['no-scale'],
     profile: values.profile || (!quick && !values['no-profile']),
     watch: !values['no-watch'],
     from: values.from ? resolve(values.from) : undefined,
-    results: quick || values.out ? undefined : resolve(BENCH_DIR, 'results.json'),
+    only,
+    results: quick || only || values.out ? undefined : resolve(BENCH_DIR, 'results.json'),
     scaleSizes: [1, 10, 100, 1_000, 10_000],
     scaleRuns: quick ? 1 : 5,
   };

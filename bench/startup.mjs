@@ -42,7 +42,7 @@ export async function probeCli(project, emulator) {
  */
 export async function runStartup({ rows, runs, warmup, project, emulator, log }) {
   const results = new Map(
-    rows.map((row) => [row.id, { row, ms: [], pairedRatio: [], pairedExtra: [], pairedOverFloor: [], appRss: [], appCpu: [], treeRss: [], requests: [], failures: [] }]),
+    rows.map((row) => [row.id, { row, ms: [], pairedRatio: [], pairedExtra: [], pairedOverFloor: [], pairedOverFloorFirst: [], first: [], appRss: [], appCpu: [], treeRss: [], requests: [], failures: [] }]),
   );
   const bareRow = rows.find((row) => row.id === 'bare');
   const once = async (row, timed) => {
@@ -54,26 +54,31 @@ export async function runStartup({ rows, runs, warmup, project, emulator, log })
     if (failure) result.failures.push(failure);
     if (!timed || failure) return undefined;
     result.ms.push(ran.ms);
+    if (ran.firstMs !== undefined) result.first.push(ran.firstMs);
     result.appRss.push(ran.app.rss);
     result.appCpu.push(ran.app.cpu / 1000);
     if (ran.treeRssKiB !== undefined) result.treeRss.push(ran.treeRssKiB);
     result.requests.push(requests);
-    return ran.ms;
+    return ran;
   };
   const others = rows.filter((row) => row !== bareRow);
   const baselineOf = (row) => results.get(row.pairWith ?? 'bare');
   for (let round = 0; round < warmup + runs; round++) {
     const timed = round >= warmup;
     for (const row of round % 2 === 0 ? others : [...others].reverse()) {
-      const base = await once(baselineOf(row).row, timed);
+      const base = (await once(baselineOf(row).row, timed))?.ms;
       // A target's floor runs right before it too: "ours over the floor" is a paired difference.
       const floor = row.floor ? await once(results.get(row.floor.id).row, timed) : undefined;
-      const ms = await once(row, timed);
+      const ran = await once(row, timed);
+      const ms = ran?.ms;
       if (base !== undefined && ms !== undefined) {
         results.get(row.id).pairedRatio.push(ms / base);
         results.get(row.id).pairedExtra.push(ms - base);
       }
-      if (floor !== undefined && ms !== undefined) results.get(row.id).pairedOverFloor.push(ms - floor);
+      if (floor !== undefined && ran !== undefined) {
+        results.get(row.id).pairedOverFloor.push(ran.ms - floor.ms);
+        if (ran.firstMs !== undefined && floor.firstMs !== undefined) results.get(row.id).pairedOverFloorFirst.push(ran.firstMs - floor.firstMs);
+      }
     }
     log(`startup: round ${round + 1}/${warmup + runs}${timed ? '' : ' (warm-up)'}`);
   }
@@ -87,6 +92,8 @@ export async function runStartup({ rows, runs, warmup, project, emulator, log })
       ratio: isBare ? 1 : summary(r.pairedRatio).median,
       extraMs: isBare ? 0 : summary(r.pairedExtra).median,
       overFloorMs: r.pairedOverFloor.length ? summary(r.pairedOverFloor).median : undefined,
+      overFloorFirstMs: r.pairedOverFloorFirst.length ? summary(r.pairedOverFloorFirst).median : undefined,
+      firstMs: r.first.length ? summary(r.first).median : undefined,
       min: Math.min(...r.ms),
       minRatio: Math.min(...r.ms) / Math.min(...base.ms),
       appRssMiB: summary(r.appRss).median / 1024,
