@@ -113,7 +113,7 @@ describe.each(transports)('SecretsClient over %s', (_name, transport) => {
     expect(emulator.requests.every((r) => r.query['per_page'] === '1000')).toBe(true);
   });
 
-  it('asks for pages 1 and 2 together, so a one-page account costs one round trip', async () => {
+  it('asks for pages 1 and 2 together over plain HTTP, so a one-page account costs one round trip', async () => {
     emulator.seed('alice', [{ id: 'A', value: 'a' }]);
     emulator.inject({ kind: 'latency', ms: 300 }, { times: 2 });
     const started = Date.now();
