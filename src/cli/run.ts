@@ -9,7 +9,7 @@ import type { LoadReport } from '../load/load-job.js';
 import { describeMisspelt, misspeltSettings } from '../settings/misspelt.js';
 import { loadResolved } from '../load/loader.js';
 import { describeReport, reportFailure, say } from '../startup/output.js';
-import { type SecretsChange, type SecretsWatcher, watchSecrets } from '../watch/watcher.js';
+import type { SecretsChange, SecretsWatcher } from '../watch/watcher.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, type Values, connectionOptions, parseCommand } from './args.js';
 import { type SuperviseOptions, supervise } from './supervise.js';
 
@@ -130,6 +130,8 @@ async function load(
     if (misspelt.length > 0) say(`warning: ${describeMisspelt(misspelt)}`);
     let report: LoadReport;
     if (watching) {
+      // Loaded only with --watch: a plain run starts without the watcher's code.
+      const { watchSecrets } = await import('../watch/watcher.js');
       loaded.watcher = await watchSecrets({
         ...loadOptions,
         env,

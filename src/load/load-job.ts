@@ -44,7 +44,7 @@ export interface LoadJob {
   /** What to fetch: CLARIFAI_SECRETS and the env's `clarifai://` references. */
   selection: Selection;
   token: string;
-  /** In-process cache key: base URL, user, token and selection. */
+  /** In-process cache key: base URL, user, token and selection (never leaves the process). */
   memoryKey: string;
   /** `CLARIFAI_SECRETS_LOADED` value for this selection. */
   marker: string;
@@ -123,7 +123,8 @@ export function prepareJob(
     config,
     selection,
     token,
-    memoryKey: digest('memory', config.baseUrl, config.userId, token, selection.key),
+    // In-process only, so no hash: the marker's is the one digest a load computes.
+    memoryKey: JSON.stringify([config.baseUrl, config.userId, token, selection.key]),
     marker,
     deadlineAt: Date.now() + config.timeout,
     deferCopy: options.deferCopy === true,
