@@ -9,7 +9,9 @@ import { HostCheck, invalidHostNameReason } from './host-check.js';
 import { FaultQueue, type Fault, type FaultMatch } from './faults.js';
 import type { EmulatorOptions, EmulatorSecretSeed } from './options.js';
 import type { RecordedRequest } from './request-log.js';
-import { EmulatorServer } from './server.js';
+import { LatencyRelay } from './latency-relay.js';
+import { EmulatorServer, type ConnectionCounts } from './server.js';
+import { selfSignedCertificate } from './tls-cert.js';
 import { SecretStore, secretFromSeed, type EmulatorSecret, type StoreState, type StoredSecret } from './store.js';
 
 const DEFAULT_USER_ID = 'emulator-user';
@@ -26,6 +28,11 @@ export interface Emulator {
   readonly host: string;
   /** Owner of the default token and of tokens given as a plain array. */
   readonly defaultUserId: string;
+  /**
+   * With `tls`, the certificate served (PEM): write it to a file and point
+   * `NODE_EXTRA_CA_CERTS` at it to make Node clients trust the emulator. Undefined over HTTP.
+   */
+  readonly certificate: string | undefined;
   /** Stops listening and ends every connection, hung requests included. Safe to call twice. */
   close(): Promise<void>;
 
@@ -36,8 +43,13 @@ export interface Emulator {
    * `maxRecordedRequests` of them (a live array: it grows as requests arrive).
    */
   readonly requests: RecordedRequest[];
-  /** For tests: empties `requests`. */
+  /** For tests: empties `requests` and sets the `connectionStats()` counts back to 0. */
   clearRequests(): void;
+  /**
+   * For tests and benchmarks: TCP connections accepted and TLS handshakes (full, resumed,
+   * failed) since start, `clearRequests()` or `reset()`. A copy: read it again for new counts.
+   */
+  connectionStats(): EmulatorConnectionStats;
   /** For tests: the next matching request(s) get `fault` (see `Fault` and `FaultMatch`; default: the next request, once). */
   inject(fault: Fault, match?: FaultMatch): void;
   /** For tests: drops every injected fault that has not been used up. */
@@ -59,12 +71,15 @@ export interface Emulator {
   reset(): void;
 }
 
+export type EmulatorConnectionStats = ConnectionCounts;
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError('emulator: port must be an integer from 0 to 65535');
   const host = options.host ?? '127.0.0.1';
   const users = options.users ?? {};
-  const hosts = new HostCheck(host, allowedHosts(options.allowedHosts));
+  const extraHosts = allowedHosts(options.allowedHosts);
+  const hosts = new HostCheck(host, extraHosts);
   const defaultUserId = Object.keys(users)[0] ?? DEFAULT_USER_ID;
   const tokens = new TokenTable(options.pats, defaultUserId);
 
@@ -78,6 +93,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!(maxRecorded === Infinity || (Number.isInteger(maxRecorded) && maxRecorded >= 0))) {
     throw new TypeError('emulator: maxRecordedRequests must be an integer >= 0 or Infinity');
   }
+  const latencyMs = options.latencyMs ?? 0;
+  if (!(Number.isFinite(latencyMs) && latencyMs >= 0 && latencyMs <= 60_000)) {
+    throw new TypeError('emulator: latencyMs must be a number of milliseconds from 0 to 60000');
+  }
+  const tls = await tlsCredentials(options.tls, host, extraHosts);
+
   const requests: RecordedRequest[] = [];
   const faults = new FaultQueue();
   let perPageCap: number | undefined;
@@ -94,22 +115,42 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     perPageCap: () => perPageCap,
     log: options.log,
+    tls,
   });
-  const address = await server.listen(port, host);
+  let relay: LatencyRelay | undefined;
+  let address;
+  if (latencyMs > 0) {
+    // The real server listens on a loopback port of its own; clients reach it through the relay.
+    const inner = await server.listen(0, '127.0.0.1');
+    relay = new LatencyRelay(latencyMs, () => inner.port);
+    try {
+      address = await relay.listen(port, host);
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+  } else {
+    address = await server.listen(port, host);
+  }
   // A wildcard address is not somewhere to connect to: hand out loopback instead.
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const urlHost = reachable.includes(':') ? `[${reachable}]` : reachable;
 
   return {
-    url: `http://${urlHost}:${address.port}`,
+    url: `${tls ? 'https' : 'http'}://${urlHost}:${address.port}`,
     port: address.port,
     host,
     defaultUserId,
-    close: () => server.close(),
+    certificate: tls === undefined ? undefined : String(tls.cert),
+    close: async () => {
+      await Promise.all([relay?.close(), server.close()]);
+    },
     requests,
     clearRequests: () => {
       requests.length = 0;
+      server.resetCounts();
     },
+    connectionStats: () => ({ ...server.counts }),
     inject: (fault, match) => faults.add(fault, match),
     clearFaults: () => faults.clear(),
     setPerPageCap: (n) => {
@@ -124,9 +165,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       store.replaceState(initial);
       faults.clear();
       requests.length = 0;
+      server.resetCounts();
       perPageCap = undefined;
     },
   };
+}
+
+async function tlsCredentials(
+  option: EmulatorOptions['tls'],
+  host: string,
+  extraNames: readonly string[],
+): Promise<{ key: string | Buffer; cert: string | Buffer } | undefined> {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) {
+    const wildcard = host === '0.0.0.0' || host === '::';
+    return selfSignedCertificate(['localhost', '127.0.0.1', '::1', ...(wildcard ? [] : [host]), ...extraNames]);
+  }
+  const pem = (value: unknown): value is string | Buffer => (typeof value === 'string' || Buffer.isBuffer(value)) && value.length > 0;
+  if (typeof option !== 'object' || option === null || !pem(option.key) || !pem(option.cert)) {
+    throw new TypeError('emulator: tls must be true (a certificate of its own) or { key, cert } with PEM strings or Buffers');
+  }
+  return { key: option.key, cert: option.cert };
 }
 
 function allowedHosts(names: readonly string[] | undefined): readonly string[] {

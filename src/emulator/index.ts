@@ -4,8 +4,8 @@
  * injection, store access) on the handle `startEmulator` returns.
  */
 export { startEmulator } from './emulator.js';
-export type { Emulator } from './emulator.js';
-export type { EmulatorOptions, EmulatorSecretSeed, SecretsScope } from './options.js';
+export type { Emulator, EmulatorConnectionStats } from './emulator.js';
+export type { EmulatorOptions, EmulatorSecretSeed, EmulatorTlsFiles, SecretsScope } from './options.js';
 export type { EmulatorSecret } from './store.js';
 export type { RecordedRequest } from './request-log.js';
 export type { AuthOutcome, PatsOption } from './auth.js';

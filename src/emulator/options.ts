@@ -68,4 +68,33 @@ export interface EmulatorOptions {
    * `0` keeps none. Bounds memory when the emulator runs for long. Default 10,000.
    */
   maxRecordedRequests?: number | undefined;
+  /**
+   * Serve HTTPS instead of HTTP (`Emulator.url` then starts with `https://`).
+   * - `true`: with a certificate of its own, made at start (RSA 2048, self-signed, valid 90
+   *   days) for `localhost`, `127.0.0.1`, `::1`, `host` (unless a wildcard) and every
+   *   `allowedHosts` name. Clients trust it through `Emulator.certificate`, e.g. written to
+   *   a file named by `NODE_EXTRA_CA_CERTS`. The key never leaves the process.
+   * - `{ key, cert }`: the PEM private key and certificate (chain) to serve, e.g. read from
+   *   files made with mkcert or openssl.
+   *
+   * Default: `false`, plain HTTP.
+   */
+  tls?: boolean | EmulatorTlsFiles | undefined;
+  /**
+   * Make the emulator behave as if it were this many milliseconds of round-trip time away:
+   * the TCP connect, each TLS handshake flight and each request/response exchange pays one
+   * round trip. Done by a relay in front of the real server that delays every chunk by half
+   * of it in each direction and holds a new connection's first bytes for one round trip
+   * (the TCP handshake). Name lookups, bandwidth, loss and TCP slow start are not emulated.
+   * Default `0`: no relay, no delay.
+   */
+  latencyMs?: number | undefined;
+}
+
+/** A certificate to serve HTTPS with (see `EmulatorOptions.tls`). */
+export interface EmulatorTlsFiles {
+  /** The private key, PEM. */
+  key: string | Buffer;
+  /** The certificate, PEM; intermediates may follow it. */
+  cert: string | Buffer;
 }

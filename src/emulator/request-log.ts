@@ -22,6 +22,11 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** The parsed JSON body, the raw text when it is not JSON, undefined when there was none (or it passed the size cap). */
   body: unknown;
+  /**
+   * Which connection it came on: 1 for the first the emulator accepted, 2 for the next, and
+   * so on (not reset by `clearRequests()`); two requests with the same number shared one.
+   */
+  connection: number;
   /** HTTP status answered; `0` while unanswered, and for dropped or hung requests. */
   status: number;
   /** `status.code` of the JSON answer, when it had one. */

@@ -4,7 +4,9 @@
  * requests included) so tests never wait on it.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { StatusCode } from '../api/status-codes.js';
 import type { AuthCheck, TokenTable } from './auth.js';
 import type { ParsedBody } from './decode.js';
@@ -32,21 +34,53 @@ export interface ServerParts {
   record: (entry: RecordedRequest) => void;
   perPageCap: () => number | undefined;
   log: ((line: string) => void) | undefined;
+  /** Key and certificate (PEM) to serve HTTPS with; plain HTTP without. */
+  tls: { key: string | Buffer; cert: string | Buffer } | undefined;
+}
+
+/** What the server saw below HTTP, counted since start or the last `resetCounts()`. */
+export interface ConnectionCounts {
+  /** TCP connections accepted. */
+  connections: number;
+  /** TLS handshakes that made a new session (a full handshake). */
+  tlsFull: number;
+  /** TLS handshakes that resumed an earlier session (a ticket or session id). */
+  tlsResumed: number;
+  /** TLS handshakes that failed (e.g. the client did not trust the certificate). */
+  tlsFailed: number;
 }
 
 export class EmulatorServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  // Keyed by the client's address and port, which the TCP socket and the TLS socket above it share.
+  private readonly connectionIds = new Map<string, number>();
+  private lastConnectionId = 0;
+  readonly counts: ConnectionCounts = { connections: 0, tlsFull: 0, tlsResumed: 0, tlsFailed: 0 };
   private closing: Promise<void> | undefined;
 
   constructor(private readonly parts: ServerParts) {
-    this.server = createServer((req, res) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res).catch(() => lastResort(res));
-    });
-    this.server.on('connection', (socket) => {
+    };
+    this.server = parts.tls ? createHttpsServer({ key: parts.tls.key, cert: parts.tls.cert }, onRequest) : createServer(onRequest);
+    this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
+      this.counts.connections += 1;
+      const key = peerKey(socket);
+      this.connectionIds.set(key, ++this.lastConnectionId);
+      socket.once('close', () => {
+        this.sockets.delete(socket);
+        this.connectionIds.delete(key);
+      });
+    });
+    this.server.on('secureConnection', (socket: TLSSocket) => {
+      if (socket.isSessionReused()) this.counts.tlsResumed += 1;
+      else this.counts.tlsFull += 1;
+    });
+    this.server.on('tlsClientError', () => {
+      this.counts.tlsFailed += 1;
     });
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       // Unparseable HTTP: answer like the API would, in JSON, then hang up.
@@ -72,6 +106,10 @@ export class EmulatorServer {
         resolve(this.server.address() as AddressInfo);
       });
     });
+  }
+
+  resetCounts(): void {
+    Object.assign(this.counts, { connections: 0, tlsFull: 0, tlsResumed: 0, tlsFailed: 0 });
   }
 
   close(): Promise<void> {
@@ -101,6 +139,7 @@ export class EmulatorServer {
     const request = parseRequest(req, read, this.parts.tokens);
     const { method, path, target, auth, reqId } = request;
     const entry = newEntry(req, request, read.tooLarge);
+    entry.connection = this.connectionIds.get(peerKey(req.socket)) ?? 0;
     this.parts.record(entry);
 
     const finished = (): void => {
@@ -180,6 +219,7 @@ function newEntry(req: IncomingMessage, request: ParsedRequest, tooLarge: boolea
     headers: recordHeaders(req.headers),
     body: tooLarge ? undefined : body.kind === 'json' ? body.value : body.kind === 'invalid' ? body.text : undefined,
     status: 0,
+    connection: 0,
     auth: auth.outcome,
     at: Date.now(),
   };
@@ -244,6 +284,10 @@ function hostRefusal(host: string): string {
     `this emulator does not answer requests for host ${shown} (a web page on another site could be using it): ` +
     'reach it as localhost or by its address, or start it with --allow-host NAME (option allowedHosts)'
   );
+}
+
+function peerKey(socket: Socket): string {
+  return `${socket.remoteAddress ?? ''}|${socket.remotePort ?? ''}`;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

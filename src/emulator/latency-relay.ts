@@ -1,0 +1,92 @@
+/**
+ * A TCP relay that makes a server on loopback look `rttMs` away. It listens where clients
+ * connect and forwards every byte to the real server, each chunk half a round trip late in
+ * each direction, so every exchange that waits for an answer (a TLS flight, an HTTP request)
+ * pays one round trip. TCP's own handshake happens at once on loopback: the relay stands
+ * for it by holding the client's first bytes until one round trip after the connection was
+ * accepted, which is when a real client would have sent them.
+ */
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+
+export class LatencyRelay {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closing: Promise<void> | undefined;
+
+  /** `target` is the loopback port of the real server, read at each connection. */
+  constructor(
+    private readonly rttMs: number,
+    private readonly target: () => number,
+  ) {
+    this.server = createServer({ allowHalfOpen: true }, (client) => this.relay(client));
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => reject(error);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      for (const timer of this.timers) clearTimeout(timer);
+      this.timers.clear();
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+    });
+    return this.closing;
+  }
+
+  private relay(client: Socket): void {
+    if (this.closing) {
+      client.destroy();
+      return;
+    }
+    const accepted = Date.now();
+    const oneWay = this.rttMs / 2;
+    const upstream = connect({ port: this.target(), host: '127.0.0.1', allowHalfOpen: true });
+    this.track(client);
+    this.track(upstream);
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    // Nothing reaches the server before the stand-in TCP handshake is over.
+    this.forward(client, upstream, () => Math.max(Date.now(), accepted + this.rttMs) + oneWay);
+    this.forward(upstream, client, () => Date.now() + oneWay);
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+
+  /** Sends what `from` receives on to `to` at `due()`, in order; its end and its failure too. */
+  private forward(from: Socket, to: Socket, due: () => number): void {
+    let last = 0;
+    const at = (fn: () => void): void => {
+      // Never overtake an earlier chunk, whatever the clock did.
+      last = Math.max(due(), last);
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        fn();
+      }, last - Date.now());
+      this.timers.add(timer);
+    };
+    let ended = false;
+    from.on('data', (chunk: Buffer) => at(() => !to.destroyed && to.write(chunk)));
+    from.on('end', () => {
+      ended = true;
+      at(() => !to.destroyed && to.end());
+    });
+    // A reset (or a close without a FIN) reaches the other side too, after what was already sent.
+    from.on('error', () => {});
+    from.on('close', () => {
+      if (!ended) at(() => to.destroy());
+    });
+  }
+}
