@@ -3,6 +3,9 @@
  * SIGTERM. The base URL goes alone on the first line of stdout (so scripts can read it);
  * everything else goes to stderr, and the token's value never does.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { invalidHostNameReason } from '../emulator/host-check.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
@@ -28,6 +31,14 @@ Options:
   --data FILE    keep secrets in FILE across restarts (mode 0600); default: in memory
   --pat TOKEN    the token to accept (default "${DEFAULT_PAT}")
   --user ID      the user id that owns the token and answers to "me" (default "${DEFAULT_USER}")
+  --tls          serve HTTPS with a certificate of its own (made at start for localhost,
+                 127.0.0.1, ::1, --host and --allow-host names); its certificate (never the
+                 key) is written to a file named at start: clients trust it with
+                 NODE_EXTRA_CA_CERTS=<that file>
+  --tls-cert FILE --tls-key FILE
+                 serve HTTPS with this certificate and private key (PEM) instead
+  --latency MS   behave as if MS milliseconds of round-trip time away: TCP connect, each TLS
+                 flight and each request pay one round trip (default 0)
   --help         show this help
 
 Then point the client at it:
@@ -50,6 +61,9 @@ interface Settings {
   pat: string | undefined;
   user: string;
   allowHosts: string[];
+  /** `own`: a certificate made at start; `files`: the PEM files given. */
+  tls: 'own' | { certFile: string; keyFile: string } | undefined;
+  latencyMs: number;
 }
 
 function parse(argv: string[]): Settings | 'help' {
@@ -64,6 +78,10 @@ function parse(argv: string[]): Settings | 'help' {
         data: { type: 'string' },
         pat: { type: 'string' },
         user: { type: 'string' },
+        tls: { type: 'boolean' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        latency: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -94,7 +112,30 @@ function parse(argv: string[]): Settings | 'help' {
     const reason = invalidHostNameReason(name);
     if (reason) throw new UsageError(`--allow-host: ${reason}`);
   }
-  return { port, host, data: values.data, pat: values.pat, user, allowHosts };
+  const certFile = values['tls-cert'];
+  const keyFile = values['tls-key'];
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together: give both files, or --tls alone');
+  if (certFile === '' || keyFile === '') throw new UsageError('--tls-cert and --tls-key need file names');
+  const tls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : values.tls ? 'own' : undefined;
+  let latencyMs = 0;
+  if (values.latency !== undefined) {
+    if (!/^\d{1,5}$/.test(values.latency) || Number(values.latency) > 60_000) throw new UsageError('--latency must be a number of milliseconds from 0 to 60000');
+    latencyMs = Number(values.latency);
+  }
+  return { port, host, data: values.data, pat: values.pat, user, allowHosts, tls, latencyMs };
+}
+
+/** The key and certificate named by --tls-key and --tls-cert; a file that cannot be read is a one-line error. */
+function readTlsFiles(files: { certFile: string; keyFile: string }): { key: Buffer; cert: Buffer } {
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError(`cannot read ${flag} ${file}${code ? ` (${code})` : ''}`);
+    }
+  };
+  return { cert: read('--tls-cert', files.certFile), key: read('--tls-key', files.keyFile) };
 }
 
 export async function emulatorCommand(
@@ -115,6 +156,14 @@ export async function emulatorCommand(
   }
 
   const pat = settings.pat ?? DEFAULT_PAT;
+  let tlsFiles: { key: Buffer; cert: Buffer } | undefined;
+  try {
+    tlsFiles = typeof settings.tls === 'object' ? readTlsFiles(settings.tls) : undefined;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`${PREFIX}: ${error.message}\n`);
+    return 1;
+  }
   let emulator: Emulator;
   try {
     emulator = await startEmulator({
@@ -127,6 +176,8 @@ export async function emulatorCommand(
       log: (line) => io.stderr.write(`${PREFIX}: ${line}\n`),
       // Nobody reads the request log of a long-running CLI server: keep no bodies in memory.
       maxRecordedRequests: 0,
+      tls: tlsFiles ?? settings.tls === 'own',
+      latencyMs: settings.latencyMs,
     });
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
@@ -135,9 +186,25 @@ export async function emulatorCommand(
         ? `port ${settings.port} on ${settings.host} is in use: pick another with --port`
         : err.code === 'EADDRNOTAVAIL'
           ? `cannot listen on ${settings.host}: no such local address`
-          : err.message;
+          : tlsFiles
+            ? `cannot serve HTTPS with --tls-cert ${(settings.tls as { certFile: string }).certFile} and --tls-key: ${err.message} (both must be PEM, and the key must be the certificate's)`
+            : err.message;
     io.stderr.write(`${PREFIX}: ${message}\n`);
     return 1;
+  }
+
+  // The certificate (public) goes to a file of its own so that clients can trust it; the key stays in memory.
+  let certDir: string | undefined;
+  let trust = '';
+  let tlsLine: string | undefined;
+  if (settings.tls === 'own') {
+    certDir = mkdtempSync(join(tmpdir(), 'clarifai-secrets-emulator-'));
+    const certFile = join(certDir, 'certificate.pem');
+    writeFileSync(certFile, emulator.certificate as string, { mode: 0o644 });
+    trust = `NODE_EXTRA_CA_CERTS=${certFile} `;
+    tlsLine = `  tls:   a certificate of its own, in ${certFile} (deleted when stopped); clients trust it with NODE_EXTRA_CA_CERTS=${certFile}`;
+  } else if (typeof settings.tls === 'object') {
+    tlsLine = `  tls:   ${settings.tls.certFile}; clients must trust its issuer (NODE_EXTRA_CA_CERTS=/path/to/ca.pem)`;
   }
 
   io.stdout.write(`${emulator.url}\n`);
@@ -148,7 +215,9 @@ export async function emulatorCommand(
       `  user:  ${emulator.defaultUserId} (also "me")`,
       `  token: ${settings.pat === undefined ? `${DEFAULT_PAT} (the default; choose one with --pat)` : 'set by --pat'}`,
       `  data:  ${settings.data === undefined ? 'in memory, gone when stopped (keep it with --data FILE)' : settings.data}`,
-      `  use:   CLARIFAI_API_BASE=${emulator.url} CLARIFAI_PAT=${patShown}`,
+      ...(tlsLine ? [tlsLine] : []),
+      ...(settings.latencyMs > 0 ? [`  latency: ${settings.latencyMs} ms per round trip (TCP connect, each TLS flight, each request)`] : []),
+      `  use:   ${trust}CLARIFAI_API_BASE=${emulator.url} CLARIFAI_PAT=${patShown}`,
       `  page:  open ${emulator.url}/ in a browser and sign in with the token`,
       '  stop:  Ctrl-C',
       '',
@@ -157,6 +226,7 @@ export async function emulatorCommand(
 
   await waitForStop(io.signal);
   await emulator.close();
+  if (certDir !== undefined) rmSync(certDir, { recursive: true, force: true });
   io.stderr.write(`${PREFIX}: stopped\n`);
   return 0;
 }
