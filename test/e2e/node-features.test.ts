@@ -60,6 +60,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'main.js'), MAIN);
   writeFileSync(join(dir, 'main.ts'), `const typed: string = 'x';\n${MAIN}`);
   writeFileSync(join(dir, 'a.test.mjs'), MAIN);
+  writeFileSync(join(dir, 'worker-main.cjs'), "new (require('node:worker_threads').Worker)('0', { eval: true, argv: ['w'] });\n");
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -112,6 +113,15 @@ const KEEPING: string[][] = [
 ];
 
 describe.each(NODES.map((node) => [node.version, node] as const))('node %s', (_version, node) => {
+  it('a worker thread (given the preload by inheriting execArgv) is told from the main thread: no wait there', async () => {
+    const ran = await run(node.bin, ['-r', preload, 'worker-main.cjs'], { cwd: dir, env: baseEnv(), input: '' });
+    const probes = ran.stderr.split('\n').filter((l) => l.startsWith('probe {"eval"')).map((l) => JSON.parse(l.slice(6)) as { mainThread: boolean; waits: boolean });
+    expect(probes, ran.stderr).toEqual([
+      expect.objectContaining({ mainThread: true, waits: true }),
+      expect.objectContaining({ mainThread: false, waits: false }),
+    ]);
+  });
+
   it('a -r preload runs before Module.runMain, which runs a CommonJS or ESM main: the wait is taken', async () => {
     for (const main of ['main.cjs', 'main.mjs', 'main.js']) {
       const seen = await probe(node, [main]);
