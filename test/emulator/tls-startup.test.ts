@@ -1,0 +1,129 @@
+/**
+ * Cold starts over HTTPS as users run them: spawned `node --import clarifai-secrets/register`,
+ * `node -r clarifai-secrets/register` and `clarifai-secrets run` on the built package, against
+ * the emulator's own certificate trusted through NODE_EXTRA_CA_CERTS. Each pays the least
+ * the network allows: one connection, one full TLS handshake, the two list pages on it. The
+ * same holds behind the latency relay; an untrusted certificate is one line naming the fix.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { expectNoLeak } from '../support/leaks.js';
+import { CLI, type Project, makeProject } from '../support/package-link.js';
+import { baseEnv, run } from '../support/spawn.js';
+
+const PAT = 'pat-TLS-STARTUP-5e6f7a8b';
+const SECRETS = Array.from({ length: 20 }, (_, i) => ({ id: `TLS_SECRET_${String(i).padStart(2, '0')}`, value: `tls-value-${i}-c0ffee` }));
+const PLANTED = { PAT, ...Object.fromEntries(SECRETS.map((s) => [s.id, s.value])) };
+const APP = 'console.log(JSON.stringify({ count: Object.keys(process.env).filter((k) => k.startsWith("TLS_SECRET_")).length, first: process.env.TLS_SECRET_00 }));\n';
+
+let project: Project;
+let scratch: string;
+const emulators: Emulator[] = [];
+
+async function emulatorWith(latencyMs = 0): Promise<{ emulator: Emulator; caFile: string }> {
+  const emulator = await startEmulator({ tls: true, latencyMs, pats: { [PAT]: 'tls-user' }, users: { 'tls-user': SECRETS } });
+  emulators.push(emulator);
+  const caFile = join(scratch, `ca-${emulator.port}.pem`);
+  writeFileSync(caFile, emulator.certificate as string);
+  return { emulator, caFile };
+}
+
+beforeAll(() => {
+  project = makeProject();
+  project.write('app.mjs', APP);
+  project.write('app.cjs', APP);
+  scratch = mkdtempSync(join(tmpdir(), 'cs-tls-startup-'));
+});
+afterAll(async () => {
+  await Promise.all(emulators.map((e) => e.close()));
+  project.remove();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const ways = [
+  ['--import', process.execPath, ['--import', 'clarifai-secrets/register', 'app.mjs']],
+  ['-r', process.execPath, ['-r', 'clarifai-secrets/register', 'app.cjs']],
+  ['run', process.execPath, [CLI, 'run', '--', process.execPath, 'app.cjs']],
+] as const;
+
+function start(command: string, args: readonly string[], url: string, extra: Record<string, string> = {}) {
+  return run(command, [...args], {
+    cwd: project.dir,
+    env: baseEnv({ CLARIFAI_PAT: PAT, CLARIFAI_API_BASE: url, CLARIFAI_SECRETS_CACHE_DIR: 'off', CLARIFAI_SECRETS_TIMEOUT: '5000', ...extra }),
+  });
+}
+
+describe.each([0, 30])('a cold start of 20 secrets over TLS, latency %d ms', (latencyMs) => {
+  let emulator: Emulator;
+  let caFile: string;
+  beforeAll(async () => {
+    ({ emulator, caFile } = await emulatorWith(latencyMs));
+  });
+  beforeEach(() => emulator.clearRequests());
+
+  it.each(ways)('%s: 1 connection, 1 full handshake, 2 requests on it', async (_way, command, args) => {
+    const ran = await start(command, args, emulator.url, { NODE_EXTRA_CA_CERTS: caFile });
+    expectNoLeak(ran.stderr, PLANTED, 'stderr');
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual({ count: 20, first: 'tls-value-0-c0ffee' });
+    expect(emulator.connectionStats()).toEqual({ connections: 1, tlsFull: 1, tlsResumed: 0, tlsFailed: 0 });
+    // Connection numbers run on across the emulator's life: what matters is that both pages share one.
+    const first = emulator.requests[0]?.connection;
+    expect(emulator.requests.map((r) => [r.method, r.query['page'], r.connection === first, r.status])).toEqual([
+      ['GET', '1', true, 200],
+      ['GET', '2', true, 200],
+    ]);
+  });
+});
+
+describe('an emulator certificate the client does not trust', () => {
+  it.each(ways)('%s: one line naming NODE_EXTRA_CA_CERTS, no request answered', async (_way, command, args) => {
+    const { emulator } = await emulatorWith();
+    const ran = await start(command, args, emulator.url);
+    expectNoLeak(ran.stderr + ran.stdout, PLANTED, 'output');
+    expect(ran.code).not.toBe(0);
+    const lines = ran.stderr.trim().split('\n');
+    expect(lines, ran.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/not trusted.*NODE_EXTRA_CA_CERTS/);
+    expect(emulator.requests).toEqual([]);
+    expect(emulator.connectionStats().tlsFull).toBe(0);
+  });
+});
+
+describe('clarifai-secrets emulator --tls, as a user runs it', () => {
+  it('the file its start message names is what NODE_EXTRA_CA_CERTS needs for `clarifai-secrets list`', async () => {
+    const child = spawn(process.execPath, [CLI, 'emulator', '--port', '0', '--tls', '--pat', PAT], { env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let stderr = '';
+      child.stderr.setEncoding('utf8');
+      const use = await new Promise<RegExpExecArray>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no start message: ${stderr}`)), 15_000);
+        child.stderr.on('data', (chunk: string) => {
+          stderr += chunk;
+          const match = /use: +NODE_EXTRA_CA_CERTS=(\S+) CLARIFAI_API_BASE=(https:\S+)/.exec(stderr);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match);
+          }
+        });
+      });
+      const [, caFile, url] = use as unknown as [string, string, string];
+      const trusted = await run(process.execPath, [CLI, 'list'], { cwd: project.dir, env: baseEnv({ CLARIFAI_PAT: PAT, CLARIFAI_API_BASE: url, NODE_EXTRA_CA_CERTS: caFile }) });
+      expect(trusted.code, trusted.stderr).toBe(0);
+      const untrusted = await run(process.execPath, [CLI, 'list'], { cwd: project.dir, env: baseEnv({ CLARIFAI_PAT: PAT, CLARIFAI_API_BASE: url }) });
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toMatch(/not trusted.*NODE_EXTRA_CA_CERTS/);
+      const stopped = new Promise<number | null>((resolve) => child.once('close', resolve));
+      child.kill('SIGTERM');
+      expect(await stopped).toBe(0);
+      expect(existsSync(caFile)).toBe(false);
+      expectNoLeak(stderr, { PAT }, 'emulator stderr');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
