@@ -91,17 +91,25 @@ export async function fetchFromApi(job: LoadJob, transport: Transport, signal?: 
   return { at: Date.now(), entries: resolved.entries, missing: resolved.missing, dangerous: resolved.dangerous };
 }
 
+/**
+ * When the copy of a success reaches the disk: before the load resolves, once the code that
+ * runs next has run (DiskCache.writeSoon), or by the caller (the sync worker leaves it to the
+ * thread that waits for it, which then writes it soon).
+ */
+export type CopyWrite = 'now' | 'soon' | 'caller';
+
 /** A fresh copy from the API, or the fallback. */
 export async function fetchFresh(
   job: LoadJob,
   transport: Transport,
   warn: (message: string) => void,
   disk: DiskCache | undefined,
+  copyWrite: CopyWrite = job.deferCopy ? 'soon' : 'now',
 ): Promise<Fetched> {
   try {
     const copy = await fetchFromApi(job, transport);
-    if (job.deferCopy) disk?.writeSoon(copy);
-    else disk?.write(copy);
+    if (copyWrite === 'now') disk?.write(copy);
+    else if (copyWrite === 'soon') disk?.writeSoon(copy);
     return { ...copy, source: 'api' };
   } catch (error) {
     // A usable answer never came (unreachable, 5xx, throttled, too slow, garbage): the app

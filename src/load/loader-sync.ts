@@ -54,7 +54,12 @@ export function loadResolvedSync(config: Config, options: Omit<LoadSecretsOption
   if (done) return done;
   const job = prepareJob(options, config);
   const warn = options.onWarning ?? warnOnStderr;
-  const fetched = peekMemory(job) ?? freshFromDisk(job, diskCacheFor(job, warn)) ?? fetchInWorker(job, warn);
+  const disk = diskCacheFor(job, warn);
+  const fetched = peekMemory(job) ?? freshFromDisk(job, disk) ?? fetchInWorker(job, warn);
+  if (job.deferCopy && fetched.source === 'api') {
+    const { source: _source, ...copy } = fetched;
+    disk?.writeSoon(copy);
+  }
   rememberInMemory(job, fetched);
   return applyToEnv(job, fetched, env, startedAt);
 }

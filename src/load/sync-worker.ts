@@ -12,7 +12,8 @@ export async function run({ job }: SyncRequest): Promise<SyncAnswer> {
   const warnings: string[] = [];
   try {
     const warn = (message: string): void => void warnings.push(message);
-    const fetched = await fetchFresh(job, loadTransport(undefined), warn, diskCacheFor(job, warn));
+    // A deferred copy is written by the waiting thread, after it has let the app start.
+    const fetched = await fetchFresh(job, loadTransport(undefined), warn, diskCacheFor(job, warn), job.deferCopy ? 'caller' : 'now');
     return { ok: true, fetched, warnings };
   } catch (error) {
     return { ok: false, error: serializeError(error), warnings };

@@ -55,7 +55,7 @@ export function preloadSync(): void {
   let config: Config | undefined;
   try {
     config = begin();
-    if (config) succeed(config, loadResolvedSync(config, {}));
+    if (config) succeed(config, loadResolvedSync(config, { deferCopy: true }));
   } catch (error) {
     fail(error, config);
   }

@@ -26,6 +26,13 @@ const APP_ESM = `console.log(JSON.stringify({ ran: true, env: {
   OPENAI_API_KEY: process.env.OPENAI_API_KEY, stripe_key: process.env.stripe_key,
   NODE_OPTIONS: process.env.NODE_OPTIONS, MINE: process.env.MINE } }));\n`;
 
+// What the cache folder holds when the app's first line runs, and whether the secrets are there.
+const FIRST_LINE = `const fs = require('node:fs');
+const dir = process.env.CLARIFAI_SECRETS_CACHE_DIR;
+console.log(JSON.stringify({ copies: fs.readdirSync(dir).length, loaded: process.env.OPENAI_API_KEY !== undefined }));
+if (process.argv[2] === 'exit') process.exit(0);
+`;
+
 let emulator: Emulator;
 let project: Project;
 let cacheDir: string;
@@ -35,15 +42,7 @@ beforeAll(async () => {
   project = makeProject();
   project.write('app.mjs', APP_ESM);
   project.write('app.cjs', APP_ESM);
-  // What the cache folder holds when the app's first line runs, and whether the secrets are there.
-  project.write(
-    'first-line.cjs',
-    `const fs = require('node:fs');
-const dir = process.env.CLARIFAI_SECRETS_CACHE_DIR;
-console.log(JSON.stringify({ copies: fs.readdirSync(dir).length, loaded: process.env.OPENAI_API_KEY !== undefined }));
-if (process.argv[2] === 'exit') process.exit(0);
-`,
-  );
+  project.write('first-line.cjs', FIRST_LINE);
 });
 afterAll(async () => {
   await emulator.close();
@@ -170,8 +169,11 @@ console.log(JSON.stringify({ env: { child } }));
     expect(emulator.requests).toHaveLength(2);
   });
 
-  it.each([[''], ['exit']])('writes the copy after the app\'s first line, and before the process ends %s', async (exit) => {
-    const ran = await start({}, [args[0], args[1], 'first-line.cjs', ...(exit ? [exit] : [])]);
+  it.each([['a script'], ['a script calling process.exit()'], ['-e (with -r: the worker thread path)']])('writes the copy after the app\'s first line, and before the process ends: %s', async (how) => {
+    const main = how.startsWith('-e')
+      ? ['-e', FIRST_LINE]
+      : ['first-line.cjs', ...(how.includes('exit') ? ['exit'] : [])];
+    const ran = await start({}, [args[0], args[1], ...main]);
     expect(ran.code).toBe(0);
     expect(ran.stdout).toBe('{"copies":0,"loaded":true}\n');
     expect(readdirSync(cacheDir)).toHaveLength(1);
