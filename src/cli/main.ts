@@ -7,26 +7,28 @@
 import { failureMessage } from '../startup/output.js';
 import { VERSION } from '../version.js';
 import { nearest, oneOf } from '../settings/nearest.js';
-import { HelpRequested } from './args.js';
 
 interface CommandModule {
   usage: string;
   main(argv: string[]): Promise<number>;
 }
 
+// Two bundles behind the bin (tsup.config.ts): `run`, which starts apps and so is on their
+// startup path, and every other command.
+const tools = (): Promise<typeof import('./tools.js')> => import('./tools.js');
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   run: () => import('./run.js'),
-  get: () => import('./get.js'),
-  list: () => import('./list.js'),
-  create: () => import('./write.js').then((m) => m.create),
-  update: () => import('./write.js').then((m) => m.update),
-  delete: () => import('./delete.js'),
-  push: () => import('./push.js'),
-  pull: () => import('./pull.js'),
-  types: () => import('./types.js'),
-  doctor: () => import('./doctor.js'),
+  get: () => tools().then((m) => m.get),
+  list: () => tools().then((m) => m.list),
+  create: () => tools().then((m) => m.create),
+  update: () => tools().then((m) => m.update),
+  delete: () => tools().then((m) => m.remove),
+  push: () => tools().then((m) => m.push),
+  pull: () => tools().then((m) => m.pull),
+  types: () => tools().then((m) => m.types),
+  doctor: () => tools().then((m) => m.doctor),
   emulator: async () => {
-    const { emulatorCommand } = await import('./emulator-command.js');
+    const { emulatorCommand } = await tools();
     return { usage: '', main: (argv) => emulatorCommand(argv) };
   },
 };
@@ -163,7 +165,8 @@ async function runCommand(name: string, command: CommandModule, argv: string[]):
   try {
     return await command.main(argv);
   } catch (error) {
-    if (error instanceof HelpRequested) {
+    // By name: the command's bundle has its own copy of the class.
+    if (error instanceof Error && error.name === 'HelpRequested') {
       say(process.stdout, command.usage);
       return 0;
     }
