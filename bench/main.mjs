@@ -17,6 +17,7 @@ import { renderReport } from './report.mjs';
 import { runScale } from './scale.mjs';
 import { runSyncCalls } from './sync-calls.mjs';
 import { probeCli, runStartup } from './startup.mjs';
+import { runTls } from './tls.mjs';
 import { measureWatchPolls } from './watch-poll.mjs';
 
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
@@ -77,9 +78,13 @@ async function main() {
     const syncCalls = sections && options.floors ? await runSyncCalls({ options, project, emulator, log }) : undefined;
     const profiles = sections && options.profile ? await runProfiles({ project, emulator, log }) : undefined;
     const watch = sections && options.watch ? await measureWatchPolls({ packageRoot: options.packageRoot, quick: options.quick, log }) : undefined;
+    const tls =
+      sections && options.tls
+        ? await runTls({ runs: options.tlsRuns, warmup: options.quick ? 0 : 1, project, packageRoot: options.packageRoot, cli, log })
+        : undefined;
 
     machine.loadAfter = os.loadavg();
-    const results = { options, machine, cli, startup, scale, syncCalls, profiles, watch, stale };
+    const results = { options, machine, cli, startup, scale, syncCalls, profiles, watch, tls, stale };
     const report = renderReport(results);
     if (options.results) write(options.results, `${JSON.stringify(savable(results), null, 1)}\n`);
     if (options.out) write(options.out, report);
@@ -90,6 +95,7 @@ async function main() {
       ...(syncCalls?.failures ?? []),
       ...(profiles?.failures ?? []),
       ...(watch?.failures ?? []),
+      ...(tls?.failures ?? []),
     ];
     for (const failure of new Set(failures)) log(`FAILED ${failure}`);
     return failures.length === 0 ? 0 : 1;

@@ -9,6 +9,7 @@
  *   --no-scale         skip the scale run
  *   --no-profile       skip the CPU profiles (--profile: run them in quick mode too)
  *   --no-watch         skip the cost of a watchSecrets poll (bench/watch-poll.mjs)
+ *   --no-tls           skip the cold starts over TLS at 0, 20 and 50 ms RTT (bench/tls.mjs)
  *   --only ID,...      only these startup rows (with bare node and each target's floor), no
  *                      other section: for trying a change (ids: bench/commands.mjs)
  *   --from FILE        measure nothing: render the report again from a results.json
@@ -35,6 +36,7 @@ export function readOptions(argv = process.argv.slice(2), env = process.env) {
       'no-scale': { type: 'boolean', default: false },
       'no-profile': { type: 'boolean', default: false },
       'no-watch': { type: 'boolean', default: false },
+      'no-tls': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       from: { type: 'string' },
       only: { type: 'string' },
@@ -59,6 +61,9 @@ export function readOptions(argv = process.argv.slice(2), env = process.env) {
     scale: !values['no-scale'],
     profile: values.profile || (!quick && !values['no-profile']),
     watch: !values['no-watch'],
+    tls: !values['no-tls'],
+    // Cold starts over TLS: few runs per cell (9 cells, each start a few hundred ms).
+    tlsRuns: quick ? 1 : 7,
     from: values.from ? resolve(values.from) : undefined,
     only,
     results: quick || only || values.out ? undefined : resolve(BENCH_DIR, 'results.json'),

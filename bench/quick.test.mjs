@@ -18,7 +18,13 @@ it('npm run bench -- --quick checks every command and writes the report', () => 
   });
   expect(ran.stderr).not.toMatch(/FAILED/);
   expect(ran.status).toBe(0);
-  for (const section of ['## Targets', '### Anchors', '### Floors', '## Scale', '## Watching']) expect(ran.stdout).toContain(section);
+  for (const section of ['## Targets', '### Anchors', '### Floors', '## Scale', '## Watching', '## Over TLS']) expect(ran.stdout).toContain(section);
+  // Over TLS every start opens one connection with one full handshake for its two list requests.
+  for (const start of ['--import', '-r']) {
+    const cells = ran.stdout.split('\n').filter((l) => l.startsWith(`| \`node ${start} clarifai-secrets/register app.js\` | `) && /\| \d+ \| \d+ \| \d+ \| \d+ \|$/.test(l));
+    expect(cells, start).toHaveLength(3);
+    for (const cell of cells) expect(cell, start).toMatch(/\| 1 \| 1 \| 0 \| 2 \|$/);
+  }
   expect(ran.stdout).toMatch(/\| 10,000 \| `--import` \| \d+ \(≤ 11\)/);
   // Every target is measured against its floor, in the same run.
   for (const [target, limit] of [['warm `--import`', 5], ['warm `-r`', 0], ['cold `--import`', 5], ['cold `-r`', 5], ['`run -- node app.js`, fetching', 8]]) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BENCH_DIR } from './options.mjs';
 import { GNU_TIME } from './measure.mjs';
 import { maxListRequests } from './scale.mjs';
+import { renderTlsSection } from './tls.mjs';
 import { renderWatchSection } from './watch-poll.mjs';
 
 const ms = (v) => (v == null || Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
@@ -11,6 +12,10 @@ const signed = (v, digits = 1) => (v == null || Number.isNaN(v) ? '–' : `${v >
 const ratio = (v) => (v == null || Number.isNaN(v) ? '–' : `${v.toFixed(2)}x`);
 const mib = (v) => (v == null || Number.isNaN(v) ? '–' : v.toFixed(1));
 const code = (text) => `\`${text.replaceAll('|', '\\|')}\``;
+
+const TLS_HEADING = '## Over TLS at a real round-trip time';
+// Written by `node bench/tls.mjs --out bench/tls.md` when the section was measured apart from a full run.
+const TLS_SEPARATE = join(BENCH_DIR, 'tls.md');
 
 const loadavg = (l) => (l ? l.map((v) => v.toFixed(2)).join(' / ') : '–');
 
@@ -169,7 +174,7 @@ function profileSection(profiles) {
   ].join('\n');
 }
 
-export function renderReport({ options, machine, cli, startup, scale, syncCalls, profiles, watch, stale }) {
+export function renderReport({ options, machine, cli, startup, scale, syncCalls, profiles, watch, tls, stale }) {
   const group = (g) => startup.filter((r) => r.row.group === g);
   const runs = startup.find((r) => r.row.id !== 'bare')?.ms.length ?? 0;
   const parts = [
@@ -229,6 +234,8 @@ export function renderReport({ options, machine, cli, startup, scale, syncCalls,
   }
   if (scale) parts.push('', '## Scale: N secrets through the preload', '', scaleSection(scale));
   if (watch) parts.push('', '## Watching: the cost of one poll', '', renderWatchSection(watch));
+  if (tls) parts.push('', TLS_HEADING, '', renderTlsSection(tls));
+  else if (existsSync(TLS_SEPARATE)) parts.push('', TLS_HEADING, '', readFileSync(TLS_SEPARATE, 'utf8').trim());
   if (profiles) parts.push('', '## Profiles', '', profileSection(profiles));
   const findings = join(BENCH_DIR, 'findings.md');
   if (existsSync(findings)) parts.push('', readFileSync(findings, 'utf8').trim());

@@ -50,6 +50,13 @@ export interface Emulator {
    * failed) since start, `clearRequests()` or `reset()`. A copy: read it again for new counts.
    */
   connectionStats(): EmulatorConnectionStats;
+  /**
+   * For benchmarks: with `latencyMs`, one figure per connection since start,
+   * `clearRequests()` or `reset()`: the milliseconds from accepting it to the last byte
+   * delivered to its client, the network wait a client saw on it (divided by `latencyMs`:
+   * the round trips it took). Empty without `latencyMs`. Timing: not for tests' assertions.
+   */
+  relaySpans(): number[];
   /** For tests: the next matching request(s) get `fault` (see `Fault` and `FaultMatch`; default: the next request, once). */
   inject(fault: Fault, match?: FaultMatch): void;
   /** For tests: drops every injected fault that has not been used up. */
@@ -149,8 +156,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clearRequests: () => {
       requests.length = 0;
       server.resetCounts();
+      relay?.resetSpans();
     },
     connectionStats: () => ({ ...server.counts }),
+    relaySpans: () => relay?.connectionSpans() ?? [],
     inject: (fault, match) => faults.add(fault, match),
     clearFaults: () => faults.clear(),
     setPerPageCap: (n) => {
@@ -166,6 +175,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       faults.clear();
       requests.length = 0;
       server.resetCounts();
+      relay?.resetSpans();
       perPageCap = undefined;
     },
   };

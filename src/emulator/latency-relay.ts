@@ -12,6 +12,7 @@ export class LatencyRelay {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private spans: { accepted: number; lastToClient: number }[] = [];
   private closing: Promise<void> | undefined;
 
   /** `target` is the loopback port of the real server, read at each connection. */
@@ -33,6 +34,15 @@ export class LatencyRelay {
     });
   }
 
+  /** Per connection since start or `resetSpans()`: ms from accepting it to the last byte delivered to its client. */
+  connectionSpans(): number[] {
+    return this.spans.map((span) => span.lastToClient - span.accepted);
+  }
+
+  resetSpans(): void {
+    this.spans = [];
+  }
+
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       for (const timer of this.timers) clearTimeout(timer);
@@ -48,7 +58,9 @@ export class LatencyRelay {
       client.destroy();
       return;
     }
-    const accepted = Date.now();
+    const accepted = performance.now();
+    const span = { accepted, lastToClient: accepted };
+    this.spans.push(span);
     const oneWay = this.rttMs / 2;
     const upstream = connect({ port: this.target(), host: '127.0.0.1', allowHalfOpen: true });
     this.track(client);
@@ -56,8 +68,8 @@ export class LatencyRelay {
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     // Nothing reaches the server before the stand-in TCP handshake is over.
-    this.forward(client, upstream, () => Math.max(Date.now(), accepted + this.rttMs) + oneWay);
-    this.forward(upstream, client, () => Date.now() + oneWay);
+    this.forward(client, upstream, () => Math.max(performance.now(), accepted + this.rttMs) + oneWay);
+    this.forward(upstream, client, () => performance.now() + oneWay, () => (span.lastToClient = performance.now()));
   }
 
   private track(socket: Socket): void {
@@ -66,7 +78,7 @@ export class LatencyRelay {
   }
 
   /** Sends what `from` receives on to `to` at `due()`, in order; its end and its failure too. */
-  private forward(from: Socket, to: Socket, due: () => number): void {
+  private forward(from: Socket, to: Socket, due: () => number, delivered?: () => void): void {
     let last = 0;
     const at = (fn: () => void): void => {
       // Never overtake an earlier chunk, whatever the clock did.
@@ -74,11 +86,17 @@ export class LatencyRelay {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         fn();
-      }, last - Date.now());
+      }, last - performance.now());
       this.timers.add(timer);
     };
     let ended = false;
-    from.on('data', (chunk: Buffer) => at(() => !to.destroyed && to.write(chunk)));
+    from.on('data', (chunk: Buffer) =>
+      at(() => {
+        if (to.destroyed) return;
+        to.write(chunk);
+        delivered?.();
+      }),
+    );
     from.on('end', () => {
       ended = true;
       at(() => !to.destroyed && to.end());

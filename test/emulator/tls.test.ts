@@ -163,6 +163,17 @@ describe('latencyMs', () => {
       ['1', 1],
       ['2', 1],
     ]);
+    // One network span per connection (its length is for benchmarks, not asserted here).
+    expect(emulator.relaySpans()).toHaveLength(1);
+    emulator.clearRequests();
+    expect(emulator.relaySpans()).toEqual([]);
+  });
+
+  test('without latencyMs there is no relay and no span', async () => {
+    const emulator = await start({ tls: true });
+    await get(emulator.url, '/v2/users/me/secrets', { ca: emulator.certificate });
+    expect(emulator.relaySpans()).toEqual([]);
+    expect(emulator.connectionStats().connections).toBe(1);
   });
 
   test('bytes arrive in the order sent, also when written one at a time before the stand-in handshake ends', async () => {

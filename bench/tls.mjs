@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+/**
+ * Cold starts over TLS at a real round-trip time: `--import` and `-r` of the preload and
+ * `clarifai-secrets run`, each fetching the 20 secrets from the emulator serving HTTPS with
+ * its own certificate (trusted through NODE_EXTRA_CA_CERTS, a file of one certificate) at a
+ * round-trip time (RTT) of 0, 20 and 50 ms (its latency relay, on loopback).
+ *
+ * What it shows: how many round trips a cold start pays. The time over the same start at
+ * RTT 0, divided by the RTT, is the number of round trips paid; the least possible is
+ * TCP 1 + TLS 1.3 1 + the two list pages one after the other on that connection 2 = 4 (the
+ * URL is an IP literal: no name lookup). The emulator counts connections, TLS handshakes and
+ * requests of every run; those counts are checked (1, 1 full, 2), the time never is.
+ *
+ * Runs interleave: in every round each start once at each RTT, rounds alternating in
+ * direction. Alone: `npm run build && node bench/tls.mjs [--quick] [--runs N] [--out FILE]`
+ * prints the section (or writes it to FILE); `npm run bench` runs it as a section of the report.
+ */
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { baseEnv } from './commands.mjs';
+import { PAT, STARTUP_SECRETS, USER } from './fixtures.mjs';
+import { describeMachine } from './machine.mjs';
+import { runOnce } from './measure.mjs';
+import { makeProject } from './project.mjs';
+import { checkRun } from './startup.mjs';
+import { linearFit, median } from './stats.mjs';
+
+export const RTTS = [0, 20, 50];
+/** TCP connect 1 + TLS 1.3 handshake 1 + list page 1 + list page 2 on the same connection. */
+export const MIN_ROUND_TRIPS = 4;
+/**
+ * Round trips come whole: one more exchange adds 1. What a run adds below that is work
+ * between flights (TLS crypto, loading modules, reading JSON) and the relay's timer slack.
+ */
+const EXTRA_EXCHANGE = 1;
+
+function ways(project, cli) {
+  const node = process.execPath;
+  const list = [
+    { id: 'import', label: '`node --import clarifai-secrets/register app.js`', argv: [node, '--import', 'clarifai-secrets/register', 'app.js'] },
+    { id: 'require', label: '`node -r clarifai-secrets/register app.js`', argv: [node, '-r', 'clarifai-secrets/register', 'app.js'] },
+  ];
+  if (cli.available) list.push({ id: 'run', label: '`clarifai-secrets run -- node app.js`', argv: [project.bin.clarifaiSecrets, 'run', '--', 'node', 'app.js'] });
+  return list;
+}
+
+async function startTlsEmulators(packageRoot, scratch) {
+  const { startEmulator } = await import(pathToFileURL(join(packageRoot, 'dist', 'emulator.js')).href);
+  const emulators = new Map();
+  for (const rtt of RTTS) {
+    const emulator = await startEmulator({ tls: true, latencyMs: rtt, pats: { [PAT]: USER }, users: { [USER]: STARTUP_SECRETS } });
+    const caFile = join(scratch, `emulator-${rtt}.pem`);
+    writeFileSync(caFile, emulator.certificate);
+    emulators.set(rtt, { emulator, caFile });
+  }
+  return emulators;
+}
+
+/** Measures every start at every RTT; `project` is bench/project.mjs's scratch project. */
+export async function runTls({ runs, warmup, project, packageRoot, cli = { available: true }, log = () => {} }) {
+  const emulators = await startTlsEmulators(packageRoot, project.scratch);
+  const cells = [];
+  try {
+    for (const way of ways(project, cli)) {
+      for (const rtt of RTTS) {
+        const { emulator, caFile } = emulators.get(rtt);
+        const env = baseEnv(project, emulator.url, { NODE_EXTRA_CA_CERTS: caFile });
+        cells.push({ way, rtt, emulator, env, ms: [], wire: [], connections: [], tlsFull: [], tlsResumed: [], requests: [], failures: [] });
+      }
+    }
+    const once = async (cell, timed) => {
+      cell.emulator.clearRequests();
+      const row = { expect: { n: 20, requests: 'some' } };
+      const ran = await runOnce({ argv: cell.way.argv, env: cell.env, cwd: project.dir, scratch: project.scratch });
+      const stats = cell.emulator.connectionStats();
+      const requests = cell.emulator.requests.length;
+      const failure = checkRun(row, ran, requests);
+      if (failure) cell.failures.push(failure);
+      if (!timed || failure) return;
+      cell.ms.push(ran.ms);
+      const spans = cell.emulator.relaySpans();
+      if (cell.rtt > 0 && spans.length > 0) cell.wire.push(Math.max(...spans) / cell.rtt);
+      cell.connections.push(stats.connections);
+      cell.tlsFull.push(stats.tlsFull);
+      cell.tlsResumed.push(stats.tlsResumed);
+      cell.requests.push(requests);
+    };
+    for (let round = 0; round < warmup + runs; round++) {
+      const order = round % 2 === 0 ? cells : [...cells].reverse();
+      for (const cell of order) await once(cell, round >= warmup);
+      if (round >= warmup) log(`tls: round ${round - warmup + 1} of ${runs}`);
+    }
+  } finally {
+    await Promise.all([...emulators.values()].map(({ emulator }) => emulator.close()));
+  }
+
+  const rows = cells.map((cell) => {
+    const base = cells.find((c) => c.way.id === cell.way.id && c.rtt === 0);
+    const wall = median(cell.ms);
+    const over = wall - median(base.ms);
+    const most = (values) => (values.length ? Math.max(...values) : NaN);
+    const counts = { connections: most(cell.connections), tlsFull: most(cell.tlsFull), tlsResumed: most(cell.tlsResumed), requests: most(cell.requests) };
+    const failures = [...new Set(cell.failures)];
+    const atMinimum = counts.connections === 1 && counts.tlsFull === 1 && counts.tlsResumed === 0 && counts.requests === 2 && Math.min(...cell.connections) === 1;
+    if (cell.ms.length > 0 && !atMinimum) {
+      failures.push(`${counts.connections} connection(s), ${counts.tlsFull} full and ${counts.tlsResumed} resumed TLS handshake(s), ${counts.requests} requests: expected 1, 1, 0, 2`);
+    }
+    if (cell.ms.length === 0) failures.push('no successful run');
+    return { way: cell.way.id, label: cell.way.label, rtt: cell.rtt, runs: cell.ms.length, wall, over: cell.rtt > 0 ? over : undefined, perRtt: cell.rtt > 0 ? over / cell.rtt : undefined, wire: cell.wire.length ? median(cell.wire) : undefined, ...counts, failures: failures.map((f) => `tls ${cell.way.id} at RTT ${cell.rtt} ms: ${f}`) };
+  });
+  // One figure per start: the slope of its median wall time over the RTT. What does not grow
+  // with the RTT (the relay's timer slack per hop, work the fetch overlaps) drops out of it.
+  const starts = [...new Set(rows.map((r) => r.way))].map((way) => {
+    const own = rows.filter((r) => r.way === way);
+    const { slope } = linearFit(own.map((r) => r.rtt), own.map((r) => r.wall));
+    const countsOk = own.every((r) => r.failures.length === 0);
+    // At the largest RTT the relay's slack per hop weighs least.
+    const wire = own.find((r) => r.rtt === Math.max(...RTTS))?.wire;
+    return { way, label: own[0].label, roundTrips: slope, wire, countsOk, verdict: countsOk && wire !== undefined && wire < MIN_ROUND_TRIPS + EXTRA_EXCHANGE ? 'pass' : 'FAIL' };
+  });
+  const failures = rows.flatMap((r) => r.failures);
+  return { runs, warmup, rows, starts, failures };
+}
+
+const fixed = (v, digits = 1) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits));
+const wallMs = (v) => (Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+
+export function renderTlsSection(tls) {
+  const lines = [
+    `Cold starts fetching the 20 secrets from the emulator over HTTPS (its own certificate, trusted through \`NODE_EXTRA_CA_CERTS\`) at a round-trip time (RTT) of ${RTTS.join(', ')} ms, made by the emulator's latency relay on loopback (\`latencyMs\`: each chunk half an RTT late each way, a connection's first bytes one RTT late for the TCP handshake; src/emulator/README.md). ${tls.runs} timed run(s) per cell after ${tls.warmup} warm-up round(s), interleaved (bench/tls.mjs). Connections, TLS handshakes and requests are the emulator's counts (the most seen in one run).`,
+    '',
+    `The least a cold start can pay is ${MIN_ROUND_TRIPS} round trips: TCP 1 + TLS 1.3 1 + the two list pages one after the other on that one connection 2 (the URL is an IP literal, so no name lookup; a host name adds its lookup, which the emulator does not emulate). "on the wire" is the relay's own figure at ${Math.max(...RTTS)} ms: from accepting the connection to delivering the last byte to the client, divided by the RTT (median over the runs); above the least by the work the two ends do between flights (TLS crypto and setup, loading modules, reading JSON; more when other work shares the machine) and the relay's timer slack of about 1 ms per hop. "round trips paid" is what the user waits: the least-squares slope of the median wall time over the RTT; below the least when part of the wait overlaps work the start does anyway (loading modules while the connection is set up), and noisy, since every run's CPU time is in it. Verdict: 1 connection, 1 full TLS handshake and 2 requests in every run, and fewer than ${MIN_ROUND_TRIPS + EXTRA_EXCHANGE} round trips on the wire (one more exchange would add a whole one).`,
+    '',
+    '| start | 1 connection, 1 full handshake, 2 requests in every run | on the wire (round trips) | least | verdict | round trips paid (wall time) |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...tls.starts.map((s) => `| ${s.label} | ${s.countsOk ? 'yes' : 'no'} | ${fixed(s.wire, 2)} | ${MIN_ROUND_TRIPS} | ${s.verdict === 'pass' ? '**pass**' : '**FAIL**'} | ${fixed(s.roundTrips)} |`),
+    '',
+    'Each cell ("over RTT 0 ÷ RTT": the wall-time figure from one RTT alone):',
+    '',
+    '| start | RTT ms | median wall ms | over RTT 0 ms | over RTT 0 ÷ RTT | on the wire (round trips) | connections | full TLS handshakes | resumed | requests |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...tls.rows.map(
+      (r) => `| ${r.label} | ${r.rtt} | ${wallMs(r.wall)} | ${r.over === undefined ? '–' : `+${fixed(r.over)}`} | ${fixed(r.perRtt)} | ${fixed(r.wire, 2)} | ${r.connections} | ${r.tlsFull} | ${r.tlsResumed} | ${r.requests} |`,
+    ),
+  ];
+  return lines.join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' }, out: { type: 'string' } }, strict: true });
+  const packageRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..');
+  const log = (line) => process.stderr.write(`bench: ${line}\n`);
+  const runs = values.runs ? Number(values.runs) : values.quick ? 1 : 5;
+  const project = makeProject({ packageRoot });
+  try {
+    const tls = await runTls({ runs, warmup: values.quick ? 0 : 1, project, packageRoot, log });
+    const machine = describeMachine(packageRoot);
+    const text = `${renderTlsSection(tls)}\n\nMachine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, commit ${machine.commit}; command: \`node bench/tls.mjs${values.runs ? ` --runs ${values.runs}` : ''}\`.\n`;
+    if (values.out) writeFileSync(resolve(values.out), text);
+    else process.stdout.write(text);
+    for (const failure of tls.failures) log(`FAILED ${failure}`);
+    for (const start of tls.starts) if (start.verdict !== 'pass' && start.countsOk) log(`over the least: ${start.label} took ${fixed(start.wire, 2)} round trips on the wire`);
+    process.exitCode = tls.failures.length > 0 ? 1 : 0;
+  } finally {
+    project.remove();
+  }
+}
+
