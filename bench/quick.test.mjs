@@ -24,6 +24,8 @@ it('npm run bench -- --quick checks every command and writes the report', () => 
     const cells = ran.stdout.split('\n').filter((l) => l.startsWith(`| \`node ${start} clarifai-secrets/register app.js\` | `) && /\| \d+ \| \d+ \| \d+ \| \d+ \|$/.test(l));
     expect(cells, start).toHaveLength(3);
     for (const cell of cells) expect(cell, start).toMatch(/\| 1 \| 1 \| 0 \| 2 \|$/);
+    // 4 round trips (TCP, TLS 1.3, two list pages on one connection): the relay's count, not a time.
+    expect(ran.stdout, start).toMatch(new RegExp(`\\| \`node ${start} clarifai-secrets/register app\\.js\` \\| yes \\| 4 \\| 4 \\| \\*\\*pass\\*\\* \\|`));
   }
   expect(ran.stdout).toMatch(/\| 10,000 \| `--import` \| \d+ \(≤ 11\)/);
   // Every target is measured against its floor, in the same run.

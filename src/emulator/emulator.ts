@@ -9,7 +9,7 @@ import { HostCheck, invalidHostNameReason } from './host-check.js';
 import { FaultQueue, type Fault, type FaultMatch } from './faults.js';
 import type { EmulatorOptions, EmulatorSecretSeed } from './options.js';
 import type { RecordedRequest } from './request-log.js';
-import { LatencyRelay } from './latency-relay.js';
+import { LatencyRelay, type RelayedConnection } from './latency-relay.js';
 import { EmulatorServer, type ConnectionCounts } from './server.js';
 import { selfSignedCertificate } from './tls-cert.js';
 import { SecretStore, secretFromSeed, type EmulatorSecret, type StoreState, type StoredSecret } from './store.js';
@@ -51,12 +51,13 @@ export interface Emulator {
    */
   connectionStats(): EmulatorConnectionStats;
   /**
-   * For benchmarks: with `latencyMs`, one figure per connection since start,
-   * `clearRequests()` or `reset()`: the milliseconds from accepting it to the last byte
-   * delivered to its client, the network wait a client saw on it (divided by `latencyMs`:
-   * the round trips it took). Empty without `latencyMs`. Timing: not for tests' assertions.
+   * For tests and benchmarks: with `latencyMs`, each connection through the latency relay
+   * since start, `clearRequests()` or `reset()`, oldest first: the round trips it took
+   * (counted from the order of bytes: 1 for TCP, 1 per client flight the server answered) and
+   * the milliseconds from accepting it to the last byte delivered to the client (timing:
+   * for benchmarks, not for assertions). Empty without `latencyMs`.
    */
-  relaySpans(): number[];
+  relayConnections(): EmulatorRelayedConnection[];
   /** For tests: the next matching request(s) get `fault` (see `Fault` and `FaultMatch`; default: the next request, once). */
   inject(fault: Fault, match?: FaultMatch): void;
   /** For tests: drops every injected fault that has not been used up. */
@@ -79,6 +80,7 @@ export interface Emulator {
 }
 
 export type EmulatorConnectionStats = ConnectionCounts;
+export type EmulatorRelayedConnection = RelayedConnection;
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const port = options.port ?? 0;
@@ -159,7 +161,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       relay?.resetSpans();
     },
     connectionStats: () => ({ ...server.counts }),
-    relaySpans: () => relay?.connectionSpans() ?? [],
+    relayConnections: () => relay?.connections() ?? [],
     inject: (fault, match) => faults.add(fault, match),
     clearFaults: () => faults.clear(),
     setPerPageCap: (n) => {

@@ -4,7 +4,7 @@
  * injection, store access) on the handle `startEmulator` returns.
  */
 export { startEmulator } from './emulator.js';
-export type { Emulator, EmulatorConnectionStats } from './emulator.js';
+export type { Emulator, EmulatorConnectionStats, EmulatorRelayedConnection } from './emulator.js';
 export type { EmulatorOptions, EmulatorSecretSeed, EmulatorTlsFiles, SecretsScope } from './options.js';
 export type { EmulatorSecret } from './store.js';
 export type { RecordedRequest } from './request-log.js';

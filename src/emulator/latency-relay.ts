@@ -8,11 +8,33 @@
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
+/** What one relayed connection cost (see `Emulator.relayConnections`). */
+export interface RelayedConnection {
+  /**
+   * Round trips taken: 1 for the TCP handshake, plus 1 for each flight of client bytes that
+   * the server answered (a TLS 1.3 handshake's ClientHello, each HTTP request). Counted from
+   * the order of bytes, not from time.
+   */
+  roundTrips: number;
+  /** Milliseconds from accepting the connection to the last byte delivered to the client. */
+  spanMs: number;
+}
+
+interface Span {
+  accepted: number;
+  lastToClient: number;
+  roundTrips: number;
+  /** Who sent the last bytes the relay received. */
+  lastFrom: 'client' | 'server' | undefined;
+  /** A client flight the server has not answered yet. */
+  unanswered: boolean;
+}
+
 export class LatencyRelay {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private spans: { accepted: number; lastToClient: number }[] = [];
+  private spans: Span[] = [];
   private closing: Promise<void> | undefined;
 
   /** `target` is the loopback port of the real server, read at each connection. */
@@ -34,9 +56,9 @@ export class LatencyRelay {
     });
   }
 
-  /** Per connection since start or `resetSpans()`: ms from accepting it to the last byte delivered to its client. */
-  connectionSpans(): number[] {
-    return this.spans.map((span) => span.lastToClient - span.accepted);
+  /** Each connection since start or `resetSpans()`, oldest first. */
+  connections(): RelayedConnection[] {
+    return this.spans.map((span) => ({ roundTrips: span.roundTrips, spanMs: span.lastToClient - span.accepted }));
   }
 
   resetSpans(): void {
@@ -59,10 +81,21 @@ export class LatencyRelay {
       return;
     }
     const accepted = performance.now();
-    const span = { accepted, lastToClient: accepted };
+    const span: Span = { accepted, lastToClient: accepted, roundTrips: 1, lastFrom: undefined, unanswered: false };
     this.spans.push(span);
     const oneWay = this.rttMs / 2;
     const upstream = connect({ port: this.target(), host: '127.0.0.1', allowHalfOpen: true });
+    // A new client flight begins when the client sends after the server did (or first); it
+    // becomes a round trip once the server answers it. A close_notify at exit is never answered.
+    client.on('data', () => {
+      if (span.lastFrom !== 'client') span.unanswered = true;
+      span.lastFrom = 'client';
+    });
+    upstream.on('data', () => {
+      if (span.unanswered) span.roundTrips += 1;
+      span.unanswered = false;
+      span.lastFrom = 'server';
+    });
     this.track(client);
     this.track(upstream);
     client.setNoDelay(true);

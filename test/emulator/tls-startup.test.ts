@@ -77,6 +77,8 @@ describe.each([0, 30])('a cold start of 20 secrets over TLS, latency %d ms', (la
       ['GET', '1', true, 200],
       ['GET', '2', true, 200],
     ]);
+    // Through the relay: TCP 1 + TLS 1.3 1 + page 1 + page 2, counted from the order of bytes.
+    expect(emulator.relayConnections().map((c) => c.roundTrips)).toEqual(latencyMs > 0 ? [4] : []);
   });
 });
 

@@ -4,6 +4,7 @@
  * keeps (order, faults, close). Counts and order only: speed is measured in bench/.
  */
 import { X509Certificate } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent, request, type RequestOptions } from 'node:https';
 import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -163,16 +164,34 @@ describe('latencyMs', () => {
       ['1', 1],
       ['2', 1],
     ]);
-    // One network span per connection (its length is for benchmarks, not asserted here).
-    expect(emulator.relaySpans()).toHaveLength(1);
+    // TCP 1 + TLS 1.3 1 + two requests one after the other 2, counted from the order of bytes.
+    expect(emulator.relayConnections().map((c) => c.roundTrips)).toEqual([4]);
     emulator.clearRequests();
-    expect(emulator.relaySpans()).toEqual([]);
+    expect(emulator.relayConnections()).toEqual([]);
   });
 
-  test('without latencyMs there is no relay and no span', async () => {
+  test('plain HTTP over one connection: TCP 1 + one per request', async () => {
+    const emulator = await start({ latencyMs: 10 });
+    const keepAlive = new HttpAgent({ keepAlive: true });
+    const plain = (path: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest(emulator.url + path, { agent: keepAlive, headers: { authorization: `Key ${PAT}` } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect([await plain('/v2/users/me/secrets'), await plain('/v2/users/me/secrets'), await plain('/v2/users/me/secrets')]).toEqual([200, 200, 200]);
+    keepAlive.destroy();
+    expect(emulator.relayConnections().map((c) => c.roundTrips)).toEqual([4]);
+    expect(emulator.connectionStats()).toMatchObject({ connections: 1, tlsFull: 0 });
+  });
+
+  test('without latencyMs there is no relay and nothing in relayConnections()', async () => {
     const emulator = await start({ tls: true });
     await get(emulator.url, '/v2/users/me/secrets', { ca: emulator.certificate });
-    expect(emulator.relaySpans()).toEqual([]);
+    expect(emulator.relayConnections()).toEqual([]);
     expect(emulator.connectionStats().connections).toBe(1);
   });
 
