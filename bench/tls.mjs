@@ -16,6 +16,7 @@
  * prints the section (or writes it to FILE); `npm run bench` runs it as a section of the report.
  */
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -162,9 +163,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const runs = values.runs ? Number(values.runs) : values.quick ? 1 : 5;
   const project = makeProject({ packageRoot });
   try {
-    const tls = await runTls({ runs, warmup: values.quick ? 0 : 1, project, packageRoot, log });
     const machine = describeMachine(packageRoot);
-    const text = `${renderTlsSection(tls)}\n\nMachine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, commit ${machine.commit}; command: \`node bench/tls.mjs${values.runs ? ` --runs ${values.runs}` : ''}\`.\n`;
+    const tls = await runTls({ runs, warmup: values.quick ? 0 : 1, project, packageRoot, log });
+    const load = (l) => l.map((v) => v.toFixed(2)).join(' / ');
+    const text = [
+      `Written by \`node bench/tls.mjs${values.runs ? ` --runs ${values.runs}` : ''}${values.quick ? ' --quick' : ''}\` on ${machine.date}, apart from a full \`npm run bench\` (which measures it again); do not edit by hand.`,
+      `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}, Node ${machine.node}, commit ${machine.commit}. Load average (1, 5, 15 min) ${load(machine.loadBefore)} before, ${load(os.loadavg())} after: the times carry other work on the machine, the counts do not.`,
+      '',
+      renderTlsSection(tls),
+      '',
+    ].join('\n');
     if (values.out) writeFileSync(resolve(values.out), text);
     else process.stdout.write(text);
     for (const failure of tls.failures) log(`FAILED ${failure}`);
