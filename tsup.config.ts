@@ -7,7 +7,7 @@ const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { versio
 const define = { __VERSION__: JSON.stringify(version) };
 
 // `import text from './file?raw'` inlines the file as a string (the emulator's web page), as
-// Vitest does natively, so the page ships inside dist/emulator.* and dist/cli.cjs.
+// Vitest does natively, so the page ships inside dist/emulator.* and dist/cli-tools.cjs.
 const rawText: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'raw-text',
   setup(build) {

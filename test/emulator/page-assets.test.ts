@@ -1,7 +1,8 @@
 /**
  * The web page's files as the server hands them out: the headers that keep them to
  * themselves, and the build and the tarball carrying them (the page is inlined into
- * dist/emulator.* and dist/cli.cjs, not shipped as loose files).
+ * dist/emulator.* and dist/cli-tools.cjs, the bundle behind every command but run; it is
+ * not shipped as loose files).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -106,14 +107,14 @@ describe('the page ships inside the build and the tarball', () => {
     }
   });
 
-  test('npm pack carries the page in dist/cli.cjs and dist/emulator.*', () => {
+  test('npm pack carries the page in dist/cli-tools.cjs and dist/emulator.*', () => {
     const scratch = mkdtempSync(join(tmpdir(), 'cs-page-pack-'));
     try {
       // --ignore-scripts: pack the dist/ this run built instead of rebuilding it under other tests.
       const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], { cwd: REPO_ROOT, encoding: 'utf8' });
       const [{ filename }] = JSON.parse(out) as [{ filename: string }];
       execFileSync('tar', ['-xzf', join(scratch, filename), '-C', scratch]);
-      for (const file of ['cli.cjs', 'emulator.js', 'emulator.cjs']) {
+      for (const file of ['cli-tools.cjs', 'emulator.js', 'emulator.cjs']) {
         const bundled = readFileSync(join(scratch, 'package', 'dist', file), 'utf8');
         expect(bundled, file).toContain('clarifai-emulator-token');
         expect(bundled, file).toContain('id="confirm-delete"');
