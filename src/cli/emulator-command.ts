@@ -218,7 +218,7 @@ export async function emulatorCommand(
       ...(tlsLine ? [tlsLine] : []),
       ...(settings.latencyMs > 0 ? [`  latency: ${settings.latencyMs} ms per round trip (TCP connect, each TLS flight, each request)`] : []),
       `  use:   ${trust}CLARIFAI_API_BASE=${emulator.url} CLARIFAI_PAT=${patShown}`,
-      `  page:  open ${emulator.url}/ in a browser and sign in with the token`,
+      `  page:  open ${emulator.url}/ in a browser and sign in with the token${settings.tls === 'own' ? ' (the browser warns that it does not know this certificate: it is the one above)' : ''}`,
       '  stop:  Ctrl-C',
       '',
     ].join('\n'),

@@ -77,6 +77,7 @@ describe('clarifai-secrets emulator --tls', () => {
     expect(pem).toMatch(/^-----BEGIN CERTIFICATE-----/);
     expect(pem).not.toMatch(/PRIVATE KEY/);
     expect(running.stderr.text).not.toMatch(/PRIVATE KEY|BEGIN/);
+    expect(running.stderr.text).toContain('the browser warns that it does not know this certificate');
     const reply = await getCert(running.url, pem);
     expect(reply.status).toBe(200);
     expect(reply.raw?.equals(new X509Certificate(pem).raw)).toBe(true);
