@@ -46,8 +46,13 @@ export interface LoadJob {
   token: string;
   /** In-process cache key: base URL, user, token and selection (never leaves the process). */
   memoryKey: string;
-  /** `CLARIFAI_SECRETS_LOADED` value for this selection. */
-  marker: string;
+  /** `Selection.key` of CLARIFAI_SECRETS alone: what the marker names. */
+  markedKey: string;
+  /**
+   * `CLARIFAI_SECRETS_LOADED` value for this selection, once computed (see `markerOf`): it
+   * is the load's first use of node:crypto, which a fetch does while its request is out.
+   */
+  marker?: string;
   /** Epoch ms by which the whole load must be over. */
   deadlineAt: number;
   /** Write the copy after the code that runs next (the preload and `run`): see DiskCache.writeSoon. */
@@ -71,8 +76,14 @@ export function nowMs(): number {
  * The selection is CLARIFAI_SECRETS alone: references are covered by being gone, since a
  * load replaces each one with its value (or unsets a missing optional one).
  */
-export function markerFor(config: Config, selection: Selection): string {
+export function markerFor(config: Config, selection: Pick<Selection, 'key'>): string {
   return digest('marker', config.baseUrl, config.userId, selection.key).slice(0, 24);
+}
+
+/** The job's marker, computed on first use and kept. */
+export function markerOf(job: LoadJob): string {
+  job.marker ??= markerFor(job.config, { key: job.markedKey });
+  return job.marker;
 }
 
 /**
@@ -108,7 +119,8 @@ export function prepareJob(
 ): LoadJob {
   const env = options.env ?? process.env;
   const base = parseSelection(config.secrets, config.userId);
-  const marker = markerFor(config, base);
+  // Hashed now only when there is a parent's marker to compare it with.
+  const marker = env[MARKER] === undefined ? undefined : markerFor(config, base);
   const found = findReferences(env, config.userId);
   // Variables this process already resolved in this env are still references to a new load.
   const earlier = stillResolved(env, scopeOf(config)).filter((ref) => !found.some((f) => f.name === ref.name));
@@ -116,7 +128,7 @@ export function prepareJob(
   const selection = withReferences(base, references, {
     explicit: hasEntries(config.secrets),
     // A parent loaded CLARIFAI_SECRETS already: only references it could not see are left.
-    covered: !options.reload && env[MARKER] === marker,
+    covered: !options.reload && marker !== undefined && env[MARKER] === marker,
   });
   const token = requireToken(config);
   return {
@@ -125,7 +137,8 @@ export function prepareJob(
     token,
     // In-process only, so no hash: the marker's is the one digest a load computes.
     memoryKey: JSON.stringify([config.baseUrl, config.userId, token, selection.key]),
-    marker,
+    markedKey: base.key,
+    ...(marker === undefined ? {} : { marker }),
     deadlineAt: Date.now() + config.timeout,
     deferCopy: options.deferCopy === true,
   };
@@ -184,7 +197,7 @@ export function applyToEnv(
   for (const name of references) delete env[name];
   const resolved = job.selection.named.filter((entry) => entry.reference && env[entry.name] !== undefined);
   rememberResolved(env, scopeOf(job.config), resolved.map(({ name, id, optional }) => ({ name, id, optional })));
-  env[MARKER] = job.marker;
+  env[MARKER] = markerOf(job);
   return {
     set,
     skipped,

@@ -1,6 +1,6 @@
 import { type Config, resolveConfig } from '../settings/config.js';
 import { ConfigError, UnavailableError, reviveError } from '../errors.js';
-import { type Fetched, type LoadJob, type LoadReport, alreadyLoaded, applyToEnv, diskCacheFor, freshFromDisk, nowMs, prepareJob } from './load-job.js';
+import { type Fetched, type LoadJob, type LoadReport, alreadyLoaded, applyToEnv, diskCacheFor, freshFromDisk, markerOf, nowMs, prepareJob } from './load-job.js';
 import type { LoadSecretsOptions } from './loader.js';
 import { peekMemory, rememberInMemory } from './memory-cache.js';
 import { type SyncAnswer, type SyncRequest, WORKER_ENV } from './sync-protocol.js';
@@ -55,7 +55,7 @@ export function loadResolvedSync(config: Config, options: Omit<LoadSecretsOption
   const job = prepareJob(options, config);
   const warn = options.onWarning ?? warnOnStderr;
   const disk = diskCacheFor(job, warn);
-  const fetched = peekMemory(job) ?? freshFromDisk(job, disk) ?? fetchInWorker(job, warn);
+  const fetched = peekMemory(job) ?? freshFromDisk(job, disk) ?? fetchInWorker(job, warn, () => markerOf(job));
   if (job.deferCopy && fetched.source === 'api') {
     const { source: _source, ...copy } = fetched;
     disk?.writeSoon(copy);
@@ -64,7 +64,8 @@ export function loadResolvedSync(config: Config, options: Omit<LoadSecretsOption
   return applyToEnv(job, fetched, env, startedAt);
 }
 
-function fetchInWorker(job: LoadJob, warn: (message: string) => void): Fetched {
+/** `meanwhile` runs on this thread while the worker starts and fetches. */
+function fetchInWorker(job: LoadJob, warn: (message: string) => void, meanwhile: () => void): Fetched {
   const { Worker, MessageChannel, receiveMessageOnPort } = process.getBuiltinModule('node:worker_threads');
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
@@ -83,6 +84,7 @@ function fetchInWorker(job: LoadJob, warn: (message: string) => void): Fetched {
   });
   port1.postMessage(job);
   try {
+    meanwhile();
     const waitMs = Math.max(0, job.deadlineAt - Date.now()) + ANSWER_GRACE_MS;
     Atomics.wait(signal, 0, 0, waitMs);
     const answer = receiveMessageOnPort(port1)?.message as SyncAnswer | undefined;

@@ -1,6 +1,7 @@
 import { type Config, type LoadOptions, resolveConfig } from '../settings/config.js';
 import { fetchFresh } from './fetch-fresh.js';
-import { type LoadReport, alreadyLoaded, applyToEnv, diskCacheFor, freshFromDisk, nowMs, prepareJob } from './load-job.js';
+import { type Fetched, type LoadJob, type LoadReport, alreadyLoaded, applyToEnv, diskCacheFor, freshFromDisk, markerOf, nowMs, prepareJob } from './load-job.js';
+import type { DiskCache } from './disk-cache.js';
 import { peekMemory, sharedLoad } from './memory-cache.js';
 import { loadTransport } from '../api/transport/choose.js';
 import { warnOnStderr } from '../warn.js';
@@ -40,6 +41,17 @@ export function loadSecrets(options: LoadSecretsOptions = {}): Promise<LoadRepor
   return loadResolved(resolveConfig(options), options);
 }
 
+/**
+ * Asks the API, and hashes the marker while the request is out: once the request is on its
+ * way Node has nothing to do until the answer, and node:crypto's first load is a few ms that
+ * need not come before the request or after the answer.
+ */
+function fetchWhileHashing(job: LoadJob, options: LoadSecretsOptions, warn: (message: string) => void, disk: DiskCache | undefined): Promise<Fetched> {
+  const fetching = sharedLoad(job, () => fetchFresh(job, loadTransport(options.dispatcher), warn, disk));
+  setImmediate(() => markerOf(job));
+  return fetching;
+}
+
 /** `loadSecrets` with the configuration already resolved (the preload reads it first). */
 export async function loadResolved(config: Config, options: LoadSecretsOptions): Promise<LoadReport> {
   const startedAt = nowMs();
@@ -49,9 +61,6 @@ export async function loadResolved(config: Config, options: LoadSecretsOptions):
   const job = prepareJob(options, config);
   const warn = options.onWarning ?? warnOnStderr;
   const disk = diskCacheFor(job, warn);
-  const fetched =
-    peekMemory(job) ??
-    freshFromDisk(job, disk) ??
-    (await sharedLoad(job, () => fetchFresh(job, loadTransport(options.dispatcher), warn, disk)));
+  const fetched = peekMemory(job) ?? freshFromDisk(job, disk) ?? (await fetchWhileHashing(job, options, warn, disk));
   return applyToEnv(job, fetched, env, startedAt);
 }
