@@ -1,12 +1,26 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { DEFAULT_BASE_URL, requireToken, resolveConfig } from '../../src/settings/config.js';
+import { describe, expect, it, vi } from 'vitest';
+import { DEFAULT_BASE_URL, failOpenRequested, requireToken, resolveConfig } from '../../src/settings/config.js';
 import { messageOf } from '../support/errors.js';
 
 const PAT = 'pat-CONFIG-3c9e1b7a';
 
+
+/**
+ * Runs `fn` as if the process had started in `dir`. Test workers cannot chdir; path.resolve
+ * asks process.cwd() for the folder a relative path starts from.
+ */
+function startedIn<T>(dir: string, fn: () => T): T {
+  const cwd = vi.spyOn(process, 'cwd').mockReturnValue(dir);
+  try {
+    return fn();
+  } finally {
+    cwd.mockRestore();
+  }
+}
 
 function envFile(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'cs-config-'));
@@ -181,5 +195,177 @@ describe('resolveConfig', () => {
     }
     expect(resolveConfig({ envFile: false }, { HOME: '', XDG_CACHE_HOME: '/xdg' }).cacheDir).toBe(join('/xdg', 'clarifai-secrets'));
     expect(resolveConfig({ envFile: false }, {}).cacheDir).toMatch(/^\/.*clarifai-secrets$/);
+  });
+});
+
+describe('the .env file of the folder the process starts in', () => {
+  it('is read when it exists, and its absence is no error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-config-cwd-'));
+    expect(startedIn(dir, () => resolveConfig({}, {}))).toMatchObject({ envFile: undefined, userId: 'me' });
+    writeFileSync(join(dir, '.env'), 'CLARIFAI_USER_ID=from-cwd\n');
+    expect(startedIn(dir, () => resolveConfig({}, {}))).toMatchObject({ envFile: join(dir, '.env'), userId: 'from-cwd' });
+    // envFile: false reads none, even when there is one.
+    expect(startedIn(dir, () => resolveConfig({ envFile: false }, {}))).toMatchObject({ envFile: undefined, userId: 'me' });
+  });
+
+  it('is refused, naming the reason, when it is there but cannot be read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-config-cwd-dir-'));
+    mkdirSync(join(dir, '.env'));
+    expect(messageOf(() => startedIn(dir, () => resolveConfig({}, {})))).toBe(
+      `cannot read the env file ${join(dir, '.env')} (EISDIR): fix CLARIFAI_SECRETS_ENV_FILE or --env-file`,
+    );
+  });
+});
+
+describe('resolveConfig, each setting', () => {
+  it('names the missing file and the error code', () => {
+    expect(messageOf(() => resolveConfig({ envFile: '/nonexistent/.env' }, {}))).toBe(
+      'cannot read the env file /nonexistent/.env (ENOENT): fix CLARIFAI_SECRETS_ENV_FILE or --env-file',
+    );
+  });
+
+  it('takes an empty variable, in the environment or the file, as unset', () => {
+    const file = envFile('CLARIFAI_SECRETS_TIMEOUT=3000\nCLARIFAI_SECRETS_CACHE_TTL=\n');
+    expect(resolveConfig({ envFile: file }, { CLARIFAI_SECRETS_TIMEOUT: '', CLARIFAI_SECRETS_CACHE_TTL: '' })).toMatchObject({
+      timeout: 3000,
+      cacheTtl: 0,
+    });
+  });
+
+  it('trims the white space around numbers, switches, user ids and URLs', () => {
+    expect(
+      resolveConfig(
+        { envFile: false },
+        {
+          CLARIFAI_SECRETS_TIMEOUT: ' 3000 ',
+          CLARIFAI_SECRETS_OVERRIDE: ' yes\n',
+          CLARIFAI_USER_ID: ' alice ',
+          // A no-break space, as a copy from a web page leaves it.
+          CLARIFAI_API_BASE: ' https://api.example.com\u00a0',
+        },
+      ),
+    ).toMatchObject({ timeout: 3000, override: true, userId: 'alice', baseUrl: 'https://api.example.com' });
+    expect(resolveConfig({ envFile: false, userId: ' bob ' }, {}).userId).toBe('bob');
+  });
+
+  it('reads the debug switch', () => {
+    expect(resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_DEBUG: '1' }).debug).toBe(true);
+  });
+
+  it('names the option, not a variable, when an option is wrong', () => {
+    expect(messageOf(() => resolveConfig({ envFile: false, timeout: 0 }, {}))).toBe(
+      'option timeout must be a whole number of milliseconds from 1 to 600000, got "0"',
+    );
+    expect(messageOf(() => resolveConfig({ envFile: false, cacheTtl: -1 }, {}))).toMatch(/^option cacheTtl must be a whole number of seconds/);
+    expect(messageOf(() => resolveConfig({ envFile: false, baseUrl: 'ftp://x' }, {}))).toMatch(/^--api-base must be an http\(s\) URL/);
+    expect(messageOf(() => resolveConfig({ envFile: false, userId: 'a/b' }, {}))).toMatch(/^--user-id must be a user id/);
+    const file = envFile('CLARIFAI_USER_ID=a/b\n');
+    expect(messageOf(() => resolveConfig({ envFile: file }, {}))).toMatch(new RegExp(`^CLARIFAI_USER_ID in ${file} must be a user id`));
+  });
+
+  it('quotes setting text up to 12 characters, and only says how long longer text is', () => {
+    expect(messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_CACHE_TTL: ' soon ' }))).toMatch(/, got "soon"$/);
+    expect(messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_CACHE_TTL: 'twelve-chars' }))).toMatch(/, got "twelve-chars"$/);
+    expect(messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_CACHE_TTL: 'thirteen-char' }))).toMatch(
+      /, got a value of 13 characters \(not shown, as it could be a token\)$/,
+    );
+  });
+
+  it('treats a token of white space alone as no token', () => {
+    expect(resolveConfig({ envFile: false }, { CLARIFAI_PAT: '   ' }).pat).toBeUndefined();
+    expect(requireToken(resolveConfig({ envFile: false }, { CLARIFAI_PAT: ' \t', CLARIFAI_SESSION_TOKEN: 'sess' }))).toBe('sess');
+  });
+
+  it('names the session token variable when that token holds white space', () => {
+    expect(messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_SESSION_TOKEN: `${PAT} x` }))).toMatch(
+      /^CLARIFAI_SESSION_TOKEN contains white space/,
+    );
+  });
+
+  it('says where to create a token', () => {
+    expect(messageOf(() => requireToken(resolveConfig({ envFile: false }, {})))).toBe(
+      'CLARIFAI_PAT is not set: create a personal access token in your Clarifai settings ' +
+        '(Security > Personal Access Tokens) and export CLARIFAI_PAT',
+    );
+  });
+});
+
+describe('the API base URL', () => {
+  it('accepts every loopback spelling over plain http', () => {
+    for (const base of ['http://app.localhost:8787', 'http://127.10.20.30:1', 'http://127.0.0.255']) {
+      expect(resolveConfig({ envFile: false, baseUrl: base }, {}).baseUrl).toBe(base);
+    }
+  });
+
+  it('refuses a host that only starts like a loopback address', () => {
+    for (const base of ['http://127.0.0.1.example.com', 'http://localhost.example.com']) {
+      expect(messageOf(() => resolveConfig({ envFile: false, baseUrl: base }, {}))).toMatch(/plain http to a host that is not loopback/);
+    }
+  });
+
+  it('refuses a user name, a query or a fragment', () => {
+    for (const base of ['https://user@api.example.com', 'https://api.example.com/?a=1', 'https://api.example.com/#x']) {
+      expect(messageOf(() => resolveConfig({ envFile: false, baseUrl: base }, {}))).toMatch(/must not carry credentials, a query or a fragment/);
+    }
+  });
+
+  it('refuses a base that ends in /v2, and keeps one with v2 inside its path', () => {
+    expect(messageOf(() => resolveConfig({ envFile: false, baseUrl: 'https://gw.example/v2/' }, {}))).toMatch(/must not end in \/v2/);
+    expect(resolveConfig({ envFile: false, baseUrl: 'https://gw.example/v2/clarifai' }, {}).baseUrl).toBe('https://gw.example/v2/clarifai');
+  });
+
+  it('drops every trailing slash', () => {
+    expect(resolveConfig({ envFile: false, baseUrl: 'https://gw.example/clarifai///' }, {}).baseUrl).toBe('https://gw.example/clarifai');
+  });
+});
+
+describe('a .env file that says where a token goes', () => {
+  it('names the setting to remove, the file, and where the token came from', () => {
+    const file = envFile('CLARIFAI_API_BASE=http://127.0.0.2:18802\n');
+    expect(messageOf(() => resolveConfig({ envFile: file }, { CLARIFAI_PAT: PAT }))).toBe(
+      `CLARIFAI_API_BASE in ${file} is not used: the token comes from the environment, and a .env file may only say where ` +
+        `to send a token it holds itself; remove CLARIFAI_API_BASE from ${file}, or set CLARIFAI_API_BASE in the environment`,
+    );
+  });
+
+  it('is overruled by the allowInsecureHttp option, which then leaves nothing to refuse', () => {
+    const file = envFile('CLARIFAI_SECRETS_ALLOW_HTTP=true\n');
+    expect(resolveConfig({ envFile: file, allowInsecureHttp: false }, { CLARIFAI_PAT: PAT }).allowInsecureHttp).toBe(false);
+  });
+});
+
+describe('the default cache folder', () => {
+  it('names what to set when there is no absolute home folder', () => {
+    expect(resolveConfig({ envFile: false }, { HOME: 'relative' }).cacheWarning).toBe(
+      'no last-known-good copy is kept: HOME is not an absolute path (it is empty or relative); ' +
+        'set HOME, or CLARIFAI_SECRETS_CACHE_DIR to a private folder',
+    );
+  });
+
+  it("keeps no copy without HOME when the account's home folder is not absolute", () => {
+    // The account database (what os.userInfo reads) may hold an empty or relative folder.
+    const os = createRequire(import.meta.url)('node:os') as typeof import('node:os');
+    for (const homedir of ['', 'relative']) {
+      const userInfo = vi.spyOn(os, 'userInfo').mockReturnValue({ ...os.userInfo(), homedir });
+      try {
+        const c = resolveConfig({ envFile: false }, {});
+        expect(c.cacheDir, homedir).toBeUndefined();
+        expect(c.cacheWarning).toMatch(/HOME is not an absolute path/);
+      } finally {
+        userInfo.mockRestore();
+      }
+    }
+  });
+});
+
+describe('failOpenRequested', () => {
+  it('reads fail-open on its own, from the option or any true spelling of the variable', () => {
+    expect(failOpenRequested({ failOpen: true }, {})).toBe(true);
+    expect(failOpenRequested({ failOpen: false }, { CLARIFAI_SECRETS_FAIL_OPEN: 'true' })).toBe(false);
+    expect(failOpenRequested({}, { CLARIFAI_SECRETS_FAIL_OPEN: ' ON ' })).toBe(true);
+    expect(failOpenRequested({}, { CLARIFAI_SECRETS_FAIL_OPEN: 'off' })).toBe(false);
+    expect(failOpenRequested({}, {})).toBe(false);
+    // Even when the rest of the configuration cannot be resolved.
+    expect(failOpenRequested({}, { CLARIFAI_SECRETS_FAIL_OPEN: '1', CLARIFAI_SECRETS_TIMEOUT: 'soon' })).toBe(true);
   });
 });

@@ -95,3 +95,22 @@ describe('NEW*=PREFIX*', () => {
     expect(messageOf(() => parseSelection(text, 'me'))).toMatch(message);
   });
 });
+
+describe('NEW*=PREFIX*, edge by edge', () => {
+  it('NEW*=* puts NEW in front of every id', () => {
+    const selection = parseSelection('APP_*=*', 'me');
+    expect(selection.all).toBe(false);
+    expect(resolveSelection(selection, found({ KEY: 'k', other: 'o' })).entries).toEqual([
+      ['APP_KEY', 'k'],
+      ['APP_other', 'o'],
+    ]);
+  });
+
+  it('takes the same rename twice', () => {
+    expect(parseSelection('A_*=p-*, A_*=p-*', 'me').renames).toEqual([{ prefix: 'p-', as: 'A_' }]);
+  });
+
+  it('keys renames in any order alike, and as they were keyed before', () => {
+    expect(parseSelection('B_*=b-*, A_*=a-*', 'me').key).toBe(JSON.stringify([false, [], [], [['A_', 'a-'], ['B_', 'b-']]]));
+  });
+});

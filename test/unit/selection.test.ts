@@ -3,6 +3,7 @@ import { messageOf } from '../support/errors.js';
 import {
   envNameFor,
   isDangerousName,
+  isSelected,
   namedIdsToGet,
   parseSelection,
   resolveSelection,
@@ -159,5 +160,87 @@ describe('values an env var cannot hold', () => {
   it('keeps newlines, quotes and unicode as they are', () => {
     const value = 'line1\nline2 "q" \'s\' $HOME #x ünïcødé 🔑';
     expect(resolveSelection(parseSelection('K', 'me'), found({ K: value })).entries).toEqual([['K', value]]);
+  });
+});
+
+describe('parseSelection, edge by edge', () => {
+  it('takes a users/<user>/secrets/<id> reference only whole', () => {
+    expect(parseSelection('K=v1/users/me/secrets/x', 'me').named[0]?.id).toBe('v1/users/me/secrets/x');
+    expect(parseSelection('K=users/me/secrets/x/y', 'me').named[0]?.id).toBe('users/me/secrets/x/y');
+    // `me` is whoever the token belongs to, whatever user id is configured.
+    expect(parseSelection('K=users/me/secrets/x', 'alice').named[0]?.id).toBe('x');
+  });
+
+  it('refuses a control character in an id or a renamed prefix', () => {
+    expect(messageOf(() => parseSelection('A\u0001B', 'me'))).toBe('CLARIFAI_SECRETS entry "A\\u0001B" has a control character');
+    expect(messageOf(() => parseSelection('*=p\u0001-*', 'me'))).toBe('CLARIFAI_SECRETS entry "*=p\\u0001-*" has a control character');
+  });
+
+  it('quotes an entry of up to 60 characters whole, and the start of a longer one', () => {
+    const why = 'has a "?" that is not at its end';
+    const sixty = `X=${'b'.repeat(56)}?x`;
+    expect(sixty).toHaveLength(60);
+    expect(messageOf(() => parseSelection(sixty, 'me'))).toBe(`CLARIFAI_SECRETS entry "${sixty}" ${why}`);
+    const long = `X=${'c'.repeat(57)}?x`;
+    expect(messageOf(() => parseSelection(long, 'me'))).toBe(`CLARIFAI_SECRETS entry "${long.slice(0, 57)}..." ${why}`);
+  });
+
+  it('takes up to 10000 entries of up to 1024 characters each', () => {
+    expect(parseSelection(Array.from({ length: 10_000 }, (_, i) => `K${i}`).join(','), 'me').named).toHaveLength(10_000);
+    expect(parseSelection('x'.repeat(1024), 'me').named[0]?.id).toHaveLength(1024);
+    expect(messageOf(() => parseSelection('x'.repeat(1025), 'me'))).toMatch(/longer than 1024/);
+  });
+
+  it('makes an entry required when it is asked for as required first, then as optional', () => {
+    expect(parseSelection('A,A?', 'me').named).toEqual([{ id: 'A', name: 'A', optional: false, mapped: false }]);
+    expect(parseSelection('A?,A?', 'me').named).toEqual([{ id: 'A', name: 'A', optional: true, mapped: false }]);
+  });
+
+  it('drops prefixes under *, and keys prefixes in any order alike', () => {
+    expect(parseSelection('P*, *', 'me').prefixes).toEqual([]);
+    expect(parseSelection('Q*, P*', 'me').prefixes).toEqual(['P', 'Q']);
+    // The key names the copy on disk: it stays what it was from one version to the next.
+    expect(parseSelection('Q*, P*', 'me').key).toBe(JSON.stringify([false, ['P', 'Q'], []]));
+  });
+
+  it('gives two selections that map one dangerous name to different secrets different keys', () => {
+    expect(parseSelection('NODE_OPTIONS=a', 'me').key).not.toBe(parseSelection('NODE_OPTIONS=b', 'me').key);
+    expect(parseSelection('NODE_OPTIONS=NODE_OPTIONS', 'me').key).toBe(JSON.stringify([false, [], [['NODE_OPTIONS', 'NODE_OPTIONS', false, true]]]));
+  });
+});
+
+describe('isSelected', () => {
+  it('keeps the values of named ids and drops the others', () => {
+    const selection = parseSelection('A, K=b', 'me');
+    expect(isSelected(selection, 'A')).toBe(true);
+    expect(isSelected(selection, 'b')).toBe(true);
+    expect(isSelected(selection, 'K')).toBe(false);
+    expect(isSelected(selection, 'C')).toBe(false);
+  });
+});
+
+describe('resolveSelection, lists and messages', () => {
+  it('lists missing ids and skipped names sorted', () => {
+    const r = resolveSelection(parseSelection('A=z-id?, B=a-id?, C=y-id, D=b-id', 'me'), found({}));
+    expect(r.missing).toEqual(['a-id', 'z-id']);
+    expect(r.missingRequired).toEqual(['b-id', 'y-id']);
+    expect(resolveSelection(parseSelection('*', 'me'), found({ PATH: '/x', HOME: '/h' })).dangerous).toEqual(['HOME', 'PATH']);
+  });
+
+  it('refuses a wildcard secret landing on a name a named entry sets', () => {
+    expect(messageOf(() => resolveSelection(parseSelection('*, KEY=openai-key', 'me'), found({ 'openai-key': 'v', KEY: 'w' })))).toMatch(
+      /"openai-key" and "KEY" would both set KEY/,
+    );
+  });
+
+  it('names every secret holding a NUL byte, sorted', () => {
+    const message = messageOf(
+      () => resolveSelection(parseSelection('*', 'me'), found({ 'b-one': 'x\0', 'a-one': '\0y', ok: 'fine' })),
+      'ERR_INVALID_VALUE',
+    );
+    expect(message).toBe(
+      'secrets "a-one", "b-one" hold a NUL byte, which an environment variable cannot carry (Node would cut the value short): ' +
+        'update the value, or leave it out of CLARIFAI_SECRETS',
+    );
   });
 });
