@@ -58,6 +58,7 @@ async function startTlsEmulators(packageRoot, scratch) {
 export async function runTls({ runs, warmup, project, packageRoot, cli = { available: true }, log = () => {} }) {
   const emulators = await startTlsEmulators(packageRoot, project.scratch);
   const cells = [];
+  const caCost = { without: [], with: [] };
   try {
     for (const way of ways(project, cli)) {
       for (const rtt of RTTS) {
@@ -87,8 +88,17 @@ export async function runTls({ runs, warmup, project, packageRoot, cli = { avail
       cell.tlsResumed.push(stats.tlsResumed);
       cell.requests.push(requests);
     };
+    // What NODE_EXTRA_CA_CERTS alone costs a node process (the same file, no request): part of every cell above.
+    const { caFile } = emulators.get(0);
+    const bareEnv = baseEnv(project, 'https://127.0.0.1:1');
+    const bare = async (key, env, timed) => {
+      const ran = await runOnce({ argv: [process.execPath, 'app.js'], env, cwd: project.dir, scratch: project.scratch });
+      if (timed && ran.code === 0) caCost[key].push(ran.ms);
+    };
     for (let round = 0; round < warmup + runs; round++) {
       const order = round % 2 === 0 ? cells : [...cells].reverse();
+      await bare('without', bareEnv, round >= warmup);
+      await bare('with', { ...bareEnv, NODE_EXTRA_CA_CERTS: caFile }, round >= warmup);
       for (const cell of order) await once(cell, round >= warmup);
       if (round >= warmup) log(`tls: round ${round - warmup + 1} of ${runs}`);
     }
@@ -96,6 +106,7 @@ export async function runTls({ runs, warmup, project, packageRoot, cli = { avail
     await Promise.all([...emulators.values()].map(({ emulator }) => emulator.close()));
   }
 
+  const extraCaMs = median(caCost.with) - median(caCost.without);
   const rows = cells.map((cell) => {
     const base = cells.find((c) => c.way.id === cell.way.id && c.rtt === 0);
     const wall = median(cell.ms);
@@ -127,10 +138,11 @@ export async function runTls({ runs, warmup, project, packageRoot, cli = { avail
     ...rows.flatMap((r) => r.failures),
     ...starts.filter((s) => s.exchanges !== undefined && s.exchanges !== MIN_ROUND_TRIPS).map((s) => `tls ${s.way}: ${s.exchanges} round trips, expected ${MIN_ROUND_TRIPS}`),
   ];
-  return { runs, warmup, rows, starts, failures };
+  return { runs, warmup, rows, starts, extraCaMs, failures };
 }
 
 const fixed = (v, digits = 1) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits));
+const signedMs = (v) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
 const wallMs = (v) => (Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 
 export function renderTlsSection(tls) {
@@ -145,7 +157,7 @@ export function renderTlsSection(tls) {
       (s) => `| ${s.label} | ${s.countsOk ? 'yes' : 'no'} | ${s.exchanges ?? '–'} | ${MIN_ROUND_TRIPS} | ${s.verdict === 'pass' ? '**pass**' : '**FAIL**'} | ${fixed(s.wire, 2)} | ${fixed(s.roundTrips)} |`,
     ),
     '',
-    'Each cell ("over RTT 0 ÷ RTT": the wall-time figure from one RTT alone):',
+    `Each cell ("over RTT 0 ÷ RTT": the wall-time figure from one RTT alone). Every wall time includes what \`NODE_EXTRA_CA_CERTS\` alone costs a Node process, ${tls.extraCaMs === undefined || Number.isNaN(tls.extraCaMs) ? '–' : `${signedMs(tls.extraCaMs)} ms`} here (bare \`node app.js\` with and without it, in the same rounds; Node builds its whole root store at start when it is set), once per Node process: \`run\` starts two. A server with a public CA's certificate needs no such variable.`,
     '',
     '| start | RTT ms | median wall ms | over RTT 0 ms | over RTT 0 ÷ RTT | on the wire ÷ RTT | round trips | connections | full TLS handshakes | resumed | requests |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
