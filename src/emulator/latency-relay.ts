@@ -7,6 +7,7 @@
  * accepted, which is when a real client would have sent them.
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { listenOn } from './listen.js';
 
 /** What one relayed connection cost (see `Emulator.relayConnections`). */
 export interface RelayedConnection {
@@ -46,14 +47,7 @@ export class LatencyRelay {
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error): void => reject(error);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
+    return listenOn(this.server, port, host);
   }
 
   /** Each connection since start or `resetSpans()`, oldest first. */

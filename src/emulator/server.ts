@@ -19,6 +19,7 @@ import { pageResponse } from './page.js';
 import { matchRoute, responseKind } from './routes.js';
 import type { SecretStore } from './store.js';
 import { errorResponse, JSON_CONTENT_TYPE, newReqId, type WireResponse } from './wire.js';
+import { listenOn } from './listen.js';
 
 /** Bodies above this get 413 (the real limit is unknown; Clarifai's own SDK bodies are far smaller). */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -98,14 +99,7 @@ export class EmulatorServer {
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error): void => reject(error);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
+    return listenOn(this.server, port, host);
   }
 
   resetCounts(): void {

@@ -7,36 +7,10 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, test } from 'vitest';
 import { emulatorCommand } from '../../src/cli/emulator-command.js';
+import { Capture, runEmulatorCommand } from '../support/emulator-command.js';
 import { selfSignedCertificate } from '../../src/emulator/tls-cert.js';
 
-class Capture {
-  text = '';
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
-
-async function run(argv: string[]): Promise<{ url: string; stderr: Capture; stop: () => Promise<number> }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const controller = new AbortController();
-  const done = emulatorCommand(argv, { stdout, stderr, signal: controller.signal });
-  const deadline = Date.now() + 10_000;
-  while (!stdout.text.includes('\n')) {
-    const early = await Promise.race([done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10))]);
-    if (early !== undefined) throw new Error(`command ended with ${early}: ${stderr.text}`);
-    if (Date.now() > deadline) throw new Error('no URL line');
-  }
-  return {
-    url: stdout.text.split('\n')[0] as string,
-    stderr,
-    stop: () => {
-      controller.abort();
-      return done;
-    },
-  };
-}
+const run = runEmulatorCommand;
 
 async function fails(argv: string[]): Promise<{ code: number; stderr: string }> {
   const stderr = new Capture();

@@ -4,44 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { emulatorCommand } from '../../src/cli/emulator-command.js';
+import { Capture, runEmulatorCommand } from '../support/emulator-command.js';
 
-class Capture {
-  text = '';
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
-
-interface Running {
-  url: string;
-  stdout: Capture;
-  stderr: Capture;
-  stop: () => Promise<number>;
-}
-
-/** Starts the command in-process and waits for the URL line. */
-async function run(argv: string[]): Promise<Running> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const controller = new AbortController();
-  const done = emulatorCommand(argv, { stdout, stderr, signal: controller.signal });
-  const deadline = Date.now() + 5000;
-  while (!stdout.text.includes('\n')) {
-    const early = await Promise.race([done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10))]);
-    if (early !== undefined) throw new Error(`command ended with ${early}: ${stderr.text}`);
-    if (Date.now() > deadline) throw new Error('no URL line');
-  }
-  return {
-    url: stdout.text.split('\n')[0] as string,
-    stdout,
-    stderr,
-    stop: async () => {
-      controller.abort();
-      return done;
-    },
-  };
-}
+const run = runEmulatorCommand;
 
 async function get(url: string, token: string): Promise<Response> {
   return fetch(`${url}/v2/users/me/secrets`, { headers: { authorization: `Key ${token}` } });
