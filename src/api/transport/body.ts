@@ -1,4 +1,5 @@
 /** What both transports do with an answer once its head has arrived. */
+import type { Readable } from 'node:stream';
 import { TransportError } from './types.js';
 
 /** Lower-case names, repeated headers joined with `, `. */
@@ -11,9 +12,11 @@ export function flattenHeaders(raw: Record<string, string | string[] | undefined
 /**
  * The whole body, refused unread when it declares more than `maxBytes` and cut off as soon
  * as it sends more. `destroy` drops the connection: a body left unread would hold it.
+ * Read with 'data' and 'end' rather than `for await`: a stream's async iterator costs about
+ * 1.7 ms more the first time, and every cold start reads its first body through here.
  */
-export async function readBody(
-  body: AsyncIterable<Buffer>,
+export function readBody(
+  body: Readable,
   headers: Record<string, string | undefined>,
   maxBytes: number,
   destroy: () => void,
@@ -21,19 +24,36 @@ export async function readBody(
   const declared = Number(headers['content-length']);
   if (declared > maxBytes) {
     destroy();
-    throw new TransportError(`response body of ${declared} bytes is over the limit`, true, 'too-large');
+    return Promise.reject(new TransportError(`response body of ${declared} bytes is over the limit`, true, 'too-large'));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      destroy();
-      throw new TransportError(`response body is over the limit of ${maxBytes} bytes`, true, 'too-large');
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    };
+    body.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        fail(new TransportError(`response body is over the limit of ${maxBytes} bytes`, true, 'too-large'));
+        destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks, size));
+    });
+    body.once('error', fail);
+    // A body whose connection dropped closes without an end.
+    body.once('close', () => fail(new Error('the body closed before its end')));
+  });
 }
 
 /**

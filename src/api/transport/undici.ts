@@ -65,7 +65,7 @@ export function undiciTransport(dispatcher?: Dispatcher): Transport {
       request.catch(() => undefined);
       res = await Promise.race([request, deadline.promise]);
       const headers = flattenHeaders(res.headers);
-      const body = await Promise.race([readBody(res.body as AsyncIterable<Buffer>, headers, req.maxBytes, () => res?.body.destroy()), deadline.promise]);
+      const body = await Promise.race([readBody(res.body, headers, req.maxBytes, () => res?.body.destroy()), deadline.promise]);
       return { status: res.statusCode, headers, body };
     } catch (error) {
       if (req.signal.aborted) {
