@@ -308,6 +308,111 @@ describe.each(transports)('SecretsClient over %s', (_name, transport) => {
     expect(secret).not.toHaveProperty('expiresAt');
   });
 
+  it('names the call in its messages: one secret by id, several by count', async () => {
+    emulator.inject({ kind: 'error', status: 500, code: 98004 }, { times: Infinity });
+    const c = client();
+    expect((await failure(c.create([{ id: 'W', value: VALUE }]))).message).toMatch(/ for create secret "W" \(/);
+    expect((await failure(c.create([{ id: 'W', value: VALUE }, { id: 'X', value: VALUE }]))).message).toMatch(/ for create 2 secrets \(/);
+    expect((await failure(c.update([{ id: 'W', value: VALUE }]))).message).toMatch(/ for update secret "W" \(/);
+    expect((await failure(c.update([{ id: 'W', description: 'd' }, { id: 'X', description: 'd' }]))).message).toMatch(/ for update 2 secrets \(/);
+    expect((await failure(c.delete(['W']))).message).toMatch(/ for delete secret "W" \(/);
+    expect((await failure(c.delete(['W', 'X']))).message).toMatch(/ for delete 2 secrets \(/);
+    expect((await failure(c.get('W'))).message).toMatch(/ for get secret "W" \(/);
+    expect((await failure(c.list())).message).toMatch(/ for list secrets \(/);
+  });
+
+  it('names the one secret an update or a delete did not find, and no secret for several', async () => {
+    const c = client();
+    expect((await failure(c.update([{ id: 'gone', value: VALUE }]))).message).toContain('"gone"');
+    expect((await failure(c.delete(['gone'])))).toMatchObject({ code: 'ERR_NOT_FOUND', message: expect.stringContaining('"gone"') });
+  });
+
+  it('does not retry an update or a delete that reached the server', async () => {
+    emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: 2 });
+    expect((await failure(client().update([{ id: 'W', value: VALUE }]))).code).toBe('ERR_SERVER');
+    expect((await failure(client().delete(['W']))).code).toBe('ERR_SERVER');
+    expect(emulator.requests).toHaveLength(2);
+  });
+
+  it('retries a read whose connection dropped, and says what to check when a write cannot be sent', async () => {
+    emulator.seed('alice', [{ id: 'A', value: 'a' }]);
+    emulator.inject({ kind: 'drop' });
+    expect((await client().get('A')).value).toBe('a');
+    emulator.inject({ kind: 'drop' });
+    const error = await failure(client().create([{ id: 'W', value: VALUE }]));
+    expect(error.message).toMatch(/^cannot reach 127\.0\.0\.1:\d+ to create secret "W": .*; check CLARIFAI_API_BASE and the network$/);
+  });
+
+  it('sends JSON headers, a content type only with a body, and names itself', async () => {
+    emulator.seed('alice', [{ id: 'A', value: 'a' }]);
+    await client().get('A');
+    await client().create([{ id: 'B', value: 'b' }]);
+    const [get, post] = emulator.requests;
+    expect(get?.headers['accept']).toBe('application/json');
+    expect(get?.headers['user-agent']).toMatch(/^clarifai-secrets\/\S+ node\/\d+\.\d+\.\d+$/);
+    expect(get?.headers).not.toHaveProperty('content-type');
+    expect(post?.headers['content-type']).toBe('application/json');
+  });
+
+  it('sends a session token in its own header, not as a key', async () => {
+    const c = SecretsClient.withInternals({
+      transport,
+      config: resolveConfig({ envFile: false, baseUrl: emulator.url, cacheDir: false }, { CLARIFAI_SESSION_TOKEN: 'sess-CLIENT-1' }),
+    });
+    await c.list().catch(() => undefined);
+    expect(emulator.requests[0]?.headers).not.toHaveProperty('authorization');
+    expect(emulator.requests[0]?.headers['x-clarifai-session-token']).toBe('<redacted>');
+  });
+
+  it('ends at the deadline naming the last failed attempt, or none', async () => {
+    emulator.inject({ kind: 'error', status: 503, code: 98004 });
+    emulator.inject({ kind: 'hang' }, { times: Infinity });
+    const host = new URL(emulator.url).host;
+    expect((await failure(client({ timeout: 800 }).list())).message).toBe(
+      `no answer from ${host} to list secrets within 800 ms (last attempt: ERR_SERVER): check the network, or raise CLARIFAI_SECRETS_TIMEOUT`,
+    );
+    expect((await failure(client({ timeout: 500 }).get('A'))).message).toBe(
+      `no answer from ${host} to get secret "A" within 500 ms: check the network, or raise CLARIFAI_SECRETS_TIMEOUT`,
+    );
+  });
+
+  it("hands back a caller's own abort as it was given, and a caller's timeout as ERR_TIMEOUT", async () => {
+    emulator.inject({ kind: 'hang' }, { times: Infinity });
+    const mine = new Error('stopped by the caller');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(mine), 50);
+    await expect(client().list({}, { signal: controller.signal })).rejects.toBe(mine);
+    const text = new AbortController();
+    setTimeout(() => text.abort('not an error'), 50);
+    await expect(client().list({}, { signal: text.signal })).rejects.toThrow(/^aborted$/);
+    expect((await failure(client().list({}, { signal: AbortSignal.timeout(50) }))).code).toBe('ERR_TIMEOUT');
+  });
+
+  it('takes a success status only with a 2xx HTTP status', async () => {
+    for (const status of [300, 500]) {
+      emulator.inject({ kind: 'raw', status, body: '{"status":{"code":10000},"secrets":[]}' }, { times: Infinity });
+      await failure(client().create([{ id: 'W', value: VALUE }]));
+      emulator.clearFaults();
+    }
+  });
+
+  it('says what was wrong with an answer that is not usable, and which call it answered', async () => {
+    emulator.inject({ kind: 'raw', body: '' });
+    expect((await failure(client().list())).message).toMatch(/^Clarifai sent an invalid response to list secrets: the body is empty \(HTTP 200\)/);
+    const type = `text/plain; ${'x'.repeat(80)}`;
+    emulator.inject({ kind: 'raw', body: '{"status":{"code":10000},"secrets":[]}', contentType: type });
+    const message = (await failure(client().list())).message;
+    expect(message).toMatch(/list secrets.*HTTP 200/);
+    expect(message).toContain(`content type is ${JSON.stringify(type.slice(0, 60))}, expected JSON`);
+  });
+
+  it('stops a walk whose page repeats, naming the call', async () => {
+    emulator.seed('alice', [{ id: 'A', value: 'a' }]);
+    emulator.inject({ kind: 'transform', transform: (json) => ({ ...json, secrets: [{ id: 'A', value: 'a' }] }) }, { path: /page=2/ });
+    const error = await failure((async () => { for await (const _ of client().listAll()) { /* walk */ } })());
+    expect(error.message).toMatch(/to list secrets: page 2 repeats earlier pages \(HTTP 200\)/);
+  });
+
   it('treats a throttling status given by name as throttling', async () => {
     emulator.seed('alice', [{ id: 'A', value: 'a' }]);
     emulator.inject({ kind: 'raw', status: 429, body: '{"status":{"code":"CONN_THROTTLED"}}', headers: { 'retry-after': '0' } });
@@ -361,6 +466,54 @@ describe('SecretsClient configuration', () => {
     await expect(seam.list()).rejects.toThrow();
     expect(used).toBe(true);
     expect(new SecretsClient({ envFile: false, pat: PAT, baseUrl: emulator.url }).baseUrl).toBe(emulator.url);
+  });
+
+  it('says which argument is wrong, and sends nothing', async () => {
+    const c = new SecretsClient({ envFile: false, pat: PAT, baseUrl: emulator.url });
+    const says = async (promise: Promise<unknown>, message: string, code = 'ERR_CONFIG') =>
+      expect(promise).rejects.toMatchObject({ code, message });
+    await says(c.get(''), 'get needs a non-empty secret id');
+    await says(c.list({ page: 0 }), 'list: page must be a whole number from 1');
+    await says(c.list({ page: 1.5 }), 'list: page must be a whole number from 1');
+    await says(c.list({ perPage: 0 }), 'list: perPage must be a whole number from 1 to 1000');
+    await says(c.list({ perPage: 2.5 }), 'list: perPage must be a whole number from 1 to 1000');
+    await says(c.create([]), 'create needs at least one secret');
+    await says(c.create([undefined as never]), 'create needs a non-empty secret id');
+    await says(c.create([{ id: 'A' } as never]), 'create: the value of secret "A" must be a string');
+    await says(c.update([{ id: 'A', value: 5 as never }]), 'update: the value of secret "A" must be a string');
+    await says(c.patch([{ id: 'A' }], 'explode' as never), 'patch: action must be overwrite, merge or remove, got "explode"');
+    await says(c.delete([]), 'delete needs at least one secret id');
+    await says(c.delete(['A', '']), 'delete needs a non-empty secret id');
+    await says(
+      c.create([{ id: 'a', value: 'x\0' }]),
+      'the value of secret a holds a NUL byte, which no environment variable can carry, so every load would fail: nothing was sent (create)',
+      'ERR_INVALID_VALUE',
+    );
+    await says(
+      c.update([{ id: 'a', value: 'x\0' }, { id: 'b', value: 'ok' }, { id: 'c', value: '\0' }]),
+      'the values of secrets a, c hold a NUL byte, which no environment variable can carry, so every load would fail: nothing was sent (update)',
+      'ERR_INVALID_VALUE',
+    );
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('takes the smallest page, and the merge action', async () => {
+    emulator.seed('alice', [{ id: 'A', value: 'a' }, { id: 'B', value: 'b' }]);
+    const c = new SecretsClient({ envFile: false, pat: PAT, baseUrl: emulator.url });
+    expect(await c.list({ page: 1, perPage: 1 })).toHaveLength(1);
+    await c.patch([{ id: 'A', description: 'd' }], 'merge');
+    expect(emulator.requests[1]?.body).toMatchObject({ action: 'merge' });
+  });
+
+  it('lets an error that is not a transport failure through as it is', async () => {
+    const bug = new TypeError('a bug in the transport');
+    const c = SecretsClient.withInternals({
+      transport: async () => {
+        throw bug;
+      },
+      config: resolveConfig({ envFile: false, pat: PAT, baseUrl: emulator.url }, {}),
+    });
+    await expect(c.get('A')).rejects.toBe(bug);
   });
 
   it('checks its arguments before sending', async () => {
