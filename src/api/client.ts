@@ -177,11 +177,24 @@ export class SecretsClient {
    * `ERR_BAD_RESPONSE`, long before memory runs out.
    */
   async *listAll(options: CallOptions & { perPage?: number } = {}): AsyncGenerator<Secret> {
-    const seen = new Set<string>();
     const perPage = options.perPage ?? MAX_PER_PAGE;
-    const second = this.baseUrl.startsWith('http:') ? this.list({ page: 2, perPage }, options) : undefined;
+    // Page 2 asked for ahead is stopped when the walk ends without it (page 1 failed, or the
+    // caller stopped reading): its retries must not go on in the background until the deadline.
+    const ahead = this.baseUrl.startsWith('http:') ? new AbortController() : undefined;
+    const second = ahead
+      ? this.list({ page: 2, perPage }, { signal: options.signal ? AbortSignal.any([options.signal, ahead.signal]) : ahead.signal })
+      : undefined;
     // Its failure is read when its turn comes; until then it must not count as unhandled.
     second?.catch(() => undefined);
+    try {
+      yield* this.#walk(second, perPage, options);
+    } finally {
+      ahead?.abort();
+    }
+  }
+
+  async *#walk(second: Promise<Secret[]> | undefined, perPage: number, options: CallOptions): AsyncGenerator<Secret> {
+    const seen = new Set<string>();
     let chars = 0;
     for (let page = 1; ; page++) {
       if (page > LIST_LIMITS.pages) throw overLimit(`more than ${LIST_LIMITS.pages} pages`);

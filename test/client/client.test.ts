@@ -125,6 +125,18 @@ describe.each(transports)('SecretsClient over %s', (_name, transport) => {
     expect(emulator.requests).toHaveLength(2);
   });
 
+  it('leaves no request for page 2 running once page 1 has failed', async () => {
+    emulator.seed('alice', [{ id: 'A', value: 'a' }]);
+    emulator.inject({ kind: 'error', status: 401, code: 11008 }, { path: /page=1&/ });
+    // Page 2 would be retried again and again, long after the walk has ended.
+    emulator.inject({ kind: 'error', status: 503, code: 98004 }, { path: /page=2&/, times: Infinity });
+    const error = await failure((async () => { for await (const _ of client({ timeout: 5000 }).listAll()) { /* walk */ } })());
+    expect(error.code).toBe('ERR_AUTH');
+    const seen = emulator.requests.filter((r) => r.query['page'] === '2').length;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(emulator.requests.filter((r) => r.query['page'] === '2').length).toBe(seen);
+  });
+
   it('stops a walk when the server repeats a page instead of looping to the deadline', async () => {
     emulator.seed('alice', [{ id: 'A', value: 'a' }]);
     emulator.inject({ kind: 'transform', transform: (json) => ({ ...json, secrets: [{ id: 'A', value: 'a' }] }) }, { path: /page=2/ });
