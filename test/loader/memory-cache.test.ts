@@ -1,0 +1,145 @@
+/**
+ * The in-process cache (src/load/memory-cache.ts) through `loadSecrets`, with no cache folder
+ * wherever the disk copy would answer in its place: what is kept, for how long, what is
+ * served, and what makes the next load ask the API again.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { type LoadSecretsOptions, loadSecrets } from '../../src/load/loader.js';
+import { expectNoLeak, expectNoLeakInFolder } from '../support/leaks.js';
+
+const VALUE = 'value-LJ-mem-8d21f0';
+const ROTATED = 'value-LJ-mem-rotated-c47e';
+// One token per test: the cache outlives a test, and its key holds the token.
+const PATS = Array.from({ length: 20 }, (_, i) => `pat-LJM-${i}-0b7c3e55`);
+const PLANTED: Record<string, string> = { VALUE, ROTATED, ...Object.fromEntries(PATS.map((p, i) => [`PAT${i}`, p])) };
+
+type Env = Record<string, string | undefined>;
+let emulator: Emulator;
+let pat: string;
+let nextPat = 0;
+let cacheDir: string;
+const warnings: string[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator({ pats: Object.fromEntries(PATS.map((p) => [p, 'ljm'])), users: { ljm: [] } });
+});
+afterAll(() => emulator.close());
+beforeEach(() => {
+  emulator.reset();
+  emulator.seed('ljm', [{ id: 'MEM_KEY', value: VALUE }]);
+  emulator.clearRequests();
+  pat = PATS[nextPat++] as string;
+  cacheDir = mkdtempSync(join(tmpdir(), 'cs-memcache-'));
+  warnings.length = 0;
+});
+afterEach(() => {
+  vi.useRealTimers();
+  emulator.clearFaults();
+  for (const line of warnings) expectNoLeak(line, PLANTED, 'a warning');
+  expectNoLeakInFolder(cacheDir, PLANTED);
+});
+
+/** One load of MEM_KEY with no cache folder unless given: its source, requests, and whether it set `expected`. */
+async function load(extra: LoadSecretsOptions, expected: 'VALUE' | 'ROTATED' = 'VALUE') {
+  emulator.clearRequests();
+  const env: Env = {};
+  const report = await loadSecrets({
+    pat,
+    baseUrl: emulator.url,
+    envFile: false,
+    cacheDir: false,
+    timeout: 10_000,
+    secrets: 'MEM_KEY',
+    env,
+    onWarning: (m) => warnings.push(m),
+    ...extra,
+  });
+  // Compared here, so that a failure names which value, never prints it.
+  const value = env['MEM_KEY'] === VALUE ? 'VALUE' : env['MEM_KEY'] === ROTATED ? 'ROTATED' : 'other';
+  expect(value).toBe(expected);
+  return { source: report.source, requests: emulator.requests.length };
+}
+
+describe('the in-process cache', () => {
+  it('serves a result for the TTL with no request', async () => {
+    expect(await load({ cacheTtl: 60 })).toEqual({ source: 'api', requests: 1 });
+    expect(await load({ cacheTtl: 60 })).toEqual({ source: 'cache', requests: 0 });
+    expect(await load({ cacheTtl: 5 })).toEqual({ source: 'cache', requests: 0 });
+  });
+
+  it('serves from age 0 up to the asking load\'s TTL, not at it, and not from the future', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t = Date.UTC(2026, 11, 4, 3, 30, 0);
+    vi.setSystemTime(t);
+    expect(await load({ cacheTtl: 120 })).toEqual({ source: 'api', requests: 1 });
+    expect(await load({ cacheTtl: 120 })).toEqual({ source: 'cache', requests: 0 });
+    vi.setSystemTime(t + 29_999);
+    expect(await load({ cacheTtl: 30 })).toEqual({ source: 'cache', requests: 0 });
+    vi.setSystemTime(t + 30_000);
+    expect(await load({ cacheTtl: 30 })).toEqual({ source: 'api', requests: 1 });
+    // That answer was kept at t + 30 s: a clock put back by 1 ms finds it in the future.
+    vi.setSystemTime(t + 29_999);
+    expect(await load({ cacheTtl: 120 })).toEqual({ source: 'api', requests: 1 });
+  });
+
+  it('keeps a result no longer than the TTL of the load that stored it', async () => {
+    expect(await load({ cacheTtl: 1 })).toEqual({ source: 'api', requests: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(await load({ cacheTtl: 60 })).toEqual({ source: 'api', requests: 1 });
+  });
+
+  it('keeps nothing from a load with cacheTtl 0, and drops what an earlier load kept', async () => {
+    expect(await load({ cacheTtl: 0 })).toEqual({ source: 'api', requests: 1 });
+    expect(await load({ cacheTtl: 60 })).toEqual({ source: 'api', requests: 1 });
+    emulator.seed('ljm', [{ id: 'MEM_KEY', value: ROTATED }]);
+    expect(await load({ cacheTtl: 0 }, 'ROTATED')).toEqual({ source: 'api', requests: 1 });
+    // Neither the older value nor the newer one is served from memory now.
+    expect(await load({ cacheTtl: 60 }, 'ROTATED')).toEqual({ source: 'api', requests: 1 });
+  });
+
+  it('keeps only answers from the API, not a copy served from the disk', async () => {
+    // The copy reaches the disk; with no TTL nothing stays in memory.
+    expect(await load({ cacheTtl: 0, cacheDir })).toEqual({ source: 'api', requests: 1 });
+    expect(await load({ cacheTtl: 60, cacheDir })).toEqual({ source: 'cache', requests: 0 });
+    // With no folder to read, only memory could answer: it holds nothing, so the API is asked.
+    expect(await load({ cacheTtl: 60 })).toEqual({ source: 'api', requests: 1 });
+  });
+
+  it('keeps only answers from the API, not the fallback copy', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t = Date.UTC(2026, 11, 4, 3, 40, 0);
+    vi.setSystemTime(t);
+    expect(await load({ cacheTtl: 0, cacheDir })).toEqual({ source: 'api', requests: 1 });
+    // A minute later the copy is past this TTL, and the API is down: the copy is the fallback.
+    vi.setSystemTime(t + 61_000);
+    emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
+    expect((await load({ cacheTtl: 60, cacheDir, timeout: 1500 })).source).toBe('fallback');
+    expect(warnings.join('\n')).toMatch(/using the last-known-good copy/);
+    emulator.clearFaults();
+    // A load with a longer TTL and no folder: memory holds nothing, the API is asked.
+    expect(await load({ cacheTtl: 120 })).toEqual({ source: 'api', requests: 1 });
+  });
+
+  describe('in a process that has kept nothing yet', () => {
+    const SLOT = Symbol.for('clarifai-secrets.memory-cache.v2');
+    const global = globalThis as Record<symbol, unknown>;
+    let saved: unknown;
+    beforeEach(() => {
+      saved = global[SLOT];
+      delete global[SLOT];
+    });
+    afterEach(() => {
+      global[SLOT] = saved;
+    });
+
+    it('a first load with cacheTtl 0, then one with a TTL, both ask the API', async () => {
+      expect(await load({ cacheTtl: 0 })).toEqual({ source: 'api', requests: 1 });
+      expect(await load({ cacheTtl: 60 })).toEqual({ source: 'api', requests: 1 });
+      expect(await load({ cacheTtl: 60 })).toEqual({ source: 'cache', requests: 0 });
+    });
+  });
+});
