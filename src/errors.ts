@@ -222,6 +222,8 @@ export interface SerializedError {
   statusCode?: number | undefined;
   clarifaiCode?: number | undefined;
   reqId?: string | undefined;
+  /** An `UnavailableError`'s `retryAfterMs`, when it has one. */
+  retryAfterMs?: number | undefined;
   /** The lists some subclasses carry (`missing`, `ids`), by field name. */
   fields?: Partial<Record<ExtraField, string[]>> | undefined;
 }
@@ -236,6 +238,7 @@ export function serializeError(error: unknown): SerializedError {
       clarifaiCode: error.clarifaiCode,
       reqId: error.reqId,
     };
+    if (error instanceof UnavailableError && error.retryAfterMs !== undefined) data.retryAfterMs = error.retryAfterMs;
     const own = REGISTRY.get(error.name)?.fields ?? [];
     if (own.length > 0) {
       const source = error as unknown as Partial<Record<ExtraField, readonly string[]>>;
@@ -260,5 +263,5 @@ export function reviveError(data: SerializedError): SecretsError {
   const error = Reflect.construct(SecretsError, [data.code, data.message, info], entry.type) as SecretsError;
   const target = error as unknown as Record<ExtraField, readonly string[]>;
   for (const name of entry.fields) target[name] = [...(data.fields?.[name] ?? [])];
-  return error;
+  return withRetryAfter(error, data.retryAfterMs);
 }

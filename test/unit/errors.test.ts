@@ -217,6 +217,15 @@ describe('across the worker boundary', () => {
     }
   });
 
+  it("a throttled error keeps its Retry-After (README: `retryAfterMs` holds the last one)", () => {
+    const throttled = withRetryAfter(new UnavailableError('ERR_THROTTLED', 'throttled', { statusCode: 429 }), 2500);
+    const revived = roundTrip(throttled) as UnavailableError;
+    expect(revived).toBeInstanceOf(UnavailableError);
+    expect(revived.retryAfterMs).toBe(2500);
+    expect(ownKeys(revived)).toEqual(ownKeys(throttled));
+    expect('retryAfterMs' in roundTrip(new UnavailableError('ERR_THROTTLED', 'throttled'))).toBe(false);
+  });
+
   it('sends exactly the declared data: the lists only for the classes that carry them', () => {
     expect(serializeError(new ConfigError('bad', { reqId: 'r' }))).toStrictEqual({
       kind: 'ConfigError',
