@@ -45,6 +45,33 @@ describe('decodeCreate', () => {
     );
   });
 
+  it('takes a version only as a JSON number or a string of digits alone', () => {
+    const version = (v: unknown) => details(() => decodeCreate(json({ secrets: [{ id: 'A', value: 'v', version: v }] })));
+    expect(version([5])).toBe('secrets[0].version must be an unsigned 32-bit integer, got array');
+    expect(version(['5'])).toBe('secrets[0].version must be an unsigned 32-bit integer, got array');
+    // protojson refuses spaces around a number in a string, and a sign.
+    for (const text of [' 5', '5 ', '+5', 'x5', '5x']) {
+      expect(version(text), JSON.stringify(text)).toBe('secrets[0].version must be an unsigned 32-bit integer, got string');
+    }
+  });
+
+  it('names the field and the rule a refused id breaks', () => {
+    expect(details(() => decodeCreate(json({ secrets: [{ id: 'a/b', value: 'v' }] })))).toBe('secrets[0].id: a secret id must not contain "/"');
+    expect(details(() => decodeCreate(json({ secrets: [{ id: 'A', value: 'v' }, { id: '', value: 'v' }] })))).toBe(
+      'secrets[1].id is required',
+    );
+  });
+
+  it('takes an empty value as no value (proto3), and says it is required', () => {
+    expect(details(() => decodeCreate(json({ secrets: [{ id: 'A', value: '' }] })))).toBe('secrets[0].value is required (secret "A")');
+  });
+
+  it('refuses a field of the request itself given twice, under both its names', () => {
+    expect(
+      details(() => decodeCreate(json({ user_app_id: { user_id: 'u' }, userAppId: { user_id: 'u' }, secrets: [{ id: 'A', value: 'v' }] }))),
+    ).toBe('field "user_app_id" is set twice in clarifai.api.PostSecretsRequest');
+  });
+
   it('accepts the largest uint32 and zero for a version', () => {
     expect(() => decodeCreate(json({ secrets: [{ id: 'A', value: 'v', version: 4294967295 }] }))).not.toThrow();
     expect(() => decodeCreate(json({ secrets: [{ id: 'A', value: 'v', version: 0 }] }))).not.toThrow();
@@ -59,6 +86,10 @@ describe('decodePatch', () => {
     expect(details(() => decodePatch(json({ secret: [{ id: 'A' }, { id: 'A' }] })))).toBe('secret "A" is listed twice');
     expect(details(() => decodePatch(json({ secret: [] })))).toBe('"secret" must list at least one secret (note: the PATCH key is the singular "secret")');
     expect(details(() => decodePatch(json({ secret: [{}] })))).toBe('secret[0].id is required');
+    expect(details(() => decodePatch(json([])))).toBe('the request body must be a JSON object (clarifai.api.PatchSecretsRequest), got array');
+    expect(details(() => decodePatch(json({ secret: { id: 'A' } })))).toBe('secret must be a list, got object');
+    expect(details(() => decodePatch(json({ secret: ['A'] })))).toBe('secret[0] must be a JSON object (clarifai.api.Secret), got string');
+    expect(details(() => decodePatch(json({ secret: [{ id: 'A', value: 5 }] })))).toBe('secret[0].value must be a string, got number');
   });
 });
 
@@ -68,6 +99,9 @@ describe('decodeDelete', () => {
     expect(details(() => decodeDelete(json({ ids: ['A', ''] })))).toBe('ids[1] is empty');
     expect(details(() => decodeDelete(json({ ids: [] })))).toBe('"ids" must list at least one secret id');
     expect(details(() => decodeDelete(json({ secret_ids: ['A'] })))).toBe('unknown field "secret_ids" in clarifai.api.DeleteSecretsRequest');
+    expect(details(() => decodeDelete(json('A')))).toBe('the request body must be a JSON object (clarifai.api.DeleteSecretsRequest), got string');
+    expect(details(() => decodeDelete(json({ ids: 'A' })))).toBe('ids must be a list, got string');
+    expect(details(() => decodeDelete(json({ ids: ['A', 5] })))).toBe('ids[1] must be a string, got number');
   });
 });
 
