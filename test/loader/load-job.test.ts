@@ -177,6 +177,16 @@ describe('the marker', () => {
     expect(holds(env, 'STRIPE_KEY', 'ROTATED')).toBe(true);
     expect(paths()).toEqual([get('STRIPE_KEY'), get('ref-a')]);
   });
+  it('a marker of another selection covers nothing: CLARIFAI_SECRETS is loaded next to the new reference', async () => {
+    const env: Env = {};
+    await loadSecrets(options(env, { secrets: 'OPENAI_API_KEY' }));
+    env['K'] = 'clarifai://secrets/ref-a';
+    emulator.clearRequests();
+    const report = await loadSecrets(options(env, { secrets: 'STRIPE_KEY' }));
+    expect(report.set).toEqual(['K', 'STRIPE_KEY']);
+    expect(holds(env, 'STRIPE_KEY', 'STRIPE_KEY') && holds(env, 'K', 'ref-a')).toBe(true);
+    expect(paths()).toEqual([get('STRIPE_KEY'), get('ref-a')]);
+  });
 });
 
 describe('references a later load of the same env still knows', () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { type LoadSecretsOptions, loadSecrets } from '../../src/load/loader.js';
+import { watchSecrets } from '../../src/watch/watcher.js';
 import { expectNoLeak, expectNoLeakInFolder } from '../support/leaks.js';
 
 const VALUE = 'value-LJ-mem-8d21f0';
@@ -140,6 +141,39 @@ describe('the in-process cache', () => {
       expect(await load({ cacheTtl: 0 })).toEqual({ source: 'api', requests: 1 });
       expect(await load({ cacheTtl: 60 })).toEqual({ source: 'api', requests: 1 });
       expect(await load({ cacheTtl: 60 })).toEqual({ source: 'cache', requests: 0 });
+    });
+
+    it('a watcher started where a parent loaded the selection polls with cacheTtl 0', async () => {
+      // The parent's load, elsewhere: this process starts with the marker in its env, and nothing kept.
+      const env: Env = {};
+      await loadSecrets({ pat, baseUrl: emulator.url, envFile: false, cacheDir: false, secrets: 'MEM_KEY', env });
+      delete global[SLOT];
+      const changes: string[][] = [];
+      const errors: unknown[] = [];
+      const watcher = await watchSecrets({
+        pat,
+        baseUrl: emulator.url,
+        envFile: false,
+        cacheDir: false,
+        timeout: 10_000,
+        secrets: 'MEM_KEY',
+        env,
+        intervalMs: 50,
+        onChange: (change) => changes.push(change.changed),
+        onError: (error) => errors.push(error),
+        onWarning: (m) => warnings.push(m),
+      });
+      try {
+        expect(watcher.report.source).toBe('marker');
+        emulator.seed('ljm', [{ id: 'MEM_KEY', value: ROTATED }]);
+        const end = Date.now() + 15_000;
+        while (changes.length === 0 && errors.length === 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(errors.map((e) => (e as Error).name)).toEqual([]);
+        expect(changes[0]).toEqual(['MEM_KEY']);
+        expect(env['MEM_KEY'] === ROTATED).toBe(true);
+      } finally {
+        watcher.close();
+      }
     });
   });
 });
