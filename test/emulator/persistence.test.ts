@@ -86,9 +86,25 @@ describe('data file', () => {
     const answer = await call(emulator, 'POST', '/v2/users/me/secrets', { body: { secrets: [{ id: 'NEW', value: 'n' }] } });
     expect(answer.status).toBe(500);
     expect(answer.json.status.code).toBe(98006);
+    expect(answer.json.status.details).toMatch(/^could not save the data file: \S/);
     expect(answer.json.secrets).toEqual([]);
     expect(emulator.snapshot('alice').map((s) => s.id)).toEqual(['KEEP']);
     expect(readdirSync(join(dir, 'nested'))).toEqual(['secrets.json']);
+  });
+  test('seed() throws the file system error itself when the file cannot be written, and changes nothing', async () => {
+    const emulator = await start({ users: { alice: [{ id: 'KEEP', value: 'k' }] } });
+    rmSync(file);
+    mkdirSync(file);
+    let thrown: unknown;
+    try {
+      emulator.seed('alice', [{ id: 'NEW', value: 'n' }]);
+    } catch (error) {
+      thrown = error;
+    }
+    // A test's own setup failing: Node's error with its code, not an HTTP answer.
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as NodeJS.ErrnoException).code).toMatch(/^E[A-Z]+$/);
+    expect(emulator.snapshot('alice').map((s) => s.id)).toEqual(['KEEP']);
   });
 });
 
