@@ -93,6 +93,19 @@ describe('decodePatch', () => {
   });
 });
 
+describe('user_app_id in the body (the SDK sends it with every request)', () => {
+  it('is taken, under either name, by PATCH and DELETE as by create, and type-checked', () => {
+    expect(decodePatch(json({ user_app_id: { user_id: 'u', app_id: '' }, secret: [{ id: 'A', value: 'v' }] })).patches).toEqual([{ id: 'A', value: 'v' }]);
+    expect(decodePatch(json({ userAppId: { userId: 'u' }, secret: [{ id: 'A', value: 'v' }] })).action).toBe('overwrite');
+    expect(decodeDelete(json({ user_app_id: { user_id: 'u' }, ids: ['A'] }))).toEqual(['A']);
+    expect(decodeDelete(json({ userAppId: { appId: 'x' }, ids: ['A'] }))).toEqual(['A']);
+    expect(details(() => decodePatch(json({ user_app_id: { user_id: 5 }, secret: [{ id: 'A' }] })))).toBe('user_app_id.user_id must be a string, got number');
+    expect(details(() => decodeDelete(json({ user_app_id: 'u', ids: ['A'] })))).toBe(
+      'user_app_id must be a JSON object (clarifai.api.UserAppIDSet), got string',
+    );
+  });
+});
+
 describe('decodeDelete', () => {
   it('says what is wrong, where', () => {
     expect(decodeDelete(json({ ids: ['A', 'B'] }))).toEqual(['A', 'B']);
