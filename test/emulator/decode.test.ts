@@ -49,6 +49,7 @@ describe('decodeCreate', () => {
     const version = (v: unknown) => details(() => decodeCreate(json({ secrets: [{ id: 'A', value: 'v', version: v }] })));
     expect(version([5])).toBe('secrets[0].version must be an unsigned 32-bit integer, got array');
     expect(version(['5'])).toBe('secrets[0].version must be an unsigned 32-bit integer, got array');
+    expect(version(1.5)).toBe('secrets[0].version must be an unsigned 32-bit integer, got number');
     // protojson refuses spaces around a number in a string, and a sign.
     for (const text of [' 5', '5 ', '+5', 'x5', '5x']) {
       expect(version(text), JSON.stringify(text)).toBe('secrets[0].version must be an unsigned 32-bit integer, got string');
