@@ -78,7 +78,7 @@ describe('the override rule on what is set', () => {
     expect(holds(env, 'STRIPE_KEY', 'STRIPE_KEY')).toBe(true);
   });
 
-  it('compares names with their case on POSIX: stripe_key set by the app does not hold back STRIPE_KEY', async () => {
+  it.skipIf(process.platform === 'win32')('compares names with their case on POSIX: stripe_key set by the app does not hold back STRIPE_KEY', async () => {
     const env: Env = { stripe_key: 'the app-LJ-own' };
     const report = await loadSecrets(options(env, { secrets: 'STRIPE_KEY' }));
     expect(report).toMatchObject({ set: ['STRIPE_KEY'], skipped: [] });
