@@ -52,7 +52,15 @@ export interface EmulatorCommandIo {
   signal?: AbortSignal | undefined;
 }
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  /** A file named by a flag could not be read: the flags were right, so no pointer to --help. */
+  constructor(
+    message: string,
+    readonly readingFile = false,
+  ) {
+    super(message);
+  }
+}
 
 interface Settings {
   port: number;
@@ -132,7 +140,7 @@ function readTlsFiles(files: { certFile: string; keyFile: string }): { key: Buff
       return readFileSync(file);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError(`cannot read ${flag} ${file}${code ? ` (${code})` : ''}`);
+      throw new UsageError(`cannot read ${flag} ${file}${code ? ` (${code})` : ''}`, true);
     }
   };
   return { cert: read('--tls-cert', files.certFile), key: read('--tls-key', files.keyFile) };
@@ -143,27 +151,21 @@ export async function emulatorCommand(
   io: EmulatorCommandIo = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
   let settings: Settings | 'help';
-  try {
-    settings = parse(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`${PREFIX}: ${error.message} (see --help)\n`);
-    return 2;
-  }
-  if (settings === 'help') {
-    io.stdout.write(USAGE);
-    return 0;
-  }
-
-  const pat = settings.pat ?? DEFAULT_PAT;
   let tlsFiles: { key: Buffer; cert: Buffer } | undefined;
   try {
+    settings = parse(argv);
+    if (settings === 'help') {
+      io.stdout.write(USAGE);
+      return 0;
+    }
     tlsFiles = typeof settings.tls === 'object' ? readTlsFiles(settings.tls) : undefined;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`${PREFIX}: ${error.message}\n`);
-    return 1;
+    // A bad flag is a usage error (2); a --tls-cert or --tls-key that cannot be read is not.
+    io.stderr.write(`${PREFIX}: ${error.message}${error.readingFile ? '' : ' (see --help)'}\n`);
+    return error.readingFile ? 1 : 2;
   }
+
   let emulator: Emulator;
   try {
     emulator = await startEmulator({
@@ -171,7 +173,7 @@ export async function emulatorCommand(
       host: settings.host,
       allowedHosts: settings.allowHosts,
       data: settings.data,
-      pats: { [pat]: settings.user },
+      pats: { [settings.pat ?? DEFAULT_PAT]: settings.user },
       users: { [settings.user]: [] },
       log: (line) => io.stderr.write(`${PREFIX}: ${line}\n`),
       // Nobody reads the request log of a long-running CLI server: keep no bodies in memory.
@@ -180,55 +182,57 @@ export async function emulatorCommand(
       latencyMs: settings.latencyMs,
     });
   } catch (error) {
-    const err = error as NodeJS.ErrnoException;
-    const message =
-      err.code === 'EADDRINUSE'
-        ? `port ${settings.port} on ${settings.host} is in use: pick another with --port`
-        : err.code === 'EADDRNOTAVAIL'
-          ? `cannot listen on ${settings.host}: no such local address`
-          : tlsFiles
-            ? `cannot serve HTTPS with --tls-cert ${(settings.tls as { certFile: string }).certFile} and --tls-key: ${err.message} (both must be PEM, and the key must be the certificate's)`
-            : err.message;
-    io.stderr.write(`${PREFIX}: ${message}\n`);
+    io.stderr.write(`${PREFIX}: ${startFailure(error as NodeJS.ErrnoException, settings)}\n`);
     return 1;
   }
 
   // The certificate (public) goes to a file of its own so that clients can trust it; the key stays in memory.
-  let certDir: string | undefined;
-  let trust = '';
-  let tlsLine: string | undefined;
-  if (settings.tls === 'own') {
-    certDir = mkdtempSync(join(tmpdir(), 'clarifai-secrets-emulator-'));
-    const certFile = join(certDir, 'certificate.pem');
-    writeFileSync(certFile, emulator.certificate as string, { mode: 0o644 });
-    trust = `NODE_EXTRA_CA_CERTS=${certFile} `;
-    tlsLine = `  tls:   a certificate of its own, in ${certFile} (deleted when stopped); clients trust it with NODE_EXTRA_CA_CERTS=${certFile}`;
-  } else if (typeof settings.tls === 'object') {
-    tlsLine = `  tls:   ${settings.tls.certFile}; clients must trust its issuer (NODE_EXTRA_CA_CERTS=/path/to/ca.pem)`;
-  }
+  const certDir = settings.tls === 'own' ? mkdtempSync(join(tmpdir(), 'clarifai-secrets-emulator-')) : undefined;
+  const certFile = certDir === undefined ? undefined : join(certDir, 'certificate.pem');
+  if (certFile !== undefined) writeFileSync(certFile, emulator.certificate as string, { mode: 0o644 });
 
   io.stdout.write(`${emulator.url}\n`);
-  const patShown = settings.pat === undefined ? DEFAULT_PAT : '<the --pat value>';
-  io.stderr.write(
-    [
-      `${PREFIX}: listening on ${emulator.url}`,
-      `  user:  ${emulator.defaultUserId} (also "me")`,
-      `  token: ${settings.pat === undefined ? `${DEFAULT_PAT} (the default; choose one with --pat)` : 'set by --pat'}`,
-      `  data:  ${settings.data === undefined ? 'in memory, gone when stopped (keep it with --data FILE)' : settings.data}`,
-      ...(tlsLine ? [tlsLine] : []),
-      ...(settings.latencyMs > 0 ? [`  latency: ${settings.latencyMs} ms per round trip (TCP connect, each TLS flight, each request)`] : []),
-      `  use:   ${trust}CLARIFAI_API_BASE=${emulator.url} CLARIFAI_PAT=${patShown}`,
-      `  page:  open ${emulator.url}/ in a browser and sign in with the token${settings.tls === 'own' ? ' (the browser warns that it does not know this certificate: it is the one above)' : ''}`,
-      '  stop:  Ctrl-C',
-      '',
-    ].join('\n'),
-  );
+  io.stderr.write(banner(emulator, settings, certFile));
 
   await waitForStop(io.signal);
   await emulator.close();
   if (certDir !== undefined) rmSync(certDir, { recursive: true, force: true });
   io.stderr.write(`${PREFIX}: stopped\n`);
   return 0;
+}
+
+/** Why the server did not start, in one line that says what to change. */
+function startFailure(err: NodeJS.ErrnoException, settings: Settings): string {
+  if (err.code === 'EADDRINUSE') return `port ${settings.port} on ${settings.host} is in use: pick another with --port`;
+  if (err.code === 'EADDRNOTAVAIL') return `cannot listen on ${settings.host}: no such local address`;
+  if (typeof settings.tls === 'object') {
+    return `cannot serve HTTPS with --tls-cert ${settings.tls.certFile} and --tls-key: ${err.message} (both must be PEM, and the key must be the certificate's)`;
+  }
+  return err.message;
+}
+
+/** What stderr says once the server listens: where, as whom, and how to point a client at it. Never the token. */
+function banner(emulator: Emulator, settings: Settings, certFile: string | undefined): string {
+  const trust = certFile === undefined ? '' : `NODE_EXTRA_CA_CERTS=${certFile} `;
+  const tlsLine =
+    certFile !== undefined
+      ? `  tls:   a certificate of its own, in ${certFile} (deleted when stopped); clients trust it with NODE_EXTRA_CA_CERTS=${certFile}`
+      : typeof settings.tls === 'object'
+        ? `  tls:   ${settings.tls.certFile}; clients must trust its issuer (NODE_EXTRA_CA_CERTS=/path/to/ca.pem)`
+        : undefined;
+  const patShown = settings.pat === undefined ? DEFAULT_PAT : '<the --pat value>';
+  return [
+    `${PREFIX}: listening on ${emulator.url}`,
+    `  user:  ${emulator.defaultUserId} (also "me")`,
+    `  token: ${settings.pat === undefined ? `${DEFAULT_PAT} (the default; choose one with --pat)` : 'set by --pat'}`,
+    `  data:  ${settings.data === undefined ? 'in memory, gone when stopped (keep it with --data FILE)' : settings.data}`,
+    ...(tlsLine ? [tlsLine] : []),
+    ...(settings.latencyMs > 0 ? [`  latency: ${settings.latencyMs} ms per round trip (TCP connect, each TLS flight, each request)`] : []),
+    `  use:   ${trust}CLARIFAI_API_BASE=${emulator.url} CLARIFAI_PAT=${patShown}`,
+    `  page:  open ${emulator.url}/ in a browser and sign in with the token${certFile !== undefined ? ' (the browser warns that it does not know this certificate: it is the one above)' : ''}`,
+    '  stop:  Ctrl-C',
+    '',
+  ].join('\n');
 }
 
 function waitForStop(signal: AbortSignal | undefined): Promise<void> {
