@@ -83,8 +83,7 @@ export type EmulatorConnectionStats = ConnectionCounts;
 export type EmulatorRelayedConnection = RelayedConnection;
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError('emulator: port must be an integer from 0 to 65535');
+  const { port, maxRecorded, latencyMs } = checkedNumbers(options);
   const host = options.host ?? '127.0.0.1';
   const users = options.users ?? {};
   const extraHosts = allowedHosts(options.allowedHosts);
@@ -98,19 +97,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   store.replaceState(loadDataFileOrUndefined(dataPath) ?? seededState(users));
   const initial = store.exportState();
 
-  const maxRecorded = options.maxRecordedRequests ?? DEFAULT_MAX_RECORDED;
-  if (!(maxRecorded === Infinity || (Number.isInteger(maxRecorded) && maxRecorded >= 0))) {
-    throw new TypeError('emulator: maxRecordedRequests must be an integer >= 0 or Infinity');
-  }
-  const latencyMs = options.latencyMs ?? 0;
-  if (!(Number.isFinite(latencyMs) && latencyMs >= 0 && latencyMs <= 60_000)) {
-    throw new TypeError('emulator: latencyMs must be a number of milliseconds from 0 to 60000');
-  }
   const tls = await tlsCredentials(options.tls, host, extraHosts);
 
   const requests: RecordedRequest[] = [];
   const faults = new FaultQueue();
-  let perPageCap: number | undefined;
+  const limits: Limits = { perPageCap: undefined };
 
   const server = new EmulatorServer({
     store,
@@ -122,25 +113,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       requests.push(entry);
       if (requests.length > maxRecorded) requests.splice(0, requests.length - maxRecorded);
     },
-    perPageCap: () => perPageCap,
+    perPageCap: () => limits.perPageCap,
     log: options.log,
     tls,
   });
-  let relay: LatencyRelay | undefined;
-  let address;
-  if (latencyMs > 0) {
-    // The real server listens on a loopback port of its own; clients reach it through the relay.
-    const inner = await server.listen(0, '127.0.0.1');
-    relay = new LatencyRelay(latencyMs, () => inner.port);
-    try {
-      address = await relay.listen(port, host);
-    } catch (error) {
-      await server.close();
-      throw error;
-    }
-  } else {
-    address = await server.listen(port, host);
-  }
+  const { address, relay } = await listen(server, latencyMs, port, host);
   // A wildcard address is not somewhere to connect to: hand out loopback instead.
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const urlHost = reachable.includes(':') ? `[${reachable}]` : reachable;
@@ -151,6 +128,32 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     host,
     defaultUserId,
     certificate: tls === undefined ? undefined : String(tls.cert),
+    ...controls({ store, initial, requests, faults, limits, server, relay, defaultUserId }),
+  };
+}
+
+/** What tests may change while the emulator runs. */
+interface Limits {
+  perPageCap: number | undefined;
+}
+
+/** The running emulator's parts, which its handle's methods act on. */
+interface Parts {
+  store: SecretStore;
+  initial: StoreState;
+  requests: RecordedRequest[];
+  faults: FaultQueue;
+  limits: Limits;
+  server: EmulatorServer;
+  relay: LatencyRelay | undefined;
+  defaultUserId: string;
+}
+
+type Controls = Omit<Emulator, 'url' | 'port' | 'host' | 'defaultUserId' | 'certificate'>;
+
+function controls({ store, initial, requests, faults, limits, server, relay, defaultUserId }: Parts): Controls {
+  const user = (userId: string): string => (userId === 'me' ? defaultUserId : userId);
+  return {
     close: async () => {
       await Promise.all([relay?.close(), server.close()]);
     },
@@ -168,19 +171,52 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (n !== undefined && n !== Infinity && !(Number.isInteger(n) && n > 0)) {
         throw new TypeError('setPerPageCap: n must be a positive integer, Infinity or undefined');
       }
-      perPageCap = n === Infinity ? undefined : n;
+      limits.perPageCap = n === Infinity ? undefined : n;
     },
-    seed: (userId, secrets) => store.seed(userId === 'me' ? defaultUserId : userId, secrets),
-    snapshot: (userId) => store.snapshot(userId === 'me' ? defaultUserId : userId),
+    seed: (userId, secrets) => store.seed(user(userId), secrets),
+    snapshot: (userId) => store.snapshot(user(userId)),
     reset: () => {
       store.replaceState(initial);
       faults.clear();
       requests.length = 0;
       server.resetCounts();
       relay?.resetSpans();
-      perPageCap = undefined;
+      limits.perPageCap = undefined;
     },
   };
+}
+
+/** The numeric options, checked before anything is started. */
+function checkedNumbers(options: EmulatorOptions): { port: number; maxRecorded: number; latencyMs: number } {
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError('emulator: port must be an integer from 0 to 65535');
+  const maxRecorded = options.maxRecordedRequests ?? DEFAULT_MAX_RECORDED;
+  if (!(maxRecorded === Infinity || (Number.isInteger(maxRecorded) && maxRecorded >= 0))) {
+    throw new TypeError('emulator: maxRecordedRequests must be an integer >= 0 or Infinity');
+  }
+  const latencyMs = options.latencyMs ?? 0;
+  if (!(Number.isFinite(latencyMs) && latencyMs >= 0 && latencyMs <= 60_000)) {
+    throw new TypeError('emulator: latencyMs must be a number of milliseconds from 0 to 60000');
+  }
+  return { port, maxRecorded, latencyMs };
+}
+
+/** Listens on `port`; with a latency, the server listens on a loopback port of its own and clients reach it through the relay. */
+async function listen(
+  server: EmulatorServer,
+  latencyMs: number,
+  port: number,
+  host: string,
+): Promise<{ address: { port: number }; relay: LatencyRelay | undefined }> {
+  if (latencyMs === 0) return { address: await server.listen(port, host), relay: undefined };
+  const inner = await server.listen(0, '127.0.0.1');
+  const relay = new LatencyRelay(latencyMs, () => inner.port);
+  try {
+    return { address: await relay.listen(port, host), relay };
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
 }
 
 async function tlsCredentials(
