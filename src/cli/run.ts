@@ -155,6 +155,31 @@ async function load(
   return loaded;
 }
 
+/**
+ * `--mask`: the child's output passes through maskers of the token (with --keep-pat) and of
+ * every value loaded, as the env holds it when the child starts (a restart gets new maskers).
+ */
+async function maskersFor(names: ReadonlySet<string>, env: NodeJS.ProcessEnv, tokens: readonly string[]): Promise<SuperviseOptions['maskers']> {
+  const { Masker, MIN_MASKED_LENGTH } = await import('./mask.js');
+  const named = new Set<string>();
+  return () => {
+    const concealed = [...tokens];
+    const short: string[] = [];
+    for (const name of names) {
+      const value = env[name];
+      if (value === undefined) continue;
+      // Masking `ok` or `1` would garble every line that happens to hold those letters.
+      if ([...value].length >= MIN_MASKED_LENGTH) concealed.push(value);
+      else if (!named.has(name)) short.push(name);
+    }
+    for (const name of short) named.add(name);
+    if (short.length > 0) {
+      say(`--mask leaves values shorter than ${MIN_MASKED_LENGTH} characters visible (masking them would garble ordinary output): ${short.join(', ')}`);
+    }
+    return { stdout: new Masker(concealed), stderr: new Masker(concealed) };
+  };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { options, command } = splitCommand(argv, SPEC);
   const { values } = parseCommand(options, SPEC);
@@ -191,27 +216,7 @@ export async function main(argv: string[]): Promise<number> {
     delete env['CLARIFAI_SESSION_TOKEN'];
   }
 
-  let maskers: SuperviseOptions['maskers'];
-  if (values.mask) {
-    const { Masker, MIN_MASKED_LENGTH } = await import('./mask.js');
-    const named = new Set<string>();
-    maskers = () => {
-      const concealed = [...tokens];
-      const short: string[] = [];
-      for (const name of names) {
-        const value = env[name];
-        if (value === undefined) continue;
-        // Masking `ok` or `1` would garble every line that happens to hold those letters.
-        if ([...value].length >= MIN_MASKED_LENGTH) concealed.push(value);
-        else if (!named.has(name)) short.push(name);
-      }
-      for (const name of short) named.add(name);
-      if (short.length > 0) {
-        say(`--mask leaves values shorter than ${MIN_MASKED_LENGTH} characters visible (masking them would garble ordinary output): ${short.join(', ')}`);
-      }
-      return { stdout: new Masker(concealed), stderr: new Masker(concealed) };
-    };
-  }
+  const maskers = values.mask ? await maskersFor(names, env, tokens) : undefined;
   const restarts = watcher && { graceMs: watching?.graceMs ?? 0, subscribe: (r: () => boolean) => (restart = r) };
   try {
     return await supervise({ command: file, args, env, maskers, say, restarts });
