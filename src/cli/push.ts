@@ -39,14 +39,8 @@ async function inBatches<T>(items: readonly T[], send: (batch: T[]) => Promise<u
   for (let i = 0; i < items.length; i += MAX_PER_PAGE) await send(items.slice(i, i + MAX_PER_PAGE));
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, SPEC);
-  if (positionals.length > 1) throw new UsageError(`push takes one file, got ${positionals.length} arguments`);
-  const file = positionals[0] ?? '.env';
-  const config = resolveConfig(connectionOptions(values));
-  requireToken(config);
-  const parsed = readDotenv(file);
-
+/** The file's keys: settings of ours and empty values are not pushed, the rest are. */
+function sortKeys(parsed: Record<string, string>): { settings: string[]; empty: string[]; wanted: Array<[string, string]> } {
   const settings: string[] = [];
   const empty: string[] = [];
   const wanted: Array<[string, string]> = [];
@@ -55,21 +49,11 @@ export async function main(argv: string[]): Promise<number> {
     else if (value === '') empty.push(key);
     else wanted.push([key, value]);
   }
+  return { settings, empty, wanted };
+}
 
-  // All or nothing: a value no load could use stops the push before the first request.
-  const nul = wanted.filter(([, value]) => value.includes('\0')).map(([key]) => key);
-  if (nul.length > 0) {
-    throw new InvalidValueError(nul, `${nul.join(', ')} in ${file} ${nul.length === 1 ? 'holds' : 'hold'} a NUL byte, which no environment variable can carry: nothing was pushed`);
-  }
-
-  const client = SecretsClient.withInternals({ config });
-  const ids = new Set(wanted.map(([key]) => key));
-  // Only the values of keys in the file are kept, and only to compare.
-  const stored = new Map<string, string>();
-  if (wanted.length > 0) {
-    for await (const secret of client.listAll()) if (ids.has(secret.id)) stored.set(secret.id, secret.value);
-  }
-
+/** What to create and update, and one line per key (`+` new, `~` changed, `=` unchanged): names only. */
+function plan(wanted: ReadonlyArray<[string, string]>, stored: ReadonlyMap<string, string>): { creates: SecretInput[]; updates: SecretInput[]; lines: string[] } {
   const creates: SecretInput[] = [];
   const updates: SecretInput[] = [];
   const lines: string[] = [];
@@ -85,6 +69,34 @@ export async function main(argv: string[]): Promise<number> {
       lines.push(`= ${id}`);
     }
   }
+  return { creates, updates, lines };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(argv, SPEC);
+  if (positionals.length > 1) throw new UsageError(`push takes one file, got ${positionals.length} arguments`);
+  const file = positionals[0] ?? '.env';
+  const config = resolveConfig(connectionOptions(values));
+  requireToken(config);
+  const parsed = readDotenv(file);
+
+  const { settings, empty, wanted } = sortKeys(parsed);
+
+  // All or nothing: a value no load could use stops the push before the first request.
+  const nul = wanted.filter(([, value]) => value.includes('\0')).map(([key]) => key);
+  if (nul.length > 0) {
+    throw new InvalidValueError(nul, `${nul.join(', ')} in ${file} ${nul.length === 1 ? 'holds' : 'hold'} a NUL byte, which no environment variable can carry: nothing was pushed`);
+  }
+
+  const client = SecretsClient.withInternals({ config });
+  const ids = new Set(wanted.map(([key]) => key));
+  // Only the values of keys in the file are kept, and only to compare.
+  const stored = new Map<string, string>();
+  if (wanted.length > 0) {
+    for await (const secret of client.listAll()) if (ids.has(secret.id)) stored.set(secret.id, secret.value);
+  }
+
+  const { creates, updates, lines } = plan(wanted, stored);
   stored.clear();
   if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
   if (settings.length > 0) process.stderr.write(`clarifai-secrets: not pushed (clarifai-secrets settings): ${settings.join(', ')}\n`);
