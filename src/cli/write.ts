@@ -56,6 +56,34 @@ ${CONNECTION_HELP}
 `;
 }
 
+/** update's flags that cannot go together, refused before anything is read or sent. */
+function checkUpdateFlags(description: string | undefined, keepValue: boolean, valueFile: string | undefined): void {
+  if (description === '') {
+    throw new UsageError("--description cannot be empty: Clarifai's API does not tell an empty description from none, so it would change nothing");
+  }
+  if (keepValue && description === undefined) throw new UsageError('--keep-value needs --description D: there is nothing else to change');
+  if (keepValue && valueFile !== undefined) throw new UsageError('--keep-value and --value-file contradict each other: give one of them');
+}
+
+/** One create, or one update of what was given (`value` undefined: the value stays). */
+async function save(
+  client: SecretsClient,
+  verb: 'create' | 'update',
+  id: string,
+  value: string | undefined,
+  description: string | undefined,
+): Promise<Secret | undefined> {
+  if (verb === 'create') {
+    const input: SecretInput = { id, value: value as string };
+    if (description !== undefined) input.description = description;
+    return (await client.create([input]))[0];
+  }
+  const patch: SecretPatch = { id };
+  if (value !== undefined) patch.value = value;
+  if (description !== undefined) patch.description = description;
+  return (await client.update([patch]))[0];
+}
+
 function command(verb: 'create' | 'update'): { usage: string; main(argv: string[]): Promise<number> } {
   const usage = usageOf(verb);
   return {
@@ -65,13 +93,7 @@ function command(verb: 'create' | 'update'): { usage: string; main(argv: string[
       const id = oneId(positionals, verb, true);
       const keepValue = 'keep-value' in values && values['keep-value'] === true;
       const description = values.description;
-      if (verb === 'update') {
-        if (description === '') {
-          throw new UsageError("--description cannot be empty: Clarifai's API does not tell an empty description from none, so it would change nothing");
-        }
-        if (keepValue && description === undefined) throw new UsageError('--keep-value needs --description D: there is nothing else to change');
-        if (keepValue && values['value-file'] !== undefined) throw new UsageError('--keep-value and --value-file contradict each other: give one of them');
-      }
+      if (verb === 'update') checkUpdateFlags(description, keepValue, values['value-file']);
       // Only the description: said by --keep-value, or by --description alone on a terminal,
       // where asking for a value the user did not mention would surprise.
       const descriptionOnly =
@@ -91,17 +113,7 @@ function command(verb: 'create' | 'update'): { usage: string; main(argv: string[
         }
       }
       try {
-        let saved: Secret | undefined;
-        if (verb === 'create') {
-          const input: SecretInput = { id, value: value as string };
-          if (description !== undefined) input.description = description;
-          [saved] = await client.create([input]);
-        } else {
-          const patch: SecretPatch = { id };
-          if (value !== undefined) patch.value = value;
-          if (description !== undefined) patch.description = description;
-          [saved] = await client.update([patch]);
-        }
+        const saved = await save(client, verb, id, value, description);
         const version = saved ? ` (version ${saved.version})` : '';
         const what = descriptionOnly ? 'updated the description of' : verb === 'create' ? 'created' : 'updated';
         process.stderr.write(`clarifai-secrets: ${what} secret "${id}"${version}${descriptionOnly ? '; value unchanged' : ''}\n`);
