@@ -190,48 +190,61 @@ export function parseSelection(text: string | undefined, userId: string): Select
       prefixes.add(prefix);
       continue;
     }
-    const optional = entry.endsWith('?');
-    const body = optional ? entry.slice(0, -1) : entry;
-    if (body.includes('?')) throw invalid(entry, 'has a "?" that is not at its end');
-    const eq = body.indexOf('=');
-    const mapped = eq !== -1;
-    const name = mapped ? body.slice(0, eq) : undefined;
-    if (name?.endsWith('*')) throw invalid(entry, 'has a "*" on one side only: write NEW*=PREFIX* to rename a prefix');
-    const id = parseId(mapped ? body.slice(eq + 1) : body, entry, userId);
-    if (!id) throw invalid(entry, 'has no secret id');
-    if (name !== undefined && !ENV_NAME.test(name)) {
-      throw invalid(entry, 'maps to an invalid env name: use letters, digits and "_", not starting with a digit');
-    }
-    const envName = name ?? envNameFor(id);
-    const existing = byName.get(envName);
-    if (existing && existing.id !== id) {
-      throw new ConfigError(
-        `secrets ${quoted(existing.id)} and ${quoted(id)} would both set ${envName}: map one of them with NAME=ID`,
-      );
-    }
-    byName.set(envName, {
-      id,
-      name: envName,
-      // Asked for twice, once as required: it is required.
-      optional: existing ? existing.optional && optional : optional,
-      mapped: mapped || (existing?.mapped ?? false),
-    });
+    addNamed(byName, parseNamed(entry, userId));
   }
 
   const named = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const sortedPrefixes = all ? [] : [...prefixes].sort();
   const sortedRenames = [...renames.values()].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+  return { all, prefixes: sortedPrefixes, renames: sortedRenames, named, key: selectionKey(all, sortedPrefixes, named, sortedRenames) };
+}
+
+/** `NAME=ID`, `ID` or either with a trailing `?`: one named secret. */
+function parseNamed(entry: string, userId: string): NamedEntry {
+  const optional = entry.endsWith('?');
+  const body = optional ? entry.slice(0, -1) : entry;
+  if (body.includes('?')) throw invalid(entry, 'has a "?" that is not at its end');
+  const eq = body.indexOf('=');
+  const mapped = eq !== -1;
+  const name = mapped ? body.slice(0, eq) : undefined;
+  if (name?.endsWith('*')) throw invalid(entry, 'has a "*" on one side only: write NEW*=PREFIX* to rename a prefix');
+  const id = parseId(mapped ? body.slice(eq + 1) : body, entry, userId);
+  if (!id) throw invalid(entry, 'has no secret id');
+  if (name !== undefined && !ENV_NAME.test(name)) {
+    throw invalid(entry, 'maps to an invalid env name: use letters, digits and "_", not starting with a digit');
+  }
+  return { id, name: name ?? envNameFor(id), optional, mapped };
+}
+
+/** Adds one named secret; the same one twice merges, two secrets under one env name are refused. */
+function addNamed(byName: Map<string, NamedEntry>, entry: NamedEntry): void {
+  const existing = byName.get(entry.name);
+  if (existing && existing.id !== entry.id) {
+    throw new ConfigError(
+      `secrets ${quoted(existing.id)} and ${quoted(entry.id)} would both set ${entry.name}: map one of them with NAME=ID`,
+    );
+  }
+  byName.set(entry.name, {
+    id: entry.id,
+    name: entry.name,
+    // Asked for twice, once as required: it is required.
+    optional: existing ? existing.optional && entry.optional : entry.optional,
+    mapped: entry.mapped || (existing?.mapped ?? false),
+  });
+}
+
+/** What one selection's results are cached under: equal for selections that load the same. */
+function selectionKey(all: boolean, prefixes: readonly string[], named: readonly NamedEntry[], renames: readonly Rename[]): string {
   // Renames join the key only when there are some: keys (and cached copies) of selections
   // without them stay what they were.
-  const key = JSON.stringify([
+  return JSON.stringify([
     all,
-    sortedPrefixes,
+    prefixes,
     // `mapped` changes the outcome only for a dangerous name (set, not skipped), and only
     // there joins the key, so the keys of every other selection stay what they were.
     named.map((n) => (n.mapped && isDangerousName(n.name) ? [n.name, n.id, n.optional, true] : [n.name, n.id, n.optional])),
-    ...(sortedRenames.length > 0 ? [sortedRenames.map((r) => [r.as, r.prefix])] : []),
+    ...(renames.length > 0 ? [renames.map((r) => [r.as, r.prefix])] : []),
   ]);
-  return { all, prefixes: sortedPrefixes, renames: sortedRenames, named, key };
 }
 
 /** `NEW*=PREFIX*`; NEW may be empty (`*=prod-*` strips the prefix). */
