@@ -6,6 +6,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/package-link.js';
 
@@ -13,6 +14,8 @@ const SRC = join(REPO_ROOT, 'src');
 
 /** Lower rank = lower stage. The root's shared files (errors, warn, ...) are below all. */
 const RANK: Record<string, number> = { '': 0, settings: 1, api: 2, load: 3, startup: 4, watch: 5, cli: 6 };
+/** A function is read whole: past a screenful, its steps deserve names. */
+const MAX_FUNCTION_LINES = 60;
 /** The emulator is a server of its own: it shares the protocol's constants with the client and nothing else. */
 const EMULATOR_MAY_IMPORT = new Set(['', 'api/status-codes.ts']);
 
@@ -59,5 +62,22 @@ describe('src/ layout', () => {
       }
     }
     expect(upward).toEqual([]);
+  });
+
+  it('has no function longer than 60 lines: a longer one is split where its steps are', () => {
+    const long: string[] = [];
+    for (const file of files) {
+      const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+      const visit = (node: ts.Node): void => {
+        if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+          const first = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
+          const last = source.getLineAndCharacterOfPosition(node.end).line;
+          if (last - first + 1 > MAX_FUNCTION_LINES) long.push(`${relative(SRC, file)}:${first + 1} (${last - first + 1} lines)`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+    }
+    expect(long).toEqual([]);
   });
 });
