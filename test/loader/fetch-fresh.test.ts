@@ -3,18 +3,16 @@
  * once, the hint for a missing id, when the copy is written, kept or deleted, and a poll
  * (`fetchFromApi` with a signal, as a watcher calls it) ended by its caller.
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { Agent } from 'undici';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
 import { isSecretsError } from '../../src/errors.js';
 import { loadTransport } from '../../src/api/transport/choose.js';
 import { fetchFresh, fetchFromApi } from '../../src/load/fetch-fresh.js';
 import { diskCacheFor, prepareJob } from '../../src/load/load-job.js';
 import { type LoadSecretsOptions, loadSecrets } from '../../src/load/loader.js';
-import { expectNoLeak, expectNoLeakInFolder } from '../support/leaks.js';
+import { expectNoLeak } from '../support/leaks.js';
+import { cacheDir, emulator, pat, useLoaderHarness, warnings } from '../support/loader-harness.js';
 
 // 17 ids: more than the 8 GETs a load keeps out at once, in three waves.
 const MANY = Array.from({ length: 17 }, (_, i) => `many-${String(i).padStart(2, '0')}`);
@@ -27,29 +25,7 @@ const PATS = Array.from({ length: 30 }, (_, i) => `pat-LJF-${i}-a4c19e`);
 const PLANTED: Record<string, string> = { ...VALUES, ...Object.fromEntries(PATS.map((p, i) => [`PAT${i}`, p])) };
 
 type Env = Record<string, string | undefined>;
-let emulator: Emulator;
-let pat: string;
-let nextPat = 0;
-let cacheDir: string;
-const warnings: string[] = [];
-
-beforeAll(async () => {
-  emulator = await startEmulator({ pats: Object.fromEntries(PATS.map((p) => [p, 'ljf'])), users: { ljf: [] } });
-});
-afterAll(() => emulator.close());
-beforeEach(() => {
-  emulator.reset();
-  emulator.seed('ljf', Object.entries(VALUES).map(([id, value]) => ({ id, value })));
-  emulator.clearRequests();
-  pat = PATS[nextPat++] as string;
-  cacheDir = mkdtempSync(join(tmpdir(), 'cs-fetchfresh-'));
-  warnings.length = 0;
-});
-afterEach(() => {
-  emulator.clearFaults();
-  for (const line of warnings) expectNoLeak(line, PLANTED, 'a warning');
-  expectNoLeakInFolder(cacheDir, PLANTED);
-});
+useLoaderHarness({ user: 'ljf', tokens: PATS, secrets: VALUES, planted: PLANTED, folder: 'cs-fetchfresh-' });
 
 function options(env: Env, extra: LoadSecretsOptions = {}): LoadSecretsOptions & { env: Env } {
   return { pat, baseUrl: emulator.url, envFile: false, cacheDir, timeout: 10_000, env, onWarning: (m) => warnings.push(m), ...extra };

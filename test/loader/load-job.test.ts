@@ -5,16 +5,13 @@
  * against the emulator where the behaviour is the load's; the exported steps directly where
  * the step is the unit (a platform or a clock the machine cannot give).
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { readdirSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Fetched, MARKER, alreadyLoaded, applyToEnv, markerFor, nowMs, prepareJob } from '../../src/load/load-job.js';
 import { type LoadSecretsOptions, loadResolved, loadSecrets } from '../../src/load/loader.js';
 import { resolveConfig } from '../../src/settings/config.js';
 import { parseSelection } from '../../src/settings/selection.js';
-import { expectNoLeak, expectNoLeakInFolder } from '../support/leaks.js';
+import { cacheDir, emulator, pat, useLoaderHarness, warnings } from '../support/loader-harness.js';
 
 const VALUES = {
   STRIPE_KEY: 'value-LJ-stripe-4e1a9c',
@@ -32,30 +29,8 @@ const PLANTED: Record<string, string> = { ROTATED, ...Object.fromEntries(PATS.ma
 for (const [id, value] of Object.entries(VALUES)) if (!value.startsWith('clarifai://')) PLANTED[id] = value;
 
 type Env = Record<string, string | undefined>;
-let emulator: Emulator;
-let cacheDir: string;
-let pat: string;
-let nextPat = 0;
-const warnings: string[] = [];
-
-beforeAll(async () => {
-  emulator = await startEmulator({ pats: Object.fromEntries(PATS.map((p) => [p, 'lj'])), users: { lj: [] } });
-});
-afterAll(() => emulator.close());
-beforeEach(() => {
-  emulator.reset();
-  emulator.seed('lj', Object.entries(VALUES).map(([id, value]) => ({ id, value })));
-  emulator.clearRequests();
-  cacheDir = mkdtempSync(join(tmpdir(), 'cs-loadjob-'));
-  pat = PATS[nextPat++] as string;
-  warnings.length = 0;
-});
-afterEach(() => {
-  vi.useRealTimers();
-  emulator.clearFaults();
-  for (const line of warnings) expectNoLeak(line, PLANTED, 'a warning');
-  expectNoLeakInFolder(cacheDir, PLANTED);
-});
+useLoaderHarness({ user: 'lj', tokens: PATS, secrets: VALUES, planted: PLANTED, folder: 'cs-loadjob-' });
+afterEach(() => vi.useRealTimers());
 
 function options(env: Env, extra: LoadSecretsOptions = {}): LoadSecretsOptions & { env: Env } {
   return { pat, baseUrl: emulator.url, envFile: false, cacheDir, timeout: 10_000, env, onWarning: (m) => warnings.push(m), ...extra };

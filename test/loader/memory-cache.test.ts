@@ -3,14 +3,10 @@
  * wherever the disk copy would answer in its place: what is kept, for how long, what is
  * served, and what makes the next load ask the API again.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type LoadSecretsOptions, loadSecrets } from '../../src/load/loader.js';
 import { watchSecrets } from '../../src/watch/watcher.js';
-import { expectNoLeak, expectNoLeakInFolder } from '../support/leaks.js';
+import { cacheDir, emulator, pat, useLoaderHarness, warnings } from '../support/loader-harness.js';
 
 const VALUE = 'value-LJ-mem-8d21f0';
 const ROTATED = 'value-LJ-mem-rotated-c47e';
@@ -19,30 +15,8 @@ const PATS = Array.from({ length: 20 }, (_, i) => `pat-LJM-${i}-0b7c3e55`);
 const PLANTED: Record<string, string> = { VALUE, ROTATED, ...Object.fromEntries(PATS.map((p, i) => [`PAT${i}`, p])) };
 
 type Env = Record<string, string | undefined>;
-let emulator: Emulator;
-let pat: string;
-let nextPat = 0;
-let cacheDir: string;
-const warnings: string[] = [];
-
-beforeAll(async () => {
-  emulator = await startEmulator({ pats: Object.fromEntries(PATS.map((p) => [p, 'ljm'])), users: { ljm: [] } });
-});
-afterAll(() => emulator.close());
-beforeEach(() => {
-  emulator.reset();
-  emulator.seed('ljm', [{ id: 'MEM_KEY', value: VALUE }]);
-  emulator.clearRequests();
-  pat = PATS[nextPat++] as string;
-  cacheDir = mkdtempSync(join(tmpdir(), 'cs-memcache-'));
-  warnings.length = 0;
-});
-afterEach(() => {
-  vi.useRealTimers();
-  emulator.clearFaults();
-  for (const line of warnings) expectNoLeak(line, PLANTED, 'a warning');
-  expectNoLeakInFolder(cacheDir, PLANTED);
-});
+useLoaderHarness({ user: 'ljm', tokens: PATS, secrets: { MEM_KEY: VALUE }, planted: PLANTED, folder: 'cs-memcache-' });
+afterEach(() => vi.useRealTimers());
 
 /** One load of MEM_KEY with no cache folder unless given: its source, requests, and whether it set `expected`. */
 async function load(extra: LoadSecretsOptions, expected: 'VALUE' | 'ROTATED' = 'VALUE') {
