@@ -18,21 +18,15 @@ type Env = Record<string, string | undefined>;
 useLoaderHarness({ user: 'ljm', tokens: PATS, secrets: { MEM_KEY: VALUE }, planted: PLANTED, folder: 'cs-memcache-' });
 afterEach(() => vi.useRealTimers());
 
+/** MEM_KEY into `env`, this test's token, no cache folder, warnings collected. */
+const memKey = (env: Env) =>
+  ({ pat, baseUrl: emulator.url, envFile: false, cacheDir: false, timeout: 10_000, secrets: 'MEM_KEY', env, onWarning: (m: string) => warnings.push(m) }) as const;
+
 /** One load of MEM_KEY with no cache folder unless given: its source, requests, and whether it set `expected`. */
 async function load(extra: LoadSecretsOptions, expected: 'VALUE' | 'ROTATED' = 'VALUE') {
   emulator.clearRequests();
   const env: Env = {};
-  const report = await loadSecrets({
-    pat,
-    baseUrl: emulator.url,
-    envFile: false,
-    cacheDir: false,
-    timeout: 10_000,
-    secrets: 'MEM_KEY',
-    env,
-    onWarning: (m) => warnings.push(m),
-    ...extra,
-  });
+  const report = await loadSecrets({ ...memKey(env), ...extra });
   // Compared here, so that a failure names which value, never prints it.
   const value = env['MEM_KEY'] === VALUE ? 'VALUE' : env['MEM_KEY'] === ROTATED ? 'ROTATED' : 'other';
   expect(value).toBe(expected);
@@ -125,17 +119,10 @@ describe('the in-process cache', () => {
       const changes: string[][] = [];
       const errors: unknown[] = [];
       const watcher = await watchSecrets({
-        pat,
-        baseUrl: emulator.url,
-        envFile: false,
-        cacheDir: false,
-        timeout: 10_000,
-        secrets: 'MEM_KEY',
-        env,
+        ...memKey(env),
         intervalMs: 50,
         onChange: (change) => changes.push(change.changed),
         onError: (error) => errors.push(error),
-        onWarning: (m) => warnings.push(m),
       });
       try {
         expect(watcher.report.source).toBe('marker');
