@@ -75,6 +75,22 @@ describe('resolveConfig', () => {
     );
   });
 
+  it('reads each boolean setting from its own variable, and each has its default', () => {
+    const settings = [
+      ['CLARIFAI_SECRETS_OVERRIDE', 'override', false],
+      ['CLARIFAI_SECRETS_FALLBACK', 'fallback', true],
+      ['CLARIFAI_SECRETS_FAIL_OPEN', 'failOpen', false],
+      ['CLARIFAI_SECRETS_DEBUG', 'debug', false],
+    ] as const;
+    for (const [name, field, byDefault] of settings) {
+      expect(resolveConfig({ envFile: false }, {})[field], `${field} by default`).toBe(byDefault);
+      const config = resolveConfig({ envFile: false }, { [name]: byDefault ? 'false' : 'true' });
+      for (const [, other, otherDefault] of settings) {
+        expect(config[other], `${other} with ${name} set`).toBe(other === field ? !byDefault : otherDefault);
+      }
+    }
+  });
+
   it('validates numbers and names the variable', () => {
     for (const bad of ['abc', '-1', '1.5', '0', '99999999']) {
       expect(messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_SECRETS_TIMEOUT: bad }))).toMatch(
