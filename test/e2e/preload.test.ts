@@ -283,6 +283,26 @@ console.log(JSON.stringify({ env: { child } }));
     expect(ran.app?.env).toEqual({ MINE: VALUES['stripe-key'] });
   });
 
+  it('parses a .env only when it names a CLARIFAI_ setting: dotenv is not loaded for the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-e2e-envfile-'));
+    project.write(
+      'sees-dotenv.cjs',
+      `console.log(JSON.stringify({ env: { MINE: process.env.MINE }, dotenv: Object.keys(require.cache).some((file) => /[\\\\/]node_modules[\\\\/]dotenv[\\\\/]/.test(file)) }));\n`,
+    );
+    const app = [...args.slice(0, 2), 'sees-dotenv.cjs'];
+    const plain = join(dir, 'plain.env');
+    writeFileSync(plain, 'OPENAI_API_KEY=from-dotenv-file\nexport OTHER_SETTING="clarifai_ in lower case"\n');
+    // A failure shows whether MINE was loaded, never its value.
+    const seen = (ran: Ran & { app?: { dotenv?: boolean; env: Record<string, string> } }) => ({
+      loaded: ran.app?.env['MINE'] === VALUES['stripe-key'],
+      dotenv: ran.app?.dotenv,
+    });
+    expect(seen(await start({ CLARIFAI_SECRETS: 'MINE=stripe-key', CLARIFAI_SECRETS_ENV_FILE: plain }, app))).toEqual({ loaded: true, dotenv: false });
+    const ours = join(dir, 'ours.env');
+    writeFileSync(ours, 'OPENAI_API_KEY=from-dotenv-file\nexport CLARIFAI_SECRETS=MINE=stripe-key\n');
+    expect(seen(await start({ CLARIFAI_SECRETS_ENV_FILE: ours }, app))).toEqual({ loaded: true, dotenv: true });
+  });
+
   describe('never silently skipped: the secrets before the first line, in every mode', () => {
     const register = args.slice(0, 2);
     const PRINT = 'JSON.stringify({ env: { OPENAI_API_KEY: process.env.OPENAI_API_KEY } })';

@@ -48,6 +48,17 @@ describe('resolveConfig', () => {
     expect(resolveConfig({ envFile: false }, { XDG_CACHE_HOME: '/xdg' }).cacheDir).toBe(join('/xdg', 'clarifai-secrets'));
   });
 
+  it('loads dotenv only for a .env file that names a CLARIFAI_ setting', () => {
+    const require = createRequire(import.meta.url);
+    const dotenv = require.resolve('dotenv');
+    delete require.cache[dotenv];
+    const plain = envFile('APP_KEY=app-value\nexport LOWER="clarifai_ is not one of ours"\n');
+    expect(resolveConfig({}, { CLARIFAI_SECRETS_ENV_FILE: plain })).toMatchObject({ envFile: plain, userId: 'me', secrets: undefined });
+    expect(require.cache[dotenv], 'dotenv loaded for a file with no setting').toBeUndefined();
+    expect(resolveConfig({}, { CLARIFAI_SECRETS_ENV_FILE: envFile('export CLARIFAI_USER_ID=bob\n') }).userId).toBe('bob');
+    expect(require.cache[dotenv]).toBeDefined();
+  });
+
   it('ranks options over the environment over the .env file', () => {
     const file = envFile(
       'CLARIFAI_USER_ID=from-file\nCLARIFAI_SECRETS_TIMEOUT=3000\nCLARIFAI_SECRETS=FILE_A\nCONFIG_TEST_NOT_READ_7F3A=not-read-9b2c\n',
