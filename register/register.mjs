@@ -1,9 +1,12 @@
 // node --import clarifai-secrets/register app.js
-// The same file the package name resolves to, so the app that imports 'clarifai-secrets'
-// shares this instance; by path, it skips a second package resolution at every start.
-import { preload } from '../dist/index.js';
-
-await preload();
+// With CLARIFAI_SECRETS_CACHE_TTL above 0 in the environment, a fresh cached copy is served
+// by the small cache-hit bundle (dist/warm.js), which leaves the full library unloaded.
+// Everything else goes to the full preload: the same file the package name resolves to, so
+// an app that imports 'clarifai-secrets' shares that instance; by path, it skips a second
+// package resolution at every start.
+if (!(Number(process.env.CLARIFAI_SECRETS_CACHE_TTL) > 0 && (await import('../dist/warm.js')).startFromFreshCopy())) {
+  await (await import('../dist/index.js')).preload();
+}
 
 // As a test runner's globalSetup (vitest, jest), the load above has already run, once, in
 // the runner's own process, before any test file or worker starts; the runner only asks

@@ -3,31 +3,19 @@
  * `node --import clarifai-secrets/register` awaits `preload()`; `node -r` calls
  * `preloadBeforeMain()`, which loads before the main module one way or the other.
  */
-import { type Config, failOpenRequested, resolveConfig } from '../settings/config.js';
+import { type Config, failOpenRequested } from '../settings/config.js';
 import { ConfigError } from '../errors.js';
-import { type LoadReport, alreadyLoaded, nowMs } from '../load/load-job.js';
+import type { LoadReport } from '../load/load-job.js';
 import { loadResolved } from '../load/loader.js';
 import { loadResolvedSync } from '../load/loader-sync.js';
 import { describeReport, reportFailure, say } from './output.js';
-import { describeMisspelt, misspeltSettings } from '../settings/misspelt.js';
-import { WORKER_ENV } from '../load/sync-protocol.js';
+import { configToLoad, warnMisspelt } from './begin.js';
 import { mainWaitsForRunMain, runMainHook } from './node-features.js';
 
-/**
- * The configuration, or undefined when there is nothing to do: inside the package's own
- * sync worker, or when the marker shows this selection is loaded (by a parent process, or by
- * the main thread that started this worker thread: a worker gets a copy of its env).
- */
+/** The configuration to load with (see configToLoad), after the misspelt-settings warning. */
 function begin(): Config | undefined {
-  if (process.env[WORKER_ENV]) return undefined;
-  const config = resolveConfig();
-  const done = alreadyLoaded(config, process.env, nowMs());
-  if (done) {
-    if (config.debug) say(describeReport(done));
-    return undefined;
-  }
-  const misspelt = misspeltSettings(Object.keys(process.env));
-  if (misspelt.length > 0) say(`warning: ${describeMisspelt(misspelt)}`);
+  const config = configToLoad();
+  if (config) warnMisspelt();
   return config;
 }
 

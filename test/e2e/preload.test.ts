@@ -3,13 +3,13 @@
  * `node -r clarifai-secrets/register` processes on the built package, against the emulator,
  * on every node binary of test/support/nodes.ts.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { expectNoLeak, expectNoLeakInFolder } from '../support/leaks.js';
-import { type Project, makeProject } from '../support/package-link.js';
+import { type Project, REPO_ROOT, makeProject } from '../support/package-link.js';
 import { EXTRA_NODES_VAR, NODES, type NodeBinary, ONLY_THIS_NODE } from '../support/nodes.js';
 import { type Ran, type RunOptions, baseEnv, run } from '../support/spawn.js';
 
@@ -244,6 +244,64 @@ console.log(JSON.stringify({ env: { child } }));
     expect(ran.app?.env['OPENAI_API_KEY']).toBe(VALUES.OPENAI_API_KEY);
     expect(ran.stderr).toMatch(/from cache/);
     expect(emulator.requests).toHaveLength(0);
+  });
+
+  describe('with CLARIFAI_SECRETS_CACHE_TTL in the environment: the cache-hit bundle first', () => {
+    const TTL = { CLARIFAI_SECRETS_CACHE_TTL: '60' };
+    // A failure shows which variables were loaded, never their values.
+    const loaded = (ran: { app?: { env: Record<string, string> } }) =>
+      Object.entries(VALUES).filter(([id, value]) => ran.app?.env[id === 'stripe-key' ? 'stripe_key' : id] === value).map(([id]) => id);
+
+    it('starts from a fresh copy with dist/warm.* alone: no request, no full library', async () => {
+      expect((await start(TTL)).code).toBe(0);
+      emulator.clearRequests();
+      // A copy of the package without the full library: a start that loaded it would fail.
+      const dir = mkdtempSync(join(tmpdir(), 'cs-e2e-warm-only-'));
+      const pkg = join(dir, 'node_modules', 'clarifai-secrets');
+      for (const part of ['package.json', 'register', 'dist/warm.js', 'dist/warm.cjs']) cpSync(join(REPO_ROOT, part), join(pkg, part), { recursive: true });
+      const env = baseEnv({ CLARIFAI_PAT: PAT, CLARIFAI_API_BASE: emulator.url, CLARIFAI_SECRETS_CACHE_DIR: cacheDir, ...TTL });
+      const appArgs = [args[0], args[1], join(project.dir, args[2])];
+      const warm = await run(node.bin, appArgs, { cwd: dir, env: { ...env, CLARIFAI_SECRETS_DEBUG: 'true' } });
+      expectNoLeak(warm.stderr, PLANTED, 'stderr');
+      expect(warm.code).toBe(0);
+      expect(warm.stderr).toMatch(/^clarifai-secrets: loaded 2 secrets from cache in [\d.]+ ms: OPENAI_API_KEY, stripe_key; skipped \(already set or unsafe\): NODE_OPTIONS\n$/);
+      expect(loaded({ app: JSON.parse(warm.stdout) })).toEqual(['OPENAI_API_KEY', 'stripe-key']);
+      expect(emulator.requests).toHaveLength(0);
+      // The same start with no TTL needs the full library, which this copy lacks.
+      const cold = await run(node.bin, appArgs, { cwd: dir, env: { ...env, CLARIFAI_SECRETS_CACHE_TTL: undefined } });
+      expect(cold.code).not.toBe(0);
+      expect(cold.stderr).toMatch(/dist[/\\]index\.c?js/);
+    });
+
+    it('falls through to the full preload, saying each thing once, when the copy is old or damaged', async () => {
+      const misspelt = { CLARIFAI_SECRET: 'x' };
+      // No copy yet: the full preload fetches, and the misspelt setting is named once.
+      const first = await start({ ...TTL, ...misspelt });
+      expect(first.code).toBe(0);
+      expect(first.stderr).toMatch(/^clarifai-secrets: warning: [^\n]*misspelt setting[^\n]*CLARIFAI_SECRET \(did you mean CLARIFAI_SECRETS\?\)\n$/);
+      // A fresh copy: served by the small bundle, the same one warning.
+      emulator.clearRequests();
+      const hit = await start({ ...TTL, ...misspelt });
+      expect(hit.stderr).toBe(first.stderr);
+      expect(emulator.requests).toHaveLength(0);
+      // A damaged copy: one warning about it (not one per bundle), then a fetch.
+      const [file] = readdirSync(cacheDir);
+      const path = join(cacheDir, file as string);
+      const data = readFileSync(path);
+      data[30] = (data[30] as number) ^ 0xff;
+      writeFileSync(path, data, { mode: 0o600 });
+      const damaged = await start(TTL);
+      expect(damaged.code).toBe(0);
+      expect(loaded(damaged)).toEqual(['OPENAI_API_KEY', 'stripe-key']);
+      expect(damaged.stderr).toMatch(/^clarifai-secrets: warning: ignoring the cached copy \S+: it is damaged[^\n]*\n$/);
+      expect(emulator.requests.length).toBeGreaterThan(0);
+    });
+
+    it('reports a bad setting once, from the full preload', async () => {
+      const ran = await start({ ...TTL, CLARIFAI_SECRETS_TIMEOUT: 'soon' });
+      expect(ran.code).toBe(1);
+      expect(ran.stderr).toMatch(/^clarifai-secrets: CLARIFAI_SECRETS_TIMEOUT must be [^\n]* \[ERR_CONFIG\]\n$/);
+    });
   });
 
   it('gives up on a hung server at the deadline, with one line', async () => {

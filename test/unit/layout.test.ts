@@ -64,6 +64,19 @@ describe('src/ layout', () => {
     expect(upward).toEqual([]);
   });
 
+  it('keeps the API client, the transports and the watcher out of the cache-hit start (dist/warm.*)', () => {
+    const reached = new Set<string>();
+    const walk = (file: string): void => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const target of importsOf(file)) walk(target);
+    };
+    walk(join(SRC, 'startup', 'warm.ts'));
+    const heavy = [...reached].map((f) => relative(SRC, f)).filter((f) => /^(api|watch|cli|emulator)\/|^load\/(loader|loader-sync|fetch-fresh|memory-cache)\.ts$/.test(f));
+    expect(heavy).toEqual([]);
+    expect(reached.has(join(SRC, 'load', 'disk-cache.ts'))).toBe(true);
+  });
+
   it('has no function longer than 60 lines: a longer one is split where its steps are', () => {
     const long: string[] = [];
     for (const file of files) {
