@@ -297,6 +297,18 @@ console.log(JSON.stringify({ env: { child } }));
       expect(emulator.requests.length).toBeGreaterThan(0);
     });
 
+    it('reads its settings from a .env file on the way (dotenv loaded from the small bundle)', async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'cs-e2e-envfile-')), 'settings.env');
+      writeFileSync(file, 'CLARIFAI_SECRETS=MINE=stripe-key\nOPENAI_API_KEY=from-dotenv-file\n');
+      const settings = { ...TTL, CLARIFAI_SECRETS_ENV_FILE: file };
+      expect((await start(settings)).code).toBe(0);
+      emulator.clearRequests();
+      const ran = await start({ ...settings, CLARIFAI_SECRETS_DEBUG: 'true' });
+      expect(ran.stderr).toMatch(/^clarifai-secrets: loaded 1 secret from cache in [\d.]+ ms: MINE\n$/);
+      expect(ran.app?.env['MINE'] === VALUES['stripe-key'] && ran.app.env['OPENAI_API_KEY'] === undefined).toBe(true);
+      expect(emulator.requests).toHaveLength(0);
+    });
+
     it('reports a bad setting once, from the full preload', async () => {
       const ran = await start({ ...TTL, CLARIFAI_SECRETS_TIMEOUT: 'soon' });
       expect(ran.code).toBe(1);
