@@ -34,48 +34,42 @@ const cliParts: NonNullable<Options['esbuildPlugins']>[number] = {
   },
 };
 
+// Every bundle: one file per entry (a shared chunk would be one more module for the ESM
+// loader to resolve, read and link at every --import start, and a graph of CommonJS chunks
+// cost `run` ~4 ms more to load than one bundle of the same code), for Node 20 and later.
+const bundle = {
+  splitting: false,
+  target: 'node20',
+  platform: 'node',
+  shims: true,
+  sourcemap: false,
+  define,
+} satisfies Options;
+
 // Library entries ship as ESM and CJS with types. The CLI and the sync worker are internal
 // CommonJS files (no ESM loader to start: ~10 ms less at every start; bench/README.md).
 export default defineConfig([
   {
+    ...bundle,
     entry: { index: 'src/index.ts', emulator: 'src/emulator/index.ts' },
     format: ['esm', 'cjs'],
     // Members marked @internal (the client's test seam) stay out of the published types.
     dts: { compilerOptions: { stripInternal: true } },
-    // One file per entry: a shared chunk would be one more module for the ESM loader to
-    // resolve, read and link at every --import start.
-    splitting: false,
-    target: 'node20',
-    platform: 'node',
-    shims: true,
-    sourcemap: false,
-    define,
     esbuildPlugins: [rawText],
   },
   {
+    ...bundle,
     // The register entries' start from a fresh cached copy (src/startup/warm.ts): less than
     // half of the library to compile when no request is needed. Internal, so no types.
     entry: { warm: 'src/startup/warm.ts' },
     format: ['esm', 'cjs'],
-    splitting: false,
-    target: 'node20',
-    platform: 'node',
-    shims: true,
-    sourcemap: false,
-    define,
   },
   {
+    ...bundle,
     // The bin is a small dispatcher that loads one bundle by path: cli-run for `run` (on the
-    // startup path of every app it starts) or cli-tools for the rest. One file each: a graph
-    // of shared chunks cost `run` ~4 ms more to load than one bundle of the same code.
+    // startup path of every app it starts) or cli-tools for the rest.
     entry: { cli: 'src/cli/main.ts', 'cli-run': 'src/cli/run.ts', 'cli-tools': 'src/cli/tools.ts', 'sync-worker': 'src/load/sync-worker.ts' },
     format: ['cjs'],
-    splitting: false,
-    target: 'node20',
-    platform: 'node',
-    shims: true,
-    sourcemap: false,
-    define,
     esbuildPlugins: [rawText, cliParts],
   },
 ]);
