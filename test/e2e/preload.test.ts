@@ -3,7 +3,7 @@
  * `node -r clarifai-secrets/register` processes on the built package, against the emulator,
  * on every node binary of test/support/nodes.ts.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -271,6 +271,7 @@ console.log(JSON.stringify({ env: { child } }));
       const cold = await run(node.bin, appArgs, { cwd: dir, env: { ...env, CLARIFAI_SECRETS_CACHE_TTL: undefined } });
       expect(cold.code).not.toBe(0);
       expect(cold.stderr).toMatch(/dist[/\\]index\.c?js/);
+      rmSync(dir, { recursive: true, force: true });
     });
 
     it('falls through to the full preload, saying each thing once, when the copy is old or damaged', async () => {
