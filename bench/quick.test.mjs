@@ -26,6 +26,9 @@ it('npm run bench -- --quick checks every command and writes the report', () => 
     for (const cell of cells) expect(cell, start).toMatch(/\| 1 \| 1 \| 0 \| 2 \|$/);
     // 4 round trips (TCP, TLS 1.3, two list pages on one connection): the relay's count, not a time.
     expect(ran.stdout, start).toMatch(new RegExp(`\\| \`node ${start} clarifai-secrets/register app\\.js\` \\| yes \\| 4 \\| 4 \\| \\*\\*pass\\*\\* \\|`));
+    // ...and is measured against its floor over TLS too, at each RTT.
+    const overFloor = ran.stdout.split('\n').filter((l) => l.startsWith(`| \`node ${start} clarifai-secrets/register app.js\` | `) && /\| [+-]\d+\.\d ms \|$/.test(l));
+    expect(overFloor, start).toHaveLength(3);
   }
   expect(ran.stdout).toMatch(/\| 10,000 \| `--import` \| \d+ \(≤ 11\)/);
   // Every target is measured against its floor, in the same run.

@@ -39,6 +39,13 @@ function ways(project, cli) {
     { id: 'require', label: '`node -r clarifai-secrets/register app.js`', argv: [node, '-r', 'clarifai-secrets/register', 'app.js'] },
   ];
   if (cli.available) list.push({ id: 'run', label: '`clarifai-secrets run -- node app.js`', argv: [project.bin.clarifaiSecrets, 'run', '--', 'node', 'app.js'] });
+  // The same floors as the startup targets', here with node:https (they pick it for an
+  // https:// base): what our code adds over them is what an HTTPS start costs users.
+  list.push(
+    { id: 'import-floor', floorOf: 'import', label: '`--import` floor: a bare `node:https` fetch', argv: [node, '--import', './floors/http-fetch.mjs', 'app.js'] },
+    { id: 'require-floor', floorOf: 'require', label: '`-r` floor: `Module.runMain` waits for a bare `node:https` fetch', argv: [node, '-r', './floors/runmain-fetch.cjs', 'app.js'] },
+  );
+  if (cli.available) list.push({ id: 'run-floor', floorOf: 'run', label: '`run` floor: fetch with `node:https`, then spawn', argv: [node, 'floors/spawn-wrapper.cjs', '--fetch', 'node', 'app.js'] });
   return list;
 }
 
@@ -64,7 +71,7 @@ export async function runTls({ runs, warmup, project, packageRoot, cli = { avail
       for (const rtt of RTTS) {
         const { emulator, caFile } = emulators.get(rtt);
         const env = baseEnv(project, emulator.url, { NODE_EXTRA_CA_CERTS: caFile });
-        cells.push({ way, rtt, emulator, env, ms: [], wire: [], exchanges: [], connections: [], tlsFull: [], tlsResumed: [], requests: [], failures: [] });
+        cells.push({ way, rtt, emulator, env, ms: [], first: [], wire: [], exchanges: [], connections: [], tlsFull: [], tlsResumed: [], requests: [], failures: [] });
       }
     }
     const once = async (cell, timed) => {
@@ -77,6 +84,7 @@ export async function runTls({ runs, warmup, project, packageRoot, cli = { avail
       if (failure) cell.failures.push(failure);
       if (!timed || failure) return;
       cell.ms.push(ran.ms);
+      if (ran.firstMs !== undefined) cell.first.push(ran.firstMs);
       const relayed = cell.emulator.relayConnections();
       if (cell.rtt > 0 && relayed.length > 0) {
         cell.wire.push(Math.max(...relayed.map((c) => c.spanMs)) / cell.rtt);
@@ -119,7 +127,7 @@ export async function runTls({ runs, warmup, project, packageRoot, cli = { avail
       failures.push(`${counts.connections} connection(s), ${counts.tlsFull} full and ${counts.tlsResumed} resumed TLS handshake(s), ${counts.requests} requests: expected 1, 1, 0, 2`);
     }
     if (cell.ms.length === 0) failures.push('no successful run');
-    return { way: cell.way.id, label: cell.way.label, rtt: cell.rtt, runs: cell.ms.length, wall, over: cell.rtt > 0 ? over : undefined, perRtt: cell.rtt > 0 ? over / cell.rtt : undefined, wire: cell.wire.length ? median(cell.wire) : undefined, exchanges: cell.exchanges.length ? Math.max(...cell.exchanges) : undefined, ...counts, failures: failures.map((f) => `tls ${cell.way.id} at RTT ${cell.rtt} ms: ${f}`) };
+    return { way: cell.way.id, label: cell.way.label, floorOf: cell.way.floorOf, rtt: cell.rtt, runs: cell.ms.length, wall, first: cell.first.length ? median(cell.first) : NaN, over: cell.rtt > 0 ? over : undefined, perRtt: cell.rtt > 0 ? over / cell.rtt : undefined, wire: cell.wire.length ? median(cell.wire) : undefined, exchanges: cell.exchanges.length ? Math.max(...cell.exchanges) : undefined, ...counts, failures: failures.map((f) => `tls ${cell.way.id} at RTT ${cell.rtt} ms: ${f}`) };
   });
   // One figure per start: the slope of its median wall time over the RTT. What does not grow
   // with the RTT (the relay's timer slack per hop, work the fetch overlaps) drops out of it.
@@ -138,12 +146,32 @@ export async function runTls({ runs, warmup, project, packageRoot, cli = { avail
     ...rows.flatMap((r) => r.failures),
     ...starts.filter((s) => s.exchanges !== undefined && s.exchanges !== MIN_ROUND_TRIPS).map((s) => `tls ${s.way}: ${s.exchanges} round trips, expected ${MIN_ROUND_TRIPS}`),
   ];
-  return { runs, warmup, rows, starts, extraCaMs, failures };
+  // Ours over the floor of the same start at the same RTT: medians to the app's first line.
+  const overFloor = rows
+    .filter((r) => r.floorOf === undefined)
+    .flatMap((r) => {
+      const floor = rows.find((f) => f.floorOf === r.way && f.rtt === r.rtt);
+      return floor ? [{ way: r.way, label: r.label, rtt: r.rtt, first: r.first, floorFirst: floor.first, overMs: r.first - floor.first }] : [];
+    });
+  return { runs, warmup, rows, starts, extraCaMs, overFloor, failures };
 }
 
 const fixed = (v, digits = 1) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits));
 const signedMs = (v) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
 const wallMs = (v) => (Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+
+/** Ours over the floor over TLS; nothing for a report saved before floors were measured here. */
+function renderOverFloor(overFloor) {
+  if (!overFloor?.length) return [];
+  return [
+    'Ours over the floor over TLS: each start against the same floor as its startup target (a bare `node:https` fetch of the same two pages, by `--import`, by `-r` around `Module.runMain`, or before a spawn), run in the same rounds at the same RTT; the difference of the medians to the app\'s first line. Both load `node:crypto` (`node:https` does), so this is what an HTTPS start costs users; the loopback rows of the targets also count the `node:crypto` load that our marker\'s hash brings and the floor does not.',
+    '',
+    '| start | RTT ms | ours: first line ms | floor: first line ms | ours over the floor |',
+    '|---|---:|---:|---:|---:|',
+    ...overFloor.map((o) => `| ${o.label} | ${o.rtt} | ${wallMs(o.first)} | ${wallMs(o.floorFirst)} | ${signedMs(o.overMs)} ms |`),
+    '',
+  ];
+}
 
 export function renderTlsSection(tls) {
   const lines = [
@@ -159,6 +187,7 @@ export function renderTlsSection(tls) {
     '',
     `Each cell ("over RTT 0 ÷ RTT": the wall-time figure from one RTT alone). Every wall time includes what \`NODE_EXTRA_CA_CERTS\` alone costs a Node process, ${tls.extraCaMs === undefined || Number.isNaN(tls.extraCaMs) ? '–' : `${signedMs(tls.extraCaMs)} ms`} here (bare \`node app.js\` with and without it, in the same rounds; Node builds its whole root store at start when it is set), once per Node process: \`run\` starts two. A server with a public CA's certificate needs no such variable.`,
     '',
+    ...renderOverFloor(tls.overFloor),
     '| start | RTT ms | median wall ms | over RTT 0 ms | over RTT 0 ÷ RTT | on the wire ÷ RTT | round trips | connections | full TLS handshakes | resumed | requests |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...tls.rows.map(

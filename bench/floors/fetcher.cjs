@@ -1,6 +1,7 @@
-// A tiny fetcher for execFileSync: walks the list endpoint with node:http, prints the
-// secrets as JSON on stdout. Also the code that the worker floors evaluate.
-const { Agent, request } = require('node:http');
+// A tiny fetcher for execFileSync: walks the list endpoint with node:http (node:https for an
+// https:// base, bench/tls.mjs), prints the secrets as JSON on stdout. Also the code that the
+// worker floors evaluate.
+const { Agent, request } = require(process.env.CLARIFAI_API_BASE?.startsWith('https:') ? 'node:https' : 'node:http');
 
 async function fetchAll(base, pat) {
   const agent = new Agent({ keepAlive: true });

@@ -1,5 +1,8 @@
-// The fetch floor for --import: node:http, one keep-alive socket, pages until an empty one.
-import { Agent, request } from 'node:http';
+// The fetch floor for --import: node:http (node:https for an https:// base, bench/tls.mjs),
+// one keep-alive socket, pages until an empty one.
+import * as http from 'node:http';
+
+const { Agent, request } = process.env.CLARIFAI_API_BASE.startsWith('https:') ? await import('node:https') : http;
 
 const agent = new Agent({ keepAlive: true });
 const page = (n) =>
