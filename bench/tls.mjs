@@ -10,6 +10,8 @@
  * IP literal: no name lookup). The emulator counts connections, TLS handshakes, requests and
  * the relay's round trips (from the order of bytes) of every run; those counts are checked
  * (1, 1 full, 2, 4), the time never is: it is reported as what those round trips cost.
+ * The floors of the startup targets run in the same rounds over the same TLS (they pick
+ * node:https for an https:// base), so what our code adds over them is shown for HTTPS too.
  *
  * Runs interleave: in every round each start once at each RTT, rounds alternating in
  * direction. Alone: `npm run build && node bench/tls.mjs [--quick] [--runs N] [--out FILE]`
