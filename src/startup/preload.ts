@@ -3,13 +3,11 @@
  * `node --import clarifai-secrets/register` awaits `preload()`; `node -r` calls
  * `preloadBeforeMain()`, which loads before the main module one way or the other.
  */
-import { type Config, failOpenRequested } from '../settings/config.js';
+import type { Config } from '../settings/config.js';
 import { ConfigError } from '../errors.js';
-import type { LoadReport } from '../load/load-job.js';
 import { loadResolved } from '../load/loader.js';
 import { loadResolvedSync } from '../load/loader-sync.js';
-import { describeReport, reportFailure, say } from './output.js';
-import { configToLoad, warnMisspelt } from './begin.js';
+import { configToLoad, fail, succeed, warnMisspelt } from './begin.js';
 import { mainWaitsForRunMain, runMainHook } from './node-features.js';
 
 /** The configuration to load with (see configToLoad), after the misspelt-settings warning. */
@@ -17,15 +15,6 @@ function begin(): Config | undefined {
   const config = configToLoad();
   if (config) warnMisspelt();
   return config;
-}
-
-function succeed(config: Config, report: LoadReport): void {
-  if (config.debug) say(describeReport(report));
-}
-
-/** `config` is undefined when the configuration itself was the problem. */
-function fail(error: unknown, config: Config | undefined): void {
-  if (!reportFailure(error, config ? config.failOpen : failOpenRequested({}))) process.exit(1);
 }
 
 export async function preload(): Promise<void> {
