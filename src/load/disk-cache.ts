@@ -49,6 +49,13 @@ const HEADER_BYTES = LABEL_BYTES + NONCE_BYTES + TAG_BYTES;
 /** Folders above the cache folder that a write may create: a bound, not a limit anyone meets. */
 const MAX_NEW_FOLDERS = 32;
 const POSIX = process.platform !== 'win32';
+/**
+ * How long after a fetch writeSoon writes the copy: long enough to land after the app's first
+ * line (an `--import` start on Node 20 reaches it ~10 ms after the preload here), short
+ * enough that a process stopped by a signal soon after starting rarely misses it (a signal
+ * that ends the process skips the exit listener, and the copy already on disk stays).
+ */
+export const WRITE_SOON_MS = 100;
 
 export type Warn = (message: string) => void;
 
@@ -205,20 +212,23 @@ export class DiskCache {
   }
 
   /**
-   * `write`, once the code that runs next has run: the preload puts the secrets in the
-   * environment and lets the app start, and the sealing, fsyncs and rename (several ms) come
-   * after the app's first line. It runs at the next turn of the event loop, or as the process
-   * exits if that comes first (`process.exit()` in the app's first line still leaves a
-   * copy); a later write or remove takes its place. Reads see the new copy at once.
+   * `write`, once the app has started: the preload puts the secrets in the environment and
+   * lets the app start, and the sealing, fsyncs and rename (several ms) come after the app's
+   * first line. It runs WRITE_SOON_MS later on an unref'd timer (which keeps no process
+   * alive), or as the process exits if that comes first (`process.exit()` in the app's first
+   * line still leaves a copy); a later write or remove takes its place. Reads see the new
+   * copy at once. A timer rather than the next turn of the event loop: on Node 20 an app
+   * started with `--import` runs its first line several turns after the preload (the ESM
+   * loader reads the main module asynchronously), so the next turn came before it there.
    */
   writeSoon(copy: CachedCopy): void {
     this.#cancelPending?.();
     this.#read = { copy };
     const run = (): void => this.write(copy);
-    const immediate = setImmediate(run);
+    const timer = setTimeout(run, WRITE_SOON_MS).unref();
     process.once('exit', run);
     this.#cancelPending = () => {
-      clearImmediate(immediate);
+      clearTimeout(timer);
       process.removeListener('exit', run);
     };
   }

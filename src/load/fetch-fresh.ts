@@ -92,8 +92,8 @@ export async function fetchFromApi(job: LoadJob, transport: Transport, signal?: 
 }
 
 /**
- * When the copy of a success reaches the disk: before the load resolves, once the code that
- * runs next has run (DiskCache.writeSoon), or by the caller (the sync worker leaves it to the
+ * When the copy of a success reaches the disk: before the load resolves, once the app has
+ * started (DiskCache.writeSoon), or by the caller (the sync worker leaves it to the
  * thread that waits for it, which then writes it soon).
  */
 export type CopyWrite = 'now' | 'soon' | 'caller';

@@ -32,6 +32,9 @@ const dir = process.env.CLARIFAI_SECRETS_CACHE_DIR;
 console.log(JSON.stringify({ copies: fs.readdirSync(dir).length, loaded: process.env.OPENAI_API_KEY !== undefined }));
 if (process.argv[2] === 'exit') process.exit(0);
 `;
+const FIRST_LINE_ESM = `import { readdirSync } from 'node:fs';
+console.log(JSON.stringify({ copies: readdirSync(process.env.CLARIFAI_SECRETS_CACHE_DIR).length, loaded: process.env.OPENAI_API_KEY !== undefined }));
+`;
 
 let emulator: Emulator;
 let project: Project;
@@ -43,6 +46,10 @@ beforeAll(async () => {
   project.write('app.mjs', APP_ESM);
   project.write('app.cjs', APP_ESM);
   project.write('first-line.cjs', FIRST_LINE);
+  // A .js main (the usual name) and an ES module: Node 20's ESM loader takes several turns of
+  // the event loop to start either after an --import preload, and a .cjs one fewer.
+  project.write('first-line.js', FIRST_LINE);
+  project.write('first-line.mjs', FIRST_LINE_ESM);
 });
 afterAll(async () => {
   await emulator.close();
@@ -169,10 +176,9 @@ console.log(JSON.stringify({ env: { child } }));
     expect(emulator.requests).toHaveLength(2);
   });
 
-  it.each([['a script'], ['a script calling process.exit()'], ['-e (with -r: the worker thread path)']])('writes the copy after the app\'s first line, and before the process ends: %s', async (how) => {
-    const main = how.startsWith('-e')
-      ? ['-e', FIRST_LINE]
-      : ['first-line.cjs', ...(how.includes('exit') ? ['exit'] : [])];
+  it.each([['a script'], ['a script calling process.exit()'], ['-e (with -r: the worker thread path)'], ['a .js script'], ['an ES module']])('writes the copy after the app\'s first line, and before the process ends: %s', async (how) => {
+    const script = how === 'a .js script' ? 'first-line.js' : how === 'an ES module' ? 'first-line.mjs' : 'first-line.cjs';
+    const main = how.startsWith('-e') ? ['-e', FIRST_LINE] : [script, ...(how.includes('exit') ? ['exit'] : [])];
     const ran = await start({}, [args[0], args[1], ...main]);
     expect(ran.code).toBe(0);
     expect(ran.stdout).toBe('{"copies":0,"loaded":true}\n');

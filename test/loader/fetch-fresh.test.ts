@@ -12,6 +12,7 @@ import { fetchFresh, fetchFromApi } from '../../src/load/fetch-fresh.js';
 import { diskCacheFor, prepareJob } from '../../src/load/load-job.js';
 import { type LoadSecretsOptions, loadSecrets } from '../../src/load/loader.js';
 import { expectNoLeak } from '../support/leaks.js';
+import { afterWriteSoon } from '../support/write-soon.js';
 import { cacheDir, emulator, pat, useLoaderHarness, warnings } from '../support/loader-harness.js';
 
 // 17 ids: more than the 8 GETs a load keeps out at once, in three waves.
@@ -41,7 +42,6 @@ async function failure(promise: Promise<unknown>): Promise<Error & { code?: stri
   throw new Error('expected a failure');
 }
 
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function until(what: () => boolean): Promise<void> {
   const end = Date.now() + 20_000;
@@ -102,13 +102,13 @@ describe('when the copy is written', () => {
     ['now', 1, 1],
     ['soon', 0, 1],
     ['caller', 0, 0],
-  ] as const)('copyWrite %s: %i copy at once, %i a turn later', async (copyWrite, atOnce, later) => {
+  ] as const)('copyWrite %s: %i copy at once, %i WRITE_SOON_MS later', async (copyWrite, atOnce, later) => {
     const job = prepareJob(options({}, { secrets: 'STRIPE_KEY' }));
     const disk = diskCacheFor(job, (m) => warnings.push(m));
     const fetched = await fetchFresh(job, loadTransport(undefined), (m) => warnings.push(m), disk, copyWrite);
     expect(fetched.source).toBe('api');
     expect(readdirSync(cacheDir)).toHaveLength(atOnce);
-    await nextTurn();
+    await afterWriteSoon();
     expect(readdirSync(cacheDir)).toHaveLength(later);
   });
 });
