@@ -15,6 +15,8 @@ export default defineConfig({
     ],
     // layout reads the source tree; the page tests read page files the sandbox does not copy.
     exclude: ['test/unit/layout.test.ts', 'test/emulator/page-assets.test.ts', 'test/emulator/browser/**'],
+    // Temporary folders under one folder per run, removed at its end (test/support/temp-root.ts).
+    globalSetup: ['test/support/temp-root.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -10,6 +10,8 @@
  *
  * Only `node:crypto` and `node:fs` are used here: this is the cache-hit startup path.
  */
+import { mainModuleStarted } from '../node-features.js';
+
 // Builtins through getBuiltinModule: in the ESM build a static import also builds an ES
 // module facade for each, which the startup path would pay for. crypto (~3.5 ms to load) only
 // when a copy is opened, so importing the package for its client does not pay for it.
@@ -50,12 +52,12 @@ const HEADER_BYTES = LABEL_BYTES + NONCE_BYTES + TAG_BYTES;
 const MAX_NEW_FOLDERS = 32;
 const POSIX = process.platform !== 'win32';
 /**
- * How long after a fetch writeSoon writes the copy: long enough to land after the app's first
- * line (an `--import` start on Node 20 reaches it ~10 ms after the preload here), short
- * enough that a process stopped by a signal soon after starting rarely misses it (a signal
- * that ends the process skips the exit listener, and the copy already on disk stays).
+ * How long writeSoon waits when it cannot tell that the app has started (an ES module main, or
+ * one still being loaded): long enough to land after the app's first line on a busy machine,
+ * short enough that a process stopped by a signal soon after starting rarely misses it (a
+ * signal that ends the process skips the exit listener; the copy already on disk stays).
  */
-export const WRITE_SOON_MS = 100;
+export const WRITE_SOON_MS = 1000;
 
 export type Warn = (message: string) => void;
 
@@ -214,20 +216,26 @@ export class DiskCache {
   /**
    * `write`, once the app has started: the preload puts the secrets in the environment and
    * lets the app start, and the sealing, fsyncs and rename (several ms) come after the app's
-   * first line. It runs WRITE_SOON_MS later on an unref'd timer (which keeps no process
-   * alive), or as the process exits if that comes first (`process.exit()` in the app's first
-   * line still leaves a copy); a later write or remove takes its place. Reads see the new
-   * copy at once. A timer rather than the next turn of the event loop: on Node 20 an app
-   * started with `--import` runs its first line several turns after the preload (the ESM
-   * loader reads the main module asynchronously), so the next turn came before it there.
+   * first line. At the next turn of the event loop when a CommonJS main module is running by
+   * then (`-r`, and `--import` on Node 22 and later; `run`'s own process); otherwise
+   * WRITE_SOON_MS later, on a timer that keeps no process alive: Node gives no sign that an
+   * ES module main has started, and on Node 20 an `--import` preload is followed by several
+   * turns of its ESM loader before a `.js` or ES module main's first line. As the process
+   * exits if that comes first (`process.exit()` in the app's first line still leaves a copy);
+   * a later write or remove takes its place. Reads see the new copy at once.
    */
   writeSoon(copy: CachedCopy): void {
     this.#cancelPending?.();
     this.#read = { copy };
     const run = (): void => this.write(copy);
-    const timer = setTimeout(run, WRITE_SOON_MS).unref();
+    let timer: NodeJS.Timeout | undefined;
+    const immediate = setImmediate(() => {
+      if (mainModuleStarted()) run();
+      else timer = setTimeout(run, WRITE_SOON_MS).unref();
+    });
     process.once('exit', run);
     this.#cancelPending = () => {
+      clearImmediate(immediate);
       clearTimeout(timer);
       process.removeListener('exit', run);
     };

@@ -8,7 +8,7 @@ import { ConfigError } from '../errors.js';
 import { loadResolved } from '../load/loader.js';
 import { loadResolvedSync } from '../load/loader-sync.js';
 import { configToLoad, fail, succeed, warnMisspelt } from './begin.js';
-import { mainWaitsForRunMain, runMainHook } from './node-features.js';
+import { mainWaitsForRunMain, runMainHook } from '../node-features.js';
 
 /** The configuration to load with (see configToLoad), after the misspelt-settings warning. */
 function begin(): Config | undefined {

@@ -1,5 +1,5 @@
 /**
- * The probes of Node internals in src/startup/node-features.ts, run inside real node
+ * The probes of Node internals in src/node-features.ts, run inside real node
  * processes of every version in test/support/nodes.ts: each test fails when a release stops
  * behaving the way a probe assumes (where `node -e` keeps its code, that `-r` preloads run
  * before `Module.runMain`, which flags keep it), instead of a `-r` preload silently loading
@@ -46,7 +46,7 @@ let preload: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cs-node-features-'));
   const built = buildSync({
-    stdin: { contents: PROBE, resolveDir: join(REPO_ROOT, 'src', 'startup'), loader: 'ts', sourcefile: 'probe.ts' },
+    stdin: { contents: PROBE, resolveDir: join(REPO_ROOT, 'src'), loader: 'ts', sourcefile: 'probe.ts' },
     bundle: true,
     format: 'cjs',
     platform: 'node',

@@ -21,10 +21,10 @@ import {
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CachedCopy, DiskCache, type DiskCacheKey, ageOf } from '../../src/load/disk-cache.js';
 import { expectNoLeak, expectNoLeakInFolder } from '../support/leaks.js';
-import { afterWriteSoon } from '../support/write-soon.js';
+import { afterWriteSoon, asIfMainStarted } from '../support/write-soon.js';
 
 const TOKEN = 'pat-DC-alice-7f3e9a1c5b';
 const OTHER_TOKEN = 'pat-DC-rotated-2b8d4f6a0e';
@@ -112,7 +112,7 @@ const cannotRead = (dir: string, code: string) => `cannot read the cached copy i
 const lkgFiles = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.lkg')).sort();
 const tmpFiles = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.tmp'));
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-/** Timers that keep the process alive. */
+/** Timers that keep the process alive (a test's own timeout is one). */
 const refTimers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
 
 /** No planted token or value in the folder's files nor in the warnings. */
@@ -232,41 +232,100 @@ describe('round trips', () => {
 describe('writeSoon', () => {
   const exitListeners = () => process.listeners('exit');
 
-  it('reads see the copy at once; the disk gets it WRITE_SOON_MS later, not at the next turn, and the exit listener goes', async () => {
-    const dir = folder('soon');
-    const before = exitListeners();
-    const timers = refTimers();
-    const { cache, warnings } = open(keyIn(dir));
-    cache.writeSoon(COPY);
-    expect(cache.read()).toStrictEqual(COPY);
-    expect(lkgFiles(dir)).toEqual([]);
-    expect(exitListeners()).toHaveLength(before.length + 1);
-    // The wait keeps no process alive: one that has nothing else to do writes as it exits.
-    expect(refTimers()).toBe(timers);
-    // On Node 20 an --import start runs the app's first line several turns after the preload.
-    await nextTurn();
-    await nextTurn();
-    expect(lkgFiles(dir)).toEqual([]);
-    await afterWriteSoon();
-    expect(open(keyIn(dir)).cache.read()).toStrictEqual(COPY);
-    expect(exitListeners()).toEqual(before);
-    expect(warnings).toEqual([]);
+  describe('with a CommonJS main module running (-r, or run)', () => {
+    let undo: () => void;
+    beforeEach(() => {
+      undo = asIfMainStarted();
+    });
+    afterEach(() => undo());
+
+    it('reads see the copy at once; the disk gets it at the next turn, and the exit listener goes', async () => {
+      const dir = folder('soon');
+      const before = exitListeners();
+      const { cache, warnings } = open(keyIn(dir));
+      cache.writeSoon(COPY);
+      expect(cache.read()).toStrictEqual(COPY);
+      expect(lkgFiles(dir)).toEqual([]);
+      expect(exitListeners()).toHaveLength(before.length + 1);
+      await nextTurn();
+      expect(open(keyIn(dir)).cache.read()).toStrictEqual(COPY);
+      expect(exitListeners()).toEqual(before);
+      expect(warnings).toEqual([]);
+    });
+
+    it("a second writeSoon takes the first one's place", async () => {
+      const dir = folder('soon-twice');
+      const before = exitListeners().length;
+      const { cache } = open(keyIn(dir));
+      const newer: CachedCopy = { ...COPY, at: COPY.at + 5 };
+      cache.writeSoon(COPY);
+      cache.writeSoon(newer);
+      expect(exitListeners()).toHaveLength(before + 1);
+      await nextTurn();
+      expect(open(keyIn(dir)).cache.read()).toStrictEqual(newer);
+      expect(exitListeners()).toHaveLength(before);
+    });
+
+    it('a remove before the next turn drops the pending write', async () => {
+      const dir = folder('soon-remove');
+      const before = exitListeners();
+      const { cache } = open(keyIn(dir));
+      cache.writeSoon(COPY);
+      cache.remove();
+      expect(exitListeners()).toEqual(before);
+      await nextTurn();
+      expect(lkgFiles(dir)).toEqual([]);
+      expect(cache.read()).toBeUndefined();
+    });
+
+    it('a write before the next turn drops the pending one', async () => {
+      const dir = folder('soon-write');
+      const before = exitListeners();
+      const { cache } = open(keyIn(dir));
+      const newer: CachedCopy = { ...COPY, at: COPY.at + 7 };
+      cache.writeSoon(COPY);
+      cache.write(newer);
+      expect(exitListeners()).toEqual(before);
+      await nextTurn();
+      expect(open(keyIn(dir)).cache.read()).toStrictEqual(newer);
+    });
   });
 
-  it("a second writeSoon takes the first one's place", async () => {
-    const dir = folder('soon-twice');
-    const before = exitListeners().length;
-    const { cache } = open(keyIn(dir));
-    const newer: CachedCopy = { ...COPY, at: COPY.at + 5 };
-    cache.writeSoon(COPY);
-    cache.writeSoon(newer);
-    expect(exitListeners()).toHaveLength(before + 1);
-    await afterWriteSoon();
-    expect(open(keyIn(dir)).cache.read()).toStrictEqual(newer);
-    expect(exitListeners()).toHaveLength(before);
+  describe('with no CommonJS main module running (an ES module main, or one still loading)', () => {
+    it('the disk gets it WRITE_SOON_MS later, on a timer that keeps no process alive', async () => {
+      const dir = folder('soon-timer');
+      const before = exitListeners();
+      const timers = refTimers();
+      const { cache, warnings } = open(keyIn(dir));
+      cache.writeSoon(COPY);
+      // On Node 20 an --import start runs the app's first line several turns after the preload.
+      await nextTurn();
+      await nextTurn();
+      expect(lkgFiles(dir)).toEqual([]);
+      expect(cache.read()).toStrictEqual(COPY);
+      expect(exitListeners()).toHaveLength(before.length + 1);
+      // A process with nothing else to do ends, and writes as it exits.
+      expect(refTimers()).toBe(timers);
+      await afterWriteSoon();
+      expect(open(keyIn(dir)).cache.read()).toStrictEqual(COPY);
+      expect(exitListeners()).toEqual(before);
+      expect(warnings).toEqual([]);
+    });
+
+    it('a remove while the timer waits drops the pending write', async () => {
+      const dir = folder('soon-timer-remove');
+      const before = exitListeners();
+      const { cache } = open(keyIn(dir));
+      cache.writeSoon(COPY);
+      await nextTurn();
+      cache.remove();
+      expect(exitListeners()).toEqual(before);
+      await afterWriteSoon();
+      expect(lkgFiles(dir)).toEqual([]);
+    });
   });
 
-  it('writes at exit when the process ends before the timer', () => {
+  it('writes at exit when the process ends first', () => {
     const dir = folder('soon-exit');
     const before = exitListeners();
     const { cache } = open(keyIn(dir));
@@ -277,30 +336,6 @@ describe('writeSoon', () => {
     added[0]?.(0);
     expect(open(keyIn(dir)).cache.read()).toStrictEqual(COPY);
     expect(exitListeners()).toEqual(before);
-  });
-
-  it('a remove before the timer drops the pending write', async () => {
-    const dir = folder('soon-remove');
-    const before = exitListeners();
-    const { cache } = open(keyIn(dir));
-    cache.writeSoon(COPY);
-    cache.remove();
-    expect(exitListeners()).toEqual(before);
-    await afterWriteSoon();
-    expect(lkgFiles(dir)).toEqual([]);
-    expect(cache.read()).toBeUndefined();
-  });
-
-  it('a write before the timer drops the pending one', async () => {
-    const dir = folder('soon-write');
-    const before = exitListeners();
-    const { cache } = open(keyIn(dir));
-    const newer: CachedCopy = { ...COPY, at: COPY.at + 7 };
-    cache.writeSoon(COPY);
-    cache.write(newer);
-    expect(exitListeners()).toEqual(before);
-    await afterWriteSoon();
-    expect(open(keyIn(dir)).cache.read()).toStrictEqual(newer);
   });
 });
 
