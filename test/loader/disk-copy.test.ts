@@ -86,7 +86,7 @@ describe('a copy reaching the disk', () => {
   });
 });
 
-describe('a copy written after the code that runs next (the preload and run)', () => {
+describe('a copy written once the app has started (the preload and run)', () => {
   const load = (cacheDir: string, extra: { deferCopy?: boolean; pat?: string } = {}) =>
     loadSecrets({ envFile: false, pat: extra.pat ?? OLD_PAT, userId: 'alice', baseUrl: emulator.url, cacheDir, env: {}, deferCopy: extra.deferCopy ?? true });
 
