@@ -11,9 +11,12 @@ import {
   type Secret,
   type SecretInput,
   type SecretPatch,
+  type SecretValue,
+  type Where,
   badResponse,
   decodeMany,
   decodeSingle,
+  decodeValues,
   encodeSecret,
   isSuccess,
   parseJsonObject,
@@ -36,6 +39,11 @@ export interface CallOptions {
 
 /** PATCH actions: `overwrite` replaces the given fields, `remove` clears them. */
 export type PatchAction = 'overwrite' | 'merge' | 'remove';
+
+/** How a list page's answer becomes items: whole secrets, or only what a load reads. */
+type Decode<T> = (envelope: Envelope, where: Where) => T[];
+/** What a list walk counts toward its limits. */
+type Listed = SecretValue & { description?: string };
 
 /** The most a list page may hold: Clarifai caps `per_page` at 1000. */
 export const MAX_PER_PAGE = 1000;
@@ -102,6 +110,7 @@ export class SecretsClient {
   readonly timeout: number;
   readonly #config: Config;
   readonly #transport: Transport;
+  readonly #secrets: Decode<Secret> = (envelope, where) => decodeMany(envelope, this.userId, where);
 
   constructor(options: SecretsClientOptions = {}) {
     const internals = pendingInternals ?? {};
@@ -145,7 +154,11 @@ export class SecretsClient {
   }
 
   /** One page of secrets (`page` from 1, `perPage` up to 1000). */
-  async list(page: { page?: number; perPage?: number } = {}, options: CallOptions = {}): Promise<Secret[]> {
+  list(page: { page?: number; perPage?: number } = {}, options: CallOptions = {}): Promise<Secret[]> {
+    return this.#list(page, options, this.#secrets);
+  }
+
+  async #list<T>(page: { page?: number; perPage?: number }, options: CallOptions, decode: Decode<T>): Promise<T[]> {
     const number = page.page ?? 1;
     const perPage = page.perPage ?? 128;
     if (!Number.isInteger(number) || number < 1) throw new ConfigError('list: page must be a whole number from 1');
@@ -162,7 +175,7 @@ export class SecretsClient {
       values: [],
       signal: options.signal,
     });
-    return decodeMany(envelope, this.userId, { what, httpStatus: 200, reqId: envelope.status.reqId });
+    return decode(envelope, { what, httpStatus: 200, reqId: envelope.status.reqId });
   }
 
   /**
@@ -176,29 +189,42 @@ export class SecretsClient {
    * A walk is bounded (LIST_LIMITS): a server that sends page after page ends in one
    * `ERR_BAD_RESPONSE`, long before memory runs out.
    */
-  async *listAll(options: CallOptions & { perPage?: number } = {}): AsyncGenerator<Secret> {
+  listAll(options: CallOptions & { perPage?: number } = {}): AsyncGenerator<Secret> {
+    return this.#listAll(options, this.#secrets);
+  }
+
+  /**
+   * `listAll` for a load: the ids and values of the same walk, their other fields not read
+   * (decodeValues in wire.ts).
+   * @internal
+   */
+  listValues(options: CallOptions = {}): AsyncGenerator<SecretValue> {
+    return this.#listAll(options, decodeValues);
+  }
+
+  async *#listAll<T extends Listed>(options: CallOptions & { perPage?: number }, decode: Decode<T>): AsyncGenerator<T> {
     const perPage = options.perPage ?? MAX_PER_PAGE;
     // Page 2 asked for ahead is stopped when the walk ends without it (page 1 failed, or the
     // caller stopped reading): its retries must not go on in the background until the deadline.
     const ahead = this.baseUrl.startsWith('http:') ? new AbortController() : undefined;
     const second = ahead
-      ? this.list({ page: 2, perPage }, { signal: options.signal ? AbortSignal.any([options.signal, ahead.signal]) : ahead.signal })
+      ? this.#list({ page: 2, perPage }, { signal: options.signal ? AbortSignal.any([options.signal, ahead.signal]) : ahead.signal }, decode)
       : undefined;
     // Its failure is read when its turn comes; until then it must not count as unhandled.
     second?.catch(() => undefined);
     try {
-      yield* this.#walk(second, perPage, options);
+      yield* this.#walk(second, perPage, options, decode);
     } finally {
       ahead?.abort();
     }
   }
 
-  async *#walk(second: Promise<Secret[]> | undefined, perPage: number, options: CallOptions): AsyncGenerator<Secret> {
+  async *#walk<T extends Listed>(second: Promise<T[]> | undefined, perPage: number, options: CallOptions, decode: Decode<T>): AsyncGenerator<T> {
     const seen = new Set<string>();
     let chars = 0;
     for (let page = 1; ; page++) {
       if (page > LIST_LIMITS.pages) throw overLimit(`more than ${LIST_LIMITS.pages} pages`);
-      const items = page === 2 && second ? await second : await this.list({ page, perPage }, options);
+      const items = page === 2 && second ? await second : await this.#list({ page, perPage }, options, decode);
       if (items.length === 0) return;
       let fresh = 0;
       for (const item of items) {

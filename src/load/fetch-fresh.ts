@@ -37,7 +37,7 @@ async function fetchSelected(job: LoadJob, transport: Transport, signal: AbortSi
     await Promise.all(Array.from({ length: Math.min(PARALLEL_GETS, ids.length) }, getter));
     return found;
   }
-  for await (const secret of client.listAll({ signal })) {
+  for await (const secret of client.listValues({ signal })) {
     seen.add(secret.id);
     if (isSelected(job.selection, secret.id)) found.set(secret.id, secret.value);
   }
@@ -53,7 +53,7 @@ async function missingError(job: LoadJob, transport: Transport, signal: AbortSig
   if (seen.size === 0) {
     try {
       const client = SecretsClient.withInternals({ config: job.config, transport });
-      for await (const secret of client.listAll({ signal })) seen.add(secret.id);
+      for await (const secret of client.listValues({ signal })) seen.add(secret.id);
     } catch {
       seen.clear();
     }

@@ -113,6 +113,22 @@ describe.each(transports)('SecretsClient over %s', (_name, transport) => {
     expect(emulator.requests.every((r) => r.query['per_page'] === '1000')).toBe(true);
   });
 
+  it('listValues walks the same pages for a load, reading only ids and values', async () => {
+    emulator.seed('alice', Array.from({ length: 25 }, (_, i) => ({ id: `K${String(i).padStart(2, '0')}`, value: `v${i}` })));
+    emulator.setPerPageCap(10);
+    emulator.inject({ kind: 'transform', transform: (json) => ({ ...json, secrets: (json['secrets'] as object[]).map((s) => ({ ...s, created_at: 'yesterday' })) }) }, { path: /page=1&/ });
+    const items: Array<{ id: string; value: string }> = [];
+    for await (const item of client().listValues()) items.push(item);
+    expect(items).toHaveLength(25);
+    expect(items[0]).toStrictEqual({ id: 'K00', value: 'v0' });
+    expect(emulator.requests.map((r) => r.query['page']).sort()).toEqual(['1', '2', '3', '4']);
+    // The same answer fails a walk that returns whole secrets.
+    emulator.clearRequests();
+    emulator.inject({ kind: 'transform', transform: (json) => ({ ...json, secrets: (json['secrets'] as object[]).map((s) => ({ ...s, created_at: 'yesterday' })) }) }, { path: /page=1&/ });
+    const error = await failure((async () => { for await (const _ of client().listAll()) { /* walk */ } })());
+    expect(error.message).toMatch(/secrets\[0\]\.created_at is not an RFC 3339 timestamp/);
+  });
+
   it('asks for pages 1 and 2 together over plain HTTP, so a one-page account costs one round trip', async () => {
     emulator.seed('alice', [{ id: 'A', value: 'a' }]);
     emulator.inject({ kind: 'latency', ms: 300 }, { times: 2 });

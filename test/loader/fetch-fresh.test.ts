@@ -88,6 +88,27 @@ describe('the hint for a missing id', () => {
   });
 });
 
+describe('a list walk', () => {
+  it('reads only ids and values: a field the load does not use cannot fail it', async () => {
+    const unused = { created_at: 'yesterday', modified_at: 42, expires_at: {}, version: 'v1', description: [] };
+    emulator.inject(
+      { kind: 'transform', transform: (json) => ({ ...json, secrets: (json['secrets'] as object[]).map((secret) => ({ ...secret, ...unused })) }) },
+      { path: /[?&]page=1\b/ },
+    );
+    const env: Env = {};
+    const report = await loadSecrets(options(env, { secrets: 'STRIPE_KEY, OPENAI_*', cacheDir: false }));
+    expect(report.set.sort()).toEqual(['OPENAI_API_KEY', 'STRIPE_KEY']);
+    expect(env['OPENAI_API_KEY'] === VALUES['OPENAI_API_KEY']).toBe(true);
+  });
+
+  it('still refuses an id or a value of the wrong kind, naming the item', async () => {
+    emulator.inject({ kind: 'transform', transform: (json) => ({ ...json, secrets: [{ id: 'A', value: 7 }] }) }, { path: /[?&]page=1\b/ });
+    const error = await failure(loadSecrets(options({}, { secrets: 'OPENAI_*', cacheDir: false, fallback: false })));
+    expect(error.code).toBe('ERR_BAD_RESPONSE');
+    expect(error.message).toMatch(/to list secrets: secrets\[0\]\.value is a number, expected a string/);
+  });
+});
+
 describe('when the copy is written', () => {
   it('with no cache folder, a load and a deferred load both succeed', async () => {
     const env: Env = {};

@@ -205,7 +205,7 @@ const response = fc.record({
 
 describe('response validator', () => {
   const config = resolveConfig({ envFile: false, pat: 'pat-fuzz', baseUrl: 'http://127.0.0.1:1', timeout: 2000 }, {});
-  it.each(['get', 'list', 'create', 'update', 'delete'] as const)('%s returns data or a SecretsError, for any answer', async (method) => {
+  it.each(['get', 'list', 'listValues', 'create', 'update', 'delete'] as const)('%s returns data or a SecretsError, for any answer', async (method) => {
     await fc.assert(
       fc.asyncProperty(response, async (res) =>
         onlySecretsErrorsAsync('responses', async () => {
@@ -216,6 +216,8 @@ describe('response validator', () => {
             expect(typeof secret.value).toBe('string');
           } else if (method === 'list') {
             for (const secret of await client.list()) expect(secret.createdAt).toBeInstanceOf(Date);
+          } else if (method === 'listValues') {
+            for await (const item of client.listValues()) expect([typeof item.id, typeof item.value]).toEqual(['string', 'string']);
           } else if (method === 'create') await client.create([{ id: 'A', value: 'v' }]);
           else if (method === 'update') await client.update([{ id: 'A', value: 'v' }]);
           else await client.delete(['A']);

@@ -1,7 +1,7 @@
 /** The response validator field by field: what it accepts, what it refuses, and what it says. */
 import { describe, expect, it } from 'vitest';
 import { BadResponseError } from '../../src/errors.js';
-import { type Envelope, decodeMany, decodeSingle, encodeSecret, isSuccess, parseJsonObject, readStatus } from '../../src/api/wire.js';
+import { type Envelope, decodeMany, decodeSingle, decodeValues, encodeSecret, isSuccess, parseJsonObject, readStatus } from '../../src/api/wire.js';
 
 const where = { what: 'get secret "K"', httpStatus: 200, reqId: 'req-1' };
 const envelope = (body: Record<string, unknown>): Envelope => ({ status: { code: 10000 }, body });
@@ -118,6 +118,32 @@ describe('decoding a secret', () => {
     expect(many({ secrets: [{ id: 'A' }, { id: 'B' }] }).map((s) => s.id)).toEqual(['A', 'B']);
     expect(refusal(() => many({ secrets: [{ id: 'A' }, { id: 2 }] })).message).toMatch(/: secrets\[1\]\.id is a number, expected a string/);
     expect(refusal(() => many({ secrets: {} })).message).toMatch(/: secrets is an object, expected an array/);
+  });
+});
+
+describe('decodeValues (what a load reads of a list page)', () => {
+  const values = (body: Record<string, unknown>) => decodeValues(envelope(body), { what: 'list secrets', httpStatus: 200 });
+
+  it('gives each id and value, and reads no other field', () => {
+    expect(values({})).toEqual([]);
+    const unread = { version: 'v1', created_at: 'yesterday', modified_at: 5, expires_at: {}, description: [], user_id: 3 };
+    expect(values({ secrets: [{ id: 'A', value: 'a', ...unread }, { id: 'B' }] })).toStrictEqual([
+      { id: 'A', value: 'a' },
+      { id: 'B', value: '' },
+    ]);
+  });
+
+  it('refuses an id or a value as decodeMany does, naming the item', () => {
+    const same = (body: Record<string, unknown>) => {
+      const message = refusal(() => values(body)).message;
+      expect(refusal(() => decodeMany(envelope(body), 'alice', { what: 'list secrets', httpStatus: 200 })).message).toBe(message);
+      return message;
+    };
+    expect(same({ secrets: [{ id: 'A' }, 'x'] })).toMatch(/: secrets\[1\] is a string, expected an object \(/);
+    expect(same({ secrets: [{ id: 'A' }, {}] })).toMatch(/: secrets\[1\]\.id is missing \(/);
+    expect(same({ secrets: [{ id: 2 }] })).toMatch(/: secrets\[0\]\.id is a number, expected a string/);
+    expect(same({ secrets: [{ id: 'A', value: null }] })).toMatch(/: secrets\[0\]\.value is null, expected a string/);
+    expect(same({ secrets: {} })).toMatch(/: secrets is an object, expected an array/);
   });
 });
 
