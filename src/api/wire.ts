@@ -139,7 +139,7 @@ function time(raw: Record<string, unknown>, key: string, path: string, where: Wh
   return date;
 }
 
-/** A Secret from the wire. `fallbackUser` fills `userId` when the API leaves it out. */
+/** One item of an answer, which must be an object. */
 function item(raw: unknown, path: string, where: Where): Record<string, unknown> {
   if (!isRecord(raw)) throw bad(where, `${path} is ${typeOf(raw)}, expected an object`);
   return raw;
@@ -152,6 +152,7 @@ function idAndValue(raw: Record<string, unknown>, path: string, where: Where): S
   return { id, value: str(raw, 'value', path, where) ?? '' };
 }
 
+/** A Secret from the wire. `fallbackUser` fills `userId` when the API leaves it out. */
 function decodeSecret(given: unknown, path: string, fallbackUser: string, where: Where): Secret {
   const raw = item(given, path, where);
   const { id, value } = idAndValue(raw, path, where);
@@ -196,7 +197,7 @@ export function decodeMany(envelope: Envelope, fallbackUser: string, where: Wher
 
 /**
  * `decodeMany` for a load, which reads ids and values and nothing else. Checking and turning
- * each secret's three timestamps into Dates is most of decodeMany's cost: about 15 ms of a
+ * each secret's three timestamps into Dates is most of decodeMany's cost: 8 to 10 ms of a
  * cold start at 1,000 secrets on a slow machine (bench/findings.md).
  */
 export function decodeValues(envelope: Envelope, where: Where): SecretValue[] {
