@@ -116,7 +116,9 @@ describe.each(transports)('SecretsClient over %s', (_name, transport) => {
   it('listValues walks the same pages for a load, reading only ids and values', async () => {
     emulator.seed('alice', Array.from({ length: 25 }, (_, i) => ({ id: `K${String(i).padStart(2, '0')}`, value: `v${i}` })));
     emulator.setPerPageCap(10);
-    emulator.inject({ kind: 'transform', transform: (json) => ({ ...json, secrets: (json['secrets'] as object[]).map((s) => ({ ...s, created_at: 'yesterday' })) }) }, { path: /page=1&/ });
+    const badTimestamps = () =>
+      emulator.inject({ kind: 'transform', transform: (json) => ({ ...json, secrets: (json['secrets'] as object[]).map((s) => ({ ...s, created_at: 'yesterday' })) }) }, { path: /page=1&/ });
+    badTimestamps();
     const items: Array<{ id: string; value: string }> = [];
     for await (const item of client().listValues()) items.push(item);
     expect(items).toHaveLength(25);
@@ -124,7 +126,7 @@ describe.each(transports)('SecretsClient over %s', (_name, transport) => {
     expect(emulator.requests.map((r) => r.query['page']).sort()).toEqual(['1', '2', '3', '4']);
     // The same answer fails a walk that returns whole secrets.
     emulator.clearRequests();
-    emulator.inject({ kind: 'transform', transform: (json) => ({ ...json, secrets: (json['secrets'] as object[]).map((s) => ({ ...s, created_at: 'yesterday' })) }) }, { path: /page=1&/ });
+    badTimestamps();
     const error = await failure((async () => { for await (const _ of client().listAll()) { /* walk */ } })());
     expect(error.message).toMatch(/secrets\[0\]\.created_at is not an RFC 3339 timestamp/);
   });
