@@ -6,9 +6,9 @@
  */
 import { type Config, type LoadOptions, failOpenRequested, resolveConfig } from '../settings/config.js';
 import type { LoadReport } from '../load/load-job.js';
-import { describeMisspelt, misspeltSettings } from '../settings/misspelt.js';
 import { loadResolved } from '../load/loader.js';
-import { describeReport, reportFailure, say } from '../startup/output.js';
+import { reportFailure, say } from '../startup/output.js';
+import { succeed, warnMisspelt } from '../startup/begin.js';
 import type { SecretsChange, SecretsWatcher } from '../watch/watcher.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, type Values, connectionOptions, parseCommand } from './args.js';
 import { type SuperviseOptions, supervise } from './supervise.js';
@@ -126,8 +126,7 @@ async function load(
   const loaded: Loaded = { config: undefined, names: new Set(), watcher: undefined };
   try {
     const config = (loaded.config = resolveConfig(loadOptions));
-    const misspelt = misspeltSettings(Object.keys(process.env));
-    if (misspelt.length > 0) say(`warning: ${describeMisspelt(misspelt)}`);
+    warnMisspelt();
     let report: LoadReport;
     if (watching) {
       // Loaded only with --watch: a plain run starts without the watcher's code.
@@ -146,7 +145,7 @@ async function load(
     } else {
       report = await loadResolved(config, { env, deferCopy: true });
     }
-    if (config.debug) say(describeReport(report));
+    succeed(config, report);
     for (const name of report.set) loaded.names.add(name);
   } catch (error) {
     // The preload's line and fail-open rule (with fail-open, nothing is watched).
