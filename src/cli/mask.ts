@@ -13,6 +13,41 @@ export const CONCEALED = '<concealed>';
 /** `run --mask` conceals values of at least this many characters; shorter ones are named instead. */
 export const MIN_MASKED_LENGTH = 4;
 
+/** How util.inspect and Python's repr write the characters a secret is likely to hold. */
+const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function backslashed(text: string, escapeQuote: boolean): string {
+  return text.replace(/[\\\n\r\t']/g, (c) => ESCAPES[c] ?? (escapeQuote ? "\\'" : c));
+}
+
+/**
+ * The strings `--mask` hides for one value: the value itself, its escaped forms, and each of
+ * its lines, as a program is likely to print them. Escaped forms, because a value passed
+ * through JSON.stringify, console.log({ key }) or Python's repr comes out with its quotes,
+ * backslashes and newlines escaped: JSON's (`\"`), the single-quoted one of util.inspect and
+ * repr (`\'`), and the one they use when they pick other quotes for a value holding a `'`
+ * (quotes left as they are). Lines, because a multi-line value (a PEM key) is often printed
+ * line by line, or with its `\n` turned into `\r\n` on the way. A line is taken without its
+ * surrounding white space (it is often re-indented) and skipped when shorter than
+ * MIN_MASKED_LENGTH, for the reason short values are. Values shorter than that are the
+ * caller's to drop.
+ */
+export function formsToConceal(value: string): string[] {
+  const forms = new Set<string>();
+  const add = (text: string): void => {
+    forms.add(text);
+    forms.add(JSON.stringify(text).slice(1, -1));
+    forms.add(backslashed(text, true));
+    forms.add(backslashed(text, false));
+  };
+  add(value);
+  for (const line of value.split(/\r?\n/)) {
+    const trimmed = line.trim();
+    if ([...trimmed].length >= MIN_MASKED_LENGTH) add(trimmed);
+  }
+  return [...forms];
+}
+
 export class Masker {
   /** Per first byte: the values starting with it, longest first. */
   readonly #byFirst = new Map<number, Buffer[]>();

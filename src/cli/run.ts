@@ -156,20 +156,22 @@ async function load(
 
 /**
  * `--mask`: the child's output passes through maskers of the token (with --keep-pat) and of
- * every value loaded, as the env holds it when the child starts (a restart gets new maskers).
+ * every value loaded, as the env holds it when the child starts (a restart gets new maskers),
+ * each in the escaped and line-by-line forms a program prints it in (formsToConceal).
  */
 async function maskersFor(names: ReadonlySet<string>, env: NodeJS.ProcessEnv, tokens: readonly string[]): Promise<SuperviseOptions['maskers']> {
-  const { Masker, MIN_MASKED_LENGTH } = await import('./mask.js');
+  const { Masker, MIN_MASKED_LENGTH, formsToConceal } = await import('./mask.js');
   const named = new Set<string>();
   return () => {
-    const concealed = [...tokens];
+    const concealed = tokens.flatMap(formsToConceal);
     const short: string[] = [];
     for (const name of names) {
       const value = env[name];
       if (value === undefined) continue;
       // Masking `ok` or `1` would garble every line that happens to hold those letters.
-      if ([...value].length >= MIN_MASKED_LENGTH) concealed.push(value);
-      else if (!named.has(name)) short.push(name);
+      if ([...value].length >= MIN_MASKED_LENGTH) {
+        for (const form of formsToConceal(value)) concealed.push(form);
+      } else if (!named.has(name)) short.push(name);
     }
     for (const name of short) named.add(name);
     if (short.length > 0) {
