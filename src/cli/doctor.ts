@@ -198,7 +198,7 @@ export async function main(argv: string[]): Promise<number> {
   let config: Config | undefined;
   try {
     const resolved = resolveConfig(connectionOptions(values));
-    parseSelection(resolved.secrets, resolved.userId);
+    parseSelection(resolved.secrets, resolved.userId, { fromFile: resolved.secretsFromFile });
     config = resolved;
     report.add(
       'ok',

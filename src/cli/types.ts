@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   const options: LoadOptions = connectionOptions(values);
   if (values.secrets !== undefined) options.secrets = values.secrets;
   const config = resolveConfig(options);
-  const selection = parseSelection(config.secrets, config.userId);
+  const selection = parseSelection(config.secrets, config.userId, { fromFile: config.secretsFromFile });
 
   // Ids only: a value never leaves this loop. Named ids count whether they exist or not.
   const ids = new Map<string, string>();

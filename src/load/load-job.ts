@@ -5,7 +5,7 @@
 import { type Config, type LoadOptions, requireToken, resolveConfig } from '../settings/config.js';
 import { DiskCache, type Warn } from './disk-cache.js';
 import { type Selection, parseSelection } from '../settings/selection.js';
-import { findReferences, hasEntries, hasReferences, referenceNames, withReferences } from '../settings/references.js';
+import { fileReferences, findReferences, hasEntries, hasReferences, referenceNames, withReferences } from '../settings/references.js';
 import { rememberResolved, stillResolved } from './resolved-references.js';
 
 export type Source = 'api' | 'cache' | 'fallback' | 'marker';
@@ -46,7 +46,7 @@ export interface LoadJob {
   token: string;
   /** In-process cache key: base URL, user, token and selection (never leaves the process). */
   memoryKey: string;
-  /** `Selection.key` of CLARIFAI_SECRETS alone: what the marker names. */
+  /** `Selection.key` of CLARIFAI_SECRETS, with the `.env` file's references: what the marker names. */
   markedKey: string;
   /**
    * `CLARIFAI_SECRETS_LOADED` value for this selection, once computed (see `markerOf`): it
@@ -86,13 +86,26 @@ export function markerOf(job: LoadJob): string {
   return job.marker;
 }
 
+/** CLARIFAI_SECRETS as the configuration gives it; a `.env` file's maps no exec-hook name. */
+export function baseSelection(config: Config): Selection {
+  return parseSelection(config.secrets, config.userId, { fromFile: config.secretsFromFile });
+}
+
+/**
+ * What the marker names: CLARIFAI_SECRETS, and the `.env` file's reference lines when it has
+ * any (all of them, set or not: a child that finds them set by its parent is covered too).
+ */
+function markedKeyOf(config: Config, base: Selection): string {
+  return config.fileReferences.length === 0 ? base.key : JSON.stringify([base.key, 'env-file references', config.fileReferences]);
+}
+
 /**
  * Whether a parent's marker says everything in `env` is loaded: its selection is ours and no
  * variable still holds a reference (a child's own new ones must still be resolved).
  */
 export function markerCovers(config: Config, env: Record<string, string | undefined>): boolean {
   const marker = env[MARKER];
-  return marker !== undefined && marker === markerFor(config, parseSelection(config.secrets, config.userId)) && !hasReferences(env);
+  return marker !== undefined && marker === markerFor(config, { key: markedKeyOf(config, baseSelection(config)) }) && !hasReferences(env);
 }
 
 /**
@@ -118,10 +131,11 @@ export function prepareJob(
   config: Config = resolveConfig(options),
 ): LoadJob {
   const env = options.env ?? process.env;
-  const base = parseSelection(config.secrets, config.userId);
+  const base = baseSelection(config);
+  const markedKey = markedKeyOf(config, base);
   // Hashed now only when there is a parent's marker to compare it with.
-  const marker = env[MARKER] === undefined ? undefined : markerFor(config, base);
-  const found = findReferences(env, config.userId);
+  const marker = env[MARKER] === undefined ? undefined : markerFor(config, { key: markedKey });
+  const found = [...findReferences(env, config.userId), ...fileReferences(config.fileReferences, env, config.userId, config.envFile)];
   // Variables this process already resolved in this env are still references to a new load.
   const earlier = stillResolved(env, scopeOf(config)).filter((ref) => !found.some((f) => f.name === ref.name));
   const references = [...found, ...earlier].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -137,7 +151,7 @@ export function prepareJob(
     token,
     // In-process only, so no hash: the marker's is the one digest a load computes.
     memoryKey: JSON.stringify([config.baseUrl, config.userId, token, selection.key]),
-    markedKey: base.key,
+    markedKey,
     ...(marker === undefined ? {} : { marker }),
     deadlineAt: Date.now() + config.timeout,
     deferCopy: options.deferCopy === true,

@@ -19,6 +19,14 @@ export interface ConnectionOptions {
    */
   pat?: string;
   /**
+   * A file holding the token (a mounted container secret); one trailing newline is ignored.
+   * Setting it with a token in `pat` or CLARIFAI_PAT is an error. Never taken from a `.env`
+   * file, which could send a token file of yours to a server it names; `run` removes
+   * CLARIFAI_PAT_FILE from its child as it does CLARIFAI_PAT.
+   * @default process.env.CLARIFAI_PAT_FILE
+   */
+  patFile?: string;
+  /**
    * User whose secrets are read; `me` is the API's alias for the token's owner.
    * @default process.env.CLARIFAI_USER_ID ?? 'me'
    */
@@ -94,12 +102,23 @@ export interface LoadOptions extends ConnectionOptions {
 /** Every setting with its final value. */
 export interface Config {
   pat: string | undefined;
+  /** The file `pat` was read from (CLARIFAI_PAT_FILE), for messages. */
+  patFile: string | undefined;
+  /** Why no token can be used although one was meant (an exported empty CLARIFAI_PAT). */
+  tokenProblem?: string;
   sessionToken: string | undefined;
   userId: string;
   baseUrl: string;
   timeout: number;
   allowInsecureHttp: boolean;
   secrets: string | undefined;
+  /** True when CLARIFAI_SECRETS came from the `.env` file: it chooses values, never code (no exec-hook name is set). */
+  secretsFromFile: boolean;
+  /**
+   * The `.env` file's `clarifai://` reference lines (name and value), only those: a load
+   * resolves them for names its env does not set, and never into an exec-hook name.
+   */
+  fileReferences: Array<[name: string, value: string]>;
   override: boolean;
   cacheTtl: number;
   /** undefined: the disk copy is off. */
@@ -172,13 +191,25 @@ function parseWhole(text: string, from: string, unit: string, min: number, max: 
   return value;
 }
 
+/** What a `.env` file gives us: its CLARIFAI_* settings and its reference lines, nothing else. */
+interface EnvFileParts {
+  settings: Env;
+  references: Array<[name: string, value: string]>;
+  /** CLARIFAI_PAT_FILE, which a `.env` file may not set (see checkTrust). */
+  patFile?: string;
+}
+
+/** A value that is meant as a `clarifai://` reference (references.ts checks its form). */
+export const REFERENCE_SCHEME = /^\s*clarifai:\/\//i;
+
 /**
- * Reads the CLARIFAI_* keys of a `.env` file with dotenv's parser. Most `.env` files hold
- * the app's own variables only; dotenv's parser copies each key from the text as written,
- * so a file without the text `CLARIFAI_` can give none of ours, and loading dotenv for it
- * (about 2 ms of every start) is skipped.
+ * Reads the CLARIFAI_* keys and the `clarifai://` reference lines of a `.env` file with
+ * dotenv's parser. Most `.env` files hold the app's own variables only; dotenv's parser copies
+ * each key and value from the text as written, so a file without the text `CLARIFAI_` or
+ * `clarifai://` can give none of ours, and loading dotenv for it (about 2 ms of every start)
+ * is skipped.
  */
-function readEnvFile(path: string, explicit: boolean): Env | undefined {
+function readEnvFile(path: string, explicit: boolean): EnvFileParts | undefined {
   const fs = process.getBuiltinModule('node:fs');
   let text: string;
   try {
@@ -190,12 +221,16 @@ function readEnvFile(path: string, explicit: boolean): Env | undefined {
         'fix CLARIFAI_SECRETS_ENV_FILE or --env-file',
     );
   }
-  if (!text.includes('CLARIFAI_')) return {};
+  const parts: EnvFileParts = { settings: {}, references: [] };
+  if (!text.includes('CLARIFAI_') && !/clarifai:\/\//i.test(text)) return parts;
   const dotenv = lazyRequire<typeof import('dotenv')>('dotenv');
   const parsed = dotenv.parse(text);
-  const picked: Env = {};
-  for (const key of ENV_KEYS) if (parsed[key] !== undefined) picked[key] = parsed[key];
-  return picked;
+  for (const key of ENV_KEYS) if (parsed[key] !== undefined) parts.settings[key] = parsed[key];
+  if (parsed['CLARIFAI_PAT_FILE']) parts.patFile = parsed['CLARIFAI_PAT_FILE'];
+  for (const [name, value] of Object.entries(parsed)) {
+    if (REFERENCE_SCHEME.test(value) && !name.toUpperCase().startsWith('CLARIFAI_')) parts.references.push([name, value]);
+  }
+  return parts;
 }
 
 /** Loopback hosts: the only ones plain http may reach unasked, and never through a proxy. */
@@ -274,11 +309,15 @@ function defaultCacheDir(env: Env): { cacheDir: string | undefined; cacheWarning
   };
 }
 
-/** Where each setting is read: the environment first, then the `.env` file. */
+/**
+ * Where each setting is read: the environment first, then the `.env` file. An exported
+ * variable that is empty counts as set (to its default): a `.env` file never fills in what the
+ * environment emptied on purpose, or what CI exported empty for a missing secret.
+ */
 class Sources {
   readonly envFile: string | undefined;
   readonly #env: Env;
-  readonly #file: Env | undefined;
+  readonly #file: EnvFileParts | undefined;
 
   constructor(options: LoadOptions, env: Env) {
     const path = process.getBuiltinModule('node:path');
@@ -294,10 +333,26 @@ class Sources {
     this.envFile = this.#file ? file : undefined;
   }
 
+  /** The file's reference lines. */
+  get references(): Array<[name: string, value: string]> {
+    return this.#file?.references ?? [];
+  }
+
+  /** CLARIFAI_PAT_FILE as the file gives it (refused: see checkTrust). */
+  get filePatFile(): string | undefined {
+    return this.#file?.patFile;
+  }
+
+  /** True when the environment holds `key` set to nothing but white space. */
+  emptyInEnv(key: string): boolean {
+    const fromEnv = this.#env[key];
+    return fromEnv !== undefined && fromEnv.trim() === '';
+  }
+
   get(key: EnvKey): Setting | undefined {
     const fromEnv = this.#env[key];
-    if (fromEnv !== undefined && fromEnv !== '') return { text: fromEnv, from: key };
-    const fromFile = this.#file?.[key];
+    if (fromEnv !== undefined) return fromEnv === '' ? undefined : { text: fromEnv, from: key };
+    const fromFile = this.#file?.settings[key];
     if (fromFile !== undefined && fromFile !== '') return { text: fromFile, from: `${key} in ${this.envFile}`, fromFile: true };
     return undefined;
   }
@@ -316,24 +371,70 @@ class Sources {
   }
 }
 
+/** Where the token comes from, before it is read. */
+interface TokenSource {
+  pat?: string;
+  /** An absolute path. */
+  patFile?: string;
+  /** Why no token can be used although one was meant. */
+  problem?: string;
+  /** True when the token is the `.env` file's own. */
+  fromFile: boolean;
+}
+
+const EMPTY_PAT =
+  'CLARIFAI_PAT is set but empty (a CI secret that does not exist is exported empty): set it to your token, ' +
+  'or unset it to use CLARIFAI_PAT_FILE or the .env file';
+
+/**
+ * The token's source: an option, CLARIFAI_PAT_FILE, CLARIFAI_PAT, else the `.env` file. An
+ * exported empty CLARIFAI_PAT is not a reason to take the `.env` file's token: that file may be
+ * a cloned repository's, and its token would come with its own choice of server.
+ */
+function tokenSource(options: LoadOptions, sources: Sources, env: Env): TokenSource {
+  const path = process.getBuiltinModule('node:path');
+  if (sources.filePatFile !== undefined) {
+    throw new ConfigError(
+      `CLARIFAI_PAT_FILE in ${sources.envFile} is not used: a .env file may not name a file to read the token from ` +
+        '(it could send a token file of yours to a server it names); export CLARIFAI_PAT_FILE instead',
+    );
+  }
+  const patFile = options.patFile ?? (env['CLARIFAI_PAT_FILE'] || undefined);
+  if (options.pat !== undefined) {
+    if (options.patFile !== undefined) throw new ConfigError('options pat and patFile are both set: pass one');
+    return { pat: options.pat, fromFile: false };
+  }
+  if (patFile !== undefined) {
+    if ((env['CLARIFAI_PAT'] ?? '').trim() !== '') {
+      throw new ConfigError('CLARIFAI_PAT and CLARIFAI_PAT_FILE are both set: keep one (CLARIFAI_PAT_FILE keeps the token out of every environment)');
+    }
+    return { patFile: path.resolve(patFile), fromFile: false };
+  }
+  if (sources.emptyInEnv('CLARIFAI_PAT')) return { problem: EMPTY_PAT, fromFile: false };
+  const setting = sources.get('CLARIFAI_PAT');
+  if (setting) return { pat: setting.text, fromFile: setting.fromFile === true };
+  const session = sources.get('CLARIFAI_SESSION_TOKEN');
+  return { fromFile: session?.fromFile === true };
+}
+
 /**
  * A `.env` file is whatever folder the process starts in, a cloned repository included. It
  * may say where a token goes only when that token is its own: otherwise a hostile file could
  * send the user's exported token to any host.
  */
-function checkTrust(options: LoadOptions, sources: Sources, destination: Array<Setting | undefined>): void {
-  const pat = options.pat !== undefined ? undefined : sources.get('CLARIFAI_PAT');
-  const token = options.pat !== undefined ? { fromFile: false } : (pat ?? sources.get('CLARIFAI_SESSION_TOKEN'));
-  if (!token || token.fromFile) return;
+function checkTrust(options: LoadOptions, sources: Sources, token: TokenSource, destination: Array<Setting | undefined>): void {
   const untrusted = destination.find((setting) => setting?.fromFile);
-  if (untrusted) {
-    const name = untrusted.from.split(' ')[0];
-    throw new ConfigError(
-      `${untrusted.from} is not used: the token comes from ${options.pat !== undefined ? 'an option' : 'the environment'}, ` +
-        `and a .env file may only say where to send a token it holds itself; remove ${name} from ${sources.envFile}, ` +
-        `or set ${name} in the environment`,
-    );
-  }
+  if (!untrusted) return;
+  if (token.problem) throw new ConfigError(token.problem);
+  const hasToken = token.pat !== undefined || token.patFile !== undefined || sources.get('CLARIFAI_SESSION_TOKEN') !== undefined;
+  if (!hasToken || token.fromFile) return;
+  const name = untrusted.from.split(' ')[0];
+  const from = options.pat !== undefined || options.patFile !== undefined ? 'an option' : 'the environment';
+  throw new ConfigError(
+    `${untrusted.from} is not used: the token comes from ${from}, ` +
+      `and a .env file may only say where to send a token it holds itself; remove ${name} from ${sources.envFile}, ` +
+      `or set ${name} in the environment`,
+  );
 }
 
 function resolveCacheDir(option: string | false | undefined, sources: Sources, env: Env): ReturnType<typeof defaultCacheDir> {
@@ -365,25 +466,27 @@ export function resolveConfig(options: LoadOptions = {}, env: Env = process.env)
   const sources = new Sources(options, env);
   const allowHttpSetting = options.allowInsecureHttp === undefined ? sources.get('CLARIFAI_SECRETS_ALLOW_HTTP') : undefined;
   const base = options.baseUrl !== undefined ? { text: options.baseUrl, from: '--api-base' } : sources.get('CLARIFAI_API_BASE');
-  checkTrust(options, sources, [base, allowHttpSetting]);
+  const token = tokenSource(options, sources, env);
+  checkTrust(options, sources, token, [base, allowHttpSetting]);
   const allowInsecureHttp = sources.bool(options.allowInsecureHttp, 'CLARIFAI_SECRETS_ALLOW_HTTP', false);
-  const patText = options.pat ?? sources.get('CLARIFAI_PAT')?.text;
-  const sessionText = sources.get('CLARIFAI_SESSION_TOKEN')?.text;
+  // With an exported empty CLARIFAI_PAT, only the environment's session token may stand in.
+  const sessionText = token.problem ? env['CLARIFAI_SESSION_TOKEN'] || undefined : sources.get('CLARIFAI_SESSION_TOKEN')?.text;
+  const selection = options.secrets === undefined ? sources.get('CLARIFAI_SECRETS') : undefined;
   const secrets =
-    options.secrets === undefined
-      ? sources.get('CLARIFAI_SECRETS')?.text
-      : typeof options.secrets === 'string'
-        ? options.secrets
-        : options.secrets.join(',');
+    options.secrets === undefined ? selection?.text : typeof options.secrets === 'string' ? options.secrets : options.secrets.join(',');
 
   return {
-    pat: patText === undefined ? undefined : parseToken(patText, 'CLARIFAI_PAT'),
+    pat: token.patFile !== undefined ? readTokenFile(token.patFile) : token.pat === undefined ? undefined : parseToken(token.pat, 'CLARIFAI_PAT'),
+    patFile: token.patFile,
+    ...(token.problem ? { tokenProblem: token.problem } : {}),
     sessionToken: sessionText === undefined ? undefined : parseToken(sessionText, 'CLARIFAI_SESSION_TOKEN'),
     userId: resolveUserId(options, sources),
     baseUrl: base ? parseBaseUrl(base.text, base.from, allowInsecureHttp) : DEFAULT_BASE_URL,
     timeout: sources.whole(options.timeout, 'timeout', 'CLARIFAI_SECRETS_TIMEOUT', 'milliseconds', [1, 600_000], DEFAULT_TIMEOUT_MS),
     allowInsecureHttp,
     secrets,
+    secretsFromFile: selection?.fromFile === true,
+    fileReferences: sources.references,
     override: sources.bool(options.override, 'CLARIFAI_SECRETS_OVERRIDE', false),
     cacheTtl: sources.whole(options.cacheTtl, 'cacheTtl', 'CLARIFAI_SECRETS_CACHE_TTL', 'seconds', [0, 31_536_000], 0),
     ...resolveCacheDir(options.cacheDir, sources, env),
@@ -403,13 +506,44 @@ export function failOpenRequested(options: LoadOptions, env: Env = process.env):
   return TRUE.has((env['CLARIFAI_SECRETS_FAIL_OPEN'] ?? '').trim().toLowerCase());
 }
 
-/** The token to send: the PAT, else a session token. */
+/** Token files are a line of text: anything much larger is not one. */
+const MAX_TOKEN_FILE_BYTES = 64 * 1024;
+
+/**
+ * CLARIFAI_PAT_FILE's token, one trailing newline removed. Opened without blocking and
+ * checked to be a regular file, so a FIFO or a device named there cannot hang the start;
+ * symlinks are followed, since mounted container secrets are symlinks.
+ */
+function readTokenFile(file: string): string {
+  const fs = process.getBuiltinModule('node:fs');
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw new ConfigError(`CLARIFAI_PAT_FILE ${file} is not a regular file: point it at the file that holds the token`);
+    if (stat.size > MAX_TOKEN_FILE_BYTES) throw new ConfigError(`CLARIFAI_PAT_FILE ${file} is larger than a token file can be: point it at the file that holds the token`);
+    const text = fs.readFileSync(fd, 'utf8').replace(/\r?\n$/, '');
+    if (text === '') throw new ConfigError(`CLARIFAI_PAT_FILE ${file} is empty: write the token into it`);
+    if (/[\s\u0000-\u001f\u007f]/.test(text)) {
+      throw new ConfigError(`CLARIFAI_PAT_FILE ${file} holds white space or control characters besides one trailing newline: write the token alone`);
+    }
+    return text;
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`cannot read CLARIFAI_PAT_FILE ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}): fix the path or the file's permissions`);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** The token to send: the PAT (CLARIFAI_PAT's, or CLARIFAI_PAT_FILE's), else a session token. */
 export function requireToken(config: Config): string {
   const token = config.pat ?? config.sessionToken;
   if (!token) {
     throw new ConfigError(
-      'CLARIFAI_PAT is not set: create a personal access token in your Clarifai settings ' +
-        '(Security > Personal Access Tokens) and export CLARIFAI_PAT',
+      config.tokenProblem ??
+        'CLARIFAI_PAT is not set: create a personal access token in your Clarifai settings ' +
+          '(Security > Personal Access Tokens) and export CLARIFAI_PAT',
     );
   }
   return token;

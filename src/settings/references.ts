@@ -6,11 +6,14 @@
  *
  * A reference is a named entry that the user wrote into the variable itself: it is set
  * whatever the override rule says (the variable holds a reference, not a value), and may
- * set any name, since naming it was on purpose.
+ * set any name, since naming it was on purpose. The `.env` file's reference lines are read
+ * too (config.ts), for names the env does not set; being a cloned repository's choice, they
+ * never set an exec-hook name.
  */
 import { ConfigError } from '../errors.js';
 import type { NamedEntry, Selection } from './selection.js';
 import { quoted } from './printable.js';
+import { REFERENCE_SCHEME } from './config.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -19,10 +22,12 @@ export interface Reference {
   name: string;
   id: string;
   optional: boolean;
+  /** A line of the `.env` file, not a variable of the env: it may never set an exec-hook name. */
+  fromFile?: true;
 }
 
 /** What marks a value as meant to be a reference; anything after it must be well formed. */
-const SCHEME = /^\s*clarifai:\/\//i;
+const SCHEME = REFERENCE_SCHEME;
 const FORM = /^clarifai:\/\/(?:users\/([^/]+)\/)?secrets\/([^/]+?)(\?)?$/;
 /** Ids as the selection accepts them: no wildcard, mapping or control character. */
 const BAD_ID = /[\s*=?#\u0000-\u001f\u007f]/;
@@ -53,8 +58,22 @@ export function findReferences(env: Env, userId: string): Reference[] {
   return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-function parseReference(name: string, value: string, userId: string): Reference {
-  const shown = shownName(name);
+/**
+ * The `.env` file's reference lines for names `env` does not set: a cloned repository's file
+ * may fill in what is missing, never replace what the user set.
+ */
+export function fileReferences(lines: ReadonlyArray<readonly [string, string]>, env: Env, userId: string, envFile: string | undefined): Reference[] {
+  const found: Reference[] = [];
+  for (const [name, value] of lines) {
+    if (env[name] !== undefined) continue;
+    const ref = parseReference(name, value, userId, envFile);
+    found.push({ ...ref, fromFile: true });
+  }
+  return found;
+}
+
+function parseReference(name: string, value: string, userId: string, envFile?: string): Reference {
+  const shown = envFile === undefined ? shownName(name) : `${shownName(name)} in ${envFile}`;
   if (name.toUpperCase().startsWith('CLARIFAI_')) {
     throw new ConfigError(`${shown} holds a clarifai:// reference, but CLARIFAI_* settings are read before any secret is loaded: set it to its value`);
   }
@@ -104,7 +123,8 @@ export function withReferences(
       id: ref.id,
       name: ref.name,
       optional: other ? other.optional && ref.optional : ref.optional,
-      mapped: true,
+      // Written into the variable on purpose, unless a `.env` file wrote it.
+      mapped: !ref.fromFile || (other?.mapped ?? false),
       reference: true,
     });
   }
@@ -114,7 +134,7 @@ export function withReferences(
     prefixes: base?.prefixes ?? [],
     renames: base?.renames ?? [],
     named,
-    key: JSON.stringify(['references', base?.key ?? null, references.map((ref) => [ref.name, ref.id, ref.optional])]),
+    key: JSON.stringify(['references', base?.key ?? null, references.map((ref) => (ref.fromFile ? [ref.name, ref.id, ref.optional, 'file'] : [ref.name, ref.id, ref.optional]))]),
   };
 }
 

@@ -14,13 +14,14 @@
  */
 import { ConfigError, InvalidValueError } from '../errors.js';
 import { escapeControls, quoted } from './printable.js';
+import { isExecHookName } from './exec-hooks.js';
 
 export interface NamedEntry {
   id: string;
   /** The env var name. */
   name: string;
   optional: boolean;
-  /** True for `NAME=ID`: only then may a dangerous name be set. */
+  /** True for `NAME=ID` outside a `.env` file: only then may an exec-hook name be set. */
   mapped: boolean;
   /** An env var holding a `clarifai://` reference (references.ts): set whatever the override rule says. */
   reference?: true;
@@ -58,74 +59,6 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_ENTRIES = 10_000;
 const MAX_ENTRY_LENGTH = 1024;
 
-/**
- * Names that change how a process or one of its children runs: never set from a secret
- * unless the user maps one on purpose with NAME=ID. A secret store is one more party that can
- * write the environment of every child (`run -- git status`, a build, a shell), so each
- * family's hooks that run a program, load code or redirect trust are listed. Compared
- * upper-case (Windows). The README lists them by family.
- */
-export const DANGEROUS_FAMILIES: Readonly<Record<string, { names: readonly string[]; prefixes?: readonly string[] }>> = {
-  'shell and system': {
-    names: [
-      'PATH', 'PATHEXT', 'HOME', 'SHELL', 'USER', 'LOGNAME', 'TMPDIR', 'TEMP', 'TMP', 'IFS', 'ENV', 'BASH_ENV',
-      'SHELLOPTS', 'BASHOPTS', 'PS1', 'PS2', 'PS3', 'PS4', 'PROMPT_COMMAND', 'ZDOTDIR', 'INPUTRC', 'CDPATH',
-      'COMSPEC', 'SYSTEMROOT', 'WINDIR', 'PSMODULEPATH',
-    ],
-  },
-  'dynamic loader and C library': {
-    names: ['GCONV_PATH', 'GLIBC_TUNABLES', 'LOCPATH', 'NLSPATH', 'HOSTALIASES', 'RES_OPTIONS', 'LOCALDOMAIN'],
-    prefixes: ['LD_', 'DYLD_'],
-  },
-  'programs other tools start': {
-    names: ['EDITOR', 'VISUAL', 'PAGER', 'MANPAGER', 'MANOPT', 'SYSTEMD_PAGER', 'LESSOPEN', 'LESSCLOSE', 'BROWSER', 'SUDO_ASKPASS'],
-  },
-  git: { names: [], prefixes: ['GIT_'] },
-  ssh: { names: ['SSH_ASKPASS', 'SSH_ASKPASS_REQUIRE', 'SSH_AUTH_SOCK'] },
-  'TLS and proxies': {
-    names: [
-      'SSL_CERT_FILE', 'SSL_CERT_DIR', 'SSLKEYLOGFILE', 'OPENSSL_CONF', 'OPENSSL_ENGINES', 'OPENSSL_MODULES',
-      'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'FTP_PROXY',
-    ],
-  },
-  'Node.js and its package managers': {
-    names: [
-      'NODE_OPTIONS', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS', 'NODE_TLS_REJECT_UNAUTHORIZED', 'NODE_REPL_EXTERNAL_MODULE',
-      'NODE_USE_ENV_PROXY', 'NODE_ICU_DATA', 'NODE_V8_COVERAGE', 'UV_THREADPOOL_SIZE', 'ELECTRON_RUN_AS_NODE',
-    ],
-    prefixes: ['NPM_CONFIG_', 'YARN_', 'COREPACK_'],
-  },
-  Python: { names: ['PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_CONFIG_FILE'], prefixes: ['PYTHON'] },
-  'Perl, Ruby, PHP, Lua, R': {
-    names: ['GEM_HOME', 'GEM_PATH', 'BUNDLE_GEMFILE', 'PHPRC', 'PHP_INI_SCAN_DIR', 'R_PROFILE', 'R_PROFILE_USER'],
-    prefixes: ['PERL', 'RUBY', 'LUA_'],
-  },
-  'the JVM': {
-    names: ['JAVA_TOOL_OPTIONS', 'JDK_JAVA_OPTIONS', '_JAVA_OPTIONS', 'JAVA_OPTS', 'JAVA_HOME', 'CLASSPATH', 'MAVEN_OPTS', 'GRADLE_OPTS'],
-  },
-  '.NET': {
-    names: ['DOTNET_STARTUP_HOOKS', 'DOTNET_ADDITIONAL_DEPS', 'DOTNET_SHARED_STORE', 'DOTNET_ROOT'],
-    prefixes: ['CORECLR_', 'COR_', 'COMPLUS_'],
-  },
-  'Go, Rust, C builds': {
-    names: [
-      'GOFLAGS', 'GOTOOLCHAIN', 'GOENV', 'GOPROXY', 'GOSUMDB', 'GONOSUMDB', 'GOINSECURE', 'GOPRIVATE', 'GOEXPERIMENT',
-      'RUSTC', 'RUSTC_WRAPPER', 'RUSTC_WORKSPACE_WRAPPER', 'RUSTDOC', 'RUSTFLAGS', 'CARGO_BUILD_RUSTC_WRAPPER',
-      'CC', 'CXX', 'CPP', 'LD', 'MAKEFLAGS', 'MAKEFILES',
-    ],
-  },
-  'containers and clusters': { names: ['DOCKER_HOST', 'DOCKER_CONFIG', 'KUBECONFIG'] },
-  'this package': { names: [], prefixes: ['CLARIFAI_'] },
-};
-
-const DANGEROUS = new Set(Object.values(DANGEROUS_FAMILIES).flatMap((family) => family.names));
-const DANGEROUS_PREFIXES = Object.values(DANGEROUS_FAMILIES).flatMap((family) => family.prefixes ?? []);
-
-export function isDangerousName(name: string): boolean {
-  const upper = name.toUpperCase();
-  return DANGEROUS.has(upper) || DANGEROUS_PREFIXES.some((prefix) => upper.startsWith(prefix));
-}
-
 /** `openai-key` -> `openai_key`; a leading digit gets a `_` in front. */
 export function envNameFor(id: string): string {
   const name = id.replace(/[^A-Za-z0-9_]/g, '_');
@@ -156,7 +89,11 @@ function parseId(raw: string, entry: string, userId: string): string {
   return raw;
 }
 
-export function parseSelection(text: string | undefined, userId: string): Selection {
+/**
+ * `fromFile`: the text came from a `.env` file, which chooses values, never code: its
+ * `NAME=ID` entries do not count as naming an exec-hook name on purpose.
+ */
+export function parseSelection(text: string | undefined, userId: string, { fromFile = false }: { fromFile?: boolean } = {}): Selection {
   const parts = (text ?? '').split(/[\s,]+/).filter(Boolean);
   if (parts.length > MAX_ENTRIES) {
     throw new ConfigError(`CLARIFAI_SECRETS has ${parts.length} entries, more than ${MAX_ENTRIES}: use PREFIX* or *`);
@@ -190,7 +127,7 @@ export function parseSelection(text: string | undefined, userId: string): Select
       prefixes.add(prefix);
       continue;
     }
-    addNamed(byName, parseNamed(entry, userId));
+    addNamed(byName, parseNamed(entry, userId, fromFile));
   }
 
   const named = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -200,7 +137,7 @@ export function parseSelection(text: string | undefined, userId: string): Select
 }
 
 /** `NAME=ID`, `ID` or either with a trailing `?`: one named secret. */
-function parseNamed(entry: string, userId: string): NamedEntry {
+function parseNamed(entry: string, userId: string, fromFile: boolean): NamedEntry {
   const optional = entry.endsWith('?');
   const body = optional ? entry.slice(0, -1) : entry;
   if (body.includes('?')) throw invalid(entry, 'has a "?" that is not at its end');
@@ -213,7 +150,7 @@ function parseNamed(entry: string, userId: string): NamedEntry {
   if (name !== undefined && !ENV_NAME.test(name)) {
     throw invalid(entry, 'maps to an invalid env name: use letters, digits and "_", not starting with a digit');
   }
-  return { id, name: name ?? envNameFor(id), optional, mapped };
+  return { id, name: name ?? envNameFor(id), optional, mapped: mapped && !fromFile };
 }
 
 /** Adds one named secret; the same one twice merges, two secrets under one env name are refused. */
@@ -242,7 +179,7 @@ function selectionKey(all: boolean, prefixes: readonly string[], named: readonly
     prefixes,
     // `mapped` changes the outcome only for a dangerous name (set, not skipped), and only
     // there joins the key, so the keys of every other selection stay what they were.
-    named.map((n) => (n.mapped && isDangerousName(n.name) ? [n.name, n.id, n.optional, true] : [n.name, n.id, n.optional])),
+    named.map((n) => (n.mapped && isExecHookName(n.name) ? [n.name, n.id, n.optional, true] : [n.name, n.id, n.optional])),
     ...(renames.length > 0 ? [renames.map((r) => [r.as, r.prefix])] : []),
   ]);
 }
@@ -335,7 +272,7 @@ export function resolveSelection(
   const referenced = new Set(selection.named.filter((entry) => entry.reference).map((entry) => entry.name));
 
   const put = (name: string, id: string, value: string, mapped: boolean): void => {
-    if (!mapped && isDangerousName(name)) {
+    if (!mapped && isExecHookName(name)) {
       dangerous.add(name);
       return;
     }

@@ -251,10 +251,12 @@ describe('resolveConfig, each setting', () => {
     );
   });
 
-  it('takes an empty variable, in the environment or the file, as unset', () => {
+  it('takes an empty line of the file as unset, and an exported empty variable as set to its default', () => {
     const file = envFile('CLARIFAI_SECRETS_TIMEOUT=3000\nCLARIFAI_SECRETS_CACHE_TTL=\n');
+    expect(resolveConfig({ envFile: file }, {})).toMatchObject({ timeout: 3000, cacheTtl: 0 });
+    // Exported empty on purpose (or by CI for a missing secret): the file does not fill it in.
     expect(resolveConfig({ envFile: file }, { CLARIFAI_SECRETS_TIMEOUT: '', CLARIFAI_SECRETS_CACHE_TTL: '' })).toMatchObject({
-      timeout: 3000,
+      timeout: 10_000,
       cacheTtl: 0,
     });
   });
@@ -394,5 +396,80 @@ describe('failOpenRequested', () => {
     expect(failOpenRequested({}, {})).toBe(false);
     // Even when the rest of the configuration cannot be resolved.
     expect(failOpenRequested({}, { CLARIFAI_SECRETS_FAIL_OPEN: '1', CLARIFAI_SECRETS_TIMEOUT: 'soon' })).toBe(true);
+  });
+});
+
+describe('an exported empty CLARIFAI_PAT', () => {
+  const file = (): string => envFile(`CLARIFAI_PAT=${PAT}\nCLARIFAI_API_BASE=https://evil.example\nCLARIFAI_SECRETS=A\n`);
+
+  it('is an error saying it is empty, not a reason to take the .env file\'s token and server', () => {
+    expect(messageOf(() => resolveConfig({ envFile: file() }, { CLARIFAI_PAT: '' }))).toMatch(/^CLARIFAI_PAT is set but empty/);
+    expect(messageOf(() => resolveConfig({ envFile: file() }, { CLARIFAI_PAT: '  ' }))).toMatch(/^CLARIFAI_PAT is set but empty/);
+  });
+
+  it('says so when a token is needed, and is no error where none is (a marker start)', () => {
+    const config = resolveConfig({ envFile: envFile(`CLARIFAI_PAT=${PAT}\n`) }, { CLARIFAI_PAT: '' });
+    expect(config.pat).toBeUndefined();
+    expect(messageOf(() => requireToken(config))).toMatch(/^CLARIFAI_PAT is set but empty/);
+  });
+});
+
+describe('CLARIFAI_PAT_FILE', () => {
+  const tokenFile = (text: string): string => {
+    const path = join(mkdtempSync(join(tmpdir(), 'cs-patfile-')), 'pat');
+    writeFileSync(path, text, { mode: 0o600 });
+    return path;
+  };
+
+  it('reads the token from the file, one trailing newline ignored, as a token from the environment', () => {
+    expect(resolveConfig({ envFile: false }, { CLARIFAI_PAT_FILE: tokenFile(`${PAT}\n`) }).pat).toBe(PAT);
+    expect(resolveConfig({ envFile: false }, { CLARIFAI_PAT_FILE: tokenFile(`${PAT}\r\n`) }).pat).toBe(PAT);
+    expect(resolveConfig({ envFile: false, patFile: tokenFile(PAT) }, {}).pat).toBe(PAT);
+    // The token is the environment's: a .env file may not say where it goes.
+    const dotEnv = envFile('CLARIFAI_API_BASE=https://evil.example\n');
+    expect(messageOf(() => resolveConfig({ envFile: dotEnv }, { CLARIFAI_PAT_FILE: tokenFile(PAT) }))).toMatch(/is not used: the token comes from the environment/);
+  });
+
+  it('refuses both a token and a token file, an empty file, white space inside, and a file that is not one, never echoing the token', () => {
+    const path = tokenFile(PAT);
+    const messages = [
+      messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_PAT: PAT, CLARIFAI_PAT_FILE: path })),
+      messageOf(() => resolveConfig({ envFile: false, pat: PAT, patFile: path }, {})),
+      messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_PAT_FILE: tokenFile('') })),
+      messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_PAT_FILE: tokenFile(`${PAT}\n\n`) })),
+      messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_PAT_FILE: tokenFile(`${PAT} ${PAT}`) })),
+      messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_PAT_FILE: '/nonexistent/pat' })),
+      messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_PAT_FILE: tmpdir() })),
+    ];
+    expect(messages[0]).toMatch(/CLARIFAI_PAT and CLARIFAI_PAT_FILE are both set/);
+    expect(messages[1]).toMatch(/pat and patFile are both set/);
+    expect(messages[2]).toMatch(/is empty/);
+    expect(messages[3]).toMatch(/white space or control characters/);
+    expect(messages[4]).toMatch(/white space or control characters/);
+    expect(messages[5]).toMatch(/cannot read CLARIFAI_PAT_FILE \/nonexistent\/pat \(ENOENT\)/);
+    expect(messages[6]).toMatch(/is not a regular file/);
+    for (const message of messages) expect(message).not.toContain(PAT);
+  });
+
+  it('is never taken from a .env file, which could send your token file to its own server', () => {
+    const dotEnv = envFile(`CLARIFAI_PAT_FILE=${tokenFile(PAT)}\nCLARIFAI_API_BASE=https://evil.example\n`);
+    expect(messageOf(() => resolveConfig({ envFile: dotEnv }, {}))).toMatch(/^CLARIFAI_PAT_FILE in .* is not used: a \.env file may not name a file/);
+  });
+});
+
+describe('what a .env file may choose', () => {
+  it('marks a selection from the file, not one from the environment or an option', () => {
+    const dotEnv = envFile('CLARIFAI_SECRETS=NODE_OPTIONS=opts\n');
+    expect(resolveConfig({ envFile: dotEnv }, {}).secretsFromFile).toBe(true);
+    expect(resolveConfig({ envFile: dotEnv }, { CLARIFAI_SECRETS: 'A' }).secretsFromFile).toBe(false);
+    expect(resolveConfig({ envFile: dotEnv, secrets: 'A' }, {}).secretsFromFile).toBe(false);
+  });
+
+  it("keeps the file's reference lines and nothing else of the app's", () => {
+    const dotEnv = envFile('OPENAI_API_KEY=clarifai://secrets/openai\nPLAIN=value\nNODE_OPTIONS=clarifai://secrets/x\n');
+    expect(resolveConfig({ envFile: dotEnv }, {}).fileReferences).toEqual([
+      ['OPENAI_API_KEY', 'clarifai://secrets/openai'],
+      ['NODE_OPTIONS', 'clarifai://secrets/x'],
+    ]);
   });
 });

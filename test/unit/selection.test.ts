@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { messageOf } from '../support/errors.js';
 import {
   envNameFor,
-  isDangerousName,
   isSelected,
   namedIdsToGet,
   parseSelection,
   resolveSelection,
 } from '../../src/settings/selection.js';
+import { EXEC_HOOK_FAMILIES, isExecHookName } from '../../src/settings/exec-hooks.js';
 
 const found = (entries: Record<string, string>) => new Map(Object.entries(entries));
 
@@ -78,9 +78,9 @@ describe('names', () => {
 
   it('knows names that change how a process runs', () => {
     for (const name of ['NODE_OPTIONS', 'LD_PRELOAD', 'DYLD_INSERT_LIBRARIES', 'PATH', 'path', 'HOME', 'CLARIFAI_PAT']) {
-      expect(isDangerousName(name)).toBe(true);
+      expect(isExecHookName(name)).toBe(true);
     }
-    expect(isDangerousName('OPENAI_API_KEY')).toBe(false);
+    expect(isExecHookName('OPENAI_API_KEY')).toBe(false);
   });
 
   it('knows the hooks that make common children run code or trust another server', () => {
@@ -91,10 +91,38 @@ describe('names', () => {
       'LESSOPEN', 'BROWSER', 'OPENSSL_CONF', 'PYTHONWARNINGS', 'PERL5DB', 'LUA_INIT', 'RUSTC_WRAPPER', 'KUBECONFIG',
       'ZDOTDIR', 'GLIBC_TUNABLES', 'npm_config_script_shell',
     ];
-    expect(hooks.filter((name) => !isDangerousName(name))).toEqual([]);
+    expect(hooks.filter((name) => !isExecHookName(name))).toEqual([]);
     // Common secret names stay loadable.
-    for (const name of ['GITHUB_TOKEN', 'NODE_AUTH_TOKEN', 'CARGO_REGISTRY_TOKEN', 'SSH_PRIVATE_KEY', 'GOOGLE_API_KEY', 'DATABASE_URL']) {
-      expect(isDangerousName(name)).toBe(false);
+    for (const name of ['NODE_AUTH_TOKEN', 'SSH_PRIVATE_KEY', 'GOOGLE_API_KEY', 'DATABASE_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'STRIPE_SECRET_KEY', 'GO_API_KEY', 'CCTV_URL']) {
+      expect(isExecHookName(name)).toBe(false);
+    }
+  });
+
+  it('covers the names the third trust review found set under the default *', () => {
+    const found = [
+      'GNUMAKEFLAGS', 'VIMINIT', 'EXINIT', 'CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER', 'CARGO_BUILD_RUSTC_WRAPPER',
+      'XDG_CONFIG_HOME', 'AWS_CONFIG_FILE', 'SUDO_EDITOR', 'RSYNC_RSH', 'CMAKE_C_COMPILER_LAUNCHER', 'CMAKE_CXX_COMPILER_LAUNCHER',
+      'COMPILER_PATH', 'CGO_CFLAGS', 'CGO_LDFLAGS', 'PIP_INDEX_URL', 'PIP_PROXY', 'PIP_TRUSTED_HOST', 'UV_INDEX_URL', 'UV_DEFAULT_INDEX',
+      'ACTIONS_ALLOW_UNSECURE_COMMANDS', 'RUNNER_TEMP', 'GITHUB_ENV', 'GITHUB_PATH',
+      // Credentials inside a family's prefix: mapped on purpose with NAME=ID, like any hook name.
+      'GITHUB_TOKEN', 'CARGO_REGISTRY_TOKEN',
+    ];
+    expect(found.filter((name) => !isExecHookName(name))).toEqual([]);
+  });
+
+  it.each(Object.entries(EXEC_HOOK_FAMILIES))('family %s: every name and prefix is guarded, in any case, and says why', (_family, { reason, names = [], prefixes = [] }) => {
+    expect(reason.length).toBeGreaterThan(20);
+    expect(names.length + prefixes.length).toBeGreaterThan(0);
+    for (const name of names) {
+      expect(name).toBe(name.toUpperCase());
+      expect(isExecHookName(name), name).toBe(true);
+      expect(isExecHookName(name.toLowerCase()), name).toBe(true);
+    }
+    for (const prefix of prefixes) {
+      expect(prefix).toBe(prefix.toUpperCase());
+      expect(isExecHookName(`${prefix}ANYTHING_LATER`), prefix).toBe(true);
+      expect(isExecHookName(`${prefix.toLowerCase()}x`), prefix).toBe(true);
+      expect(isExecHookName(`X${prefix}`), prefix).toBe(false);
     }
   });
 });
