@@ -25,7 +25,7 @@ Options (before CMD):
   --override        secrets replace variables that are already set
   --mask            replace every secret value in CMD's output with <concealed> (values
                     shorter than 4 characters stay visible, and are named once)
-  --keep-pat        leave CLARIFAI_PAT and CLARIFAI_SESSION_TOKEN in CMD's environment
+  --keep-pat        leave CLARIFAI_PAT, CLARIFAI_PAT_FILE and CLARIFAI_SESSION_TOKEN in CMD's environment
   --watch           ask the API again every interval; when a secret changes, appears or
                     disappears, say which (names only) and restart CMD with the new values
   --watch-interval SECONDS
@@ -214,6 +214,7 @@ export async function main(argv: string[]): Promise<number> {
     if (config?.sessionToken) tokens.push(config.sessionToken);
   } else {
     delete env['CLARIFAI_PAT'];
+    delete env['CLARIFAI_PAT_FILE'];
     delete env['CLARIFAI_SESSION_TOKEN'];
   }
 
