@@ -3,11 +3,14 @@
  * dropped as soon as each page arrives and never printed.
  */
 import { SecretsClient } from '../api/client.js';
+import { escapeControls, quoted } from '../settings/printable.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 
 export const usage = `Usage: clarifai-secrets list [--json]
 
 Lists the secrets of the user: id, version, last change and description. Never values.
+Control, bidi and line-separator characters in ids and descriptions are shown as \\uXXXX
+(in --json too, where JSON.parse reads them back as they are).
 
 Options:
   --json            print a JSON array of {id, version, description, createdAt, modifiedAt, expiresAt}
@@ -25,9 +28,14 @@ interface Row {
   expiresAt?: Date;
 }
 
-/** Server text on a terminal: one line, no control characters. */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+/**
+ * The records as JSON that is as safe to print as the table: JSON.stringify leaves U+2028,
+ * U+2029, bidi overrides and C1 controls raw, so each is written as `\uXXXX`, which JSON.parse
+ * reads back as the same character. Line by line, because the only raw controls in the text
+ * are the newlines of its layout (inside strings JSON.stringify has escaped them all).
+ */
+function printableJson(rows: readonly Row[]): string {
+  return JSON.stringify(rows, null, 2).split('\n').map(escapeControls).join('\n');
 }
 
 function isoSeconds(date: Date): string {
@@ -37,7 +45,9 @@ function isoSeconds(date: Date): string {
 function table(rows: readonly Row[]): string {
   const lines = [['ID', 'VERSION', 'MODIFIED', 'DESCRIPTION']];
   for (const row of rows) {
-    lines.push([printable(row.id), String(row.version), isoSeconds(row.modifiedAt), printable(row.description ?? '')]);
+    // Ids and descriptions are the server's text: an ESC, a line separator or a bidi override
+    // would let it redraw the terminal or disguise which id is which.
+    lines.push([escapeControls(row.id), String(row.version), isoSeconds(row.modifiedAt), escapeControls(row.description ?? '')]);
   }
   const widths = [0, 1, 2].map((col) => Math.max(...lines.map((line) => (line[col] as string).length)));
   return lines
@@ -59,11 +69,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    process.stdout.write(`${printableJson(rows)}\n`);
     return 0;
   }
   if (rows.length === 0) {
-    process.stderr.write(`clarifai-secrets: no secrets for user "${client.userId}"\n`);
+    process.stderr.write(`clarifai-secrets: no secrets for user ${quoted(client.userId)}\n`);
     return 0;
   }
   process.stdout.write(table(rows));
