@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { invalidHostNameReason } from '../emulator/host-check.js';
+import { servesOtherMachines } from '../emulator/emulator.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 
 const DEFAULT_PORT = 8787;
@@ -24,12 +25,13 @@ Open the URL in a browser to manage the secrets on a page (sign in with the toke
 
 Options:
   --port N       port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
-  --host H       interface to listen on (default ${DEFAULT_HOST}, loopback only)
+  --host H       interface to listen on (default ${DEFAULT_HOST}, loopback only); one that other
+                 machines reach (0.0.0.0, ::, a LAN address) needs --pat
   --allow-host NAME
                  also answer requests sent to NAME (repeatable), e.g. a container's service
                  name; by default only localhost, loopback addresses and --host are answered
   --data FILE    keep secrets in FILE across restarts (mode 0600); default: in memory
-  --pat TOKEN    the token to accept (default "${DEFAULT_PAT}")
+  --pat TOKEN    the token to accept (default "${DEFAULT_PAT}", on loopback only)
   --user ID      the user id that owns the token and answers to "me" (default "${DEFAULT_USER}")
   --tls          serve HTTPS with a certificate of its own (made at start for localhost,
                  127.0.0.1, ::1, --host and --allow-host names); its certificate (never the
@@ -157,6 +159,11 @@ export async function emulatorCommand(
     if (settings === 'help') {
       io.stdout.write(USAGE);
       return 0;
+    }
+    // Checked before anything listens: the default token is public, so on an interface other
+    // machines reach, anyone there could read and change the secrets.
+    if ((settings.pat === undefined || settings.pat === DEFAULT_PAT) && (await servesOtherMachines(settings.host))) {
+      throw new UsageError(`--host ${settings.host} serves other machines and the default token is public: pass --pat with a token of your own`);
     }
     tlsFiles = typeof settings.tls === 'object' ? readTlsFiles(settings.tls) : undefined;
   } catch (error) {

@@ -2,6 +2,8 @@
  * `startEmulator`: the store, the tokens and the HTTP server put together, and the handle
  * with its test support layer.
  */
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { TokenTable } from './auth.js';
 import { loadDataFile, saveDataFile } from './data-file.js';
@@ -85,6 +87,11 @@ export type EmulatorRelayedConnection = RelayedConnection;
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const { port, maxRecorded, latencyMs } = checkedNumbers(options);
   const host = options.host ?? '127.0.0.1';
+  // Before anything is bound or written: the default token is in every README, so on an
+  // interface other machines reach it would hand them the secrets.
+  if (options.pats === undefined && (await servesOtherMachines(host))) {
+    throw new Error(`emulator: host ${JSON.stringify(host)} serves other machines and the default token is public: pass pats with a token of your own`);
+  }
   const users = options.users ?? {};
   const extraHosts = allowedHosts(options.allowedHosts);
   const hosts = new HostCheck(host, extraHosts);
@@ -130,6 +137,34 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     certificate: tls === undefined ? undefined : String(tls.cert),
     ...controls({ store, initial, requests, faults, limits, server, relay, defaultUserId }),
   };
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+
+function isLoopback(address: string): boolean {
+  const family = isIP(address);
+  return family !== 0 && LOOPBACK.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * True when listening on `host` lets other machines connect: a wildcard (`0.0.0.0`, `::`),
+ * a LAN address, or a name with any address that is not loopback. A name that does not
+ * resolve is false: listening on it fails anyway, with its own error.
+ */
+export async function servesOtherMachines(host: string): Promise<boolean> {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (isIP(bare) !== 0) return !isLoopback(bare);
+  if (/^localhost\.?$/i.test(bare)) return false;
+  let addresses: Array<{ address: string }>;
+  try {
+    addresses = await lookup(bare, { all: true });
+  } catch {
+    return false;
+  }
+  return addresses.some(({ address }) => !isLoopback(address));
 }
 
 /** What tests may change while the emulator runs. */

@@ -21,7 +21,9 @@ export interface EmulatorOptions {
   port?: number | undefined;
   /**
    * Interface to listen on. Default `'127.0.0.1'`: loopback only, so nothing outside the
-   * machine can reach it. Use `'0.0.0.0'` deliberately, e.g. inside a container.
+   * machine can reach it. Use `'0.0.0.0'` deliberately, e.g. inside a container. A host other
+   * machines reach (a wildcard, a LAN address, a name resolving to one) needs `pats`:
+   * without them `startEmulator` rejects before it binds, as the default token is public.
    */
   host?: string | undefined;
   /**
@@ -40,7 +42,8 @@ export interface EmulatorOptions {
    *   token to some of `Secrets_Get` (get, list), `Secrets_Add` (create, update) and
    *   `Secrets_Delete` (delete); without `scopes` it has all three.
    *
-   * Default: `{ 'emulator-pat': <default user> }`. Any other token gets 401 with 11008.
+   * Default: `{ 'emulator-pat': <default user> }`, on a loopback `host` only. Any other
+   * token gets 401 with 11008.
    */
   pats?: PatsOption | undefined;
   /**

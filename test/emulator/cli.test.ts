@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { emulatorCommand } from '../../src/cli/emulator-command.js';
 import { Capture, runEmulatorCommand } from '../support/emulator-command.js';
+import { CLI } from '../support/package-link.js';
+import { baseEnv, run as spawnRun } from '../support/spawn.js';
 
 const run = runEmulatorCommand;
 
@@ -132,6 +134,43 @@ describe('clarifai-secrets emulator', () => {
       expect(stdout.text).toBe('');
     } finally {
       blocker.close();
+    }
+  });
+});
+
+describe('clarifai-secrets emulator on an interface other machines reach', () => {
+  // TEST-NET-1: never this machine's, so a start that got past the check fails to listen
+  // (EADDRNOTAVAIL) instead of serving the network from a test.
+  const FOREIGN = '192.0.2.1';
+  const refusal = (host: string): string =>
+    `clarifai-secrets emulator: --host ${host} serves other machines and the default token is public: pass --pat with a token of your own (see --help)\n`;
+
+  test.each([['0.0.0.0'], ['::'], [FOREIGN]])('--host %s without --pat: the real bin exits 2 with one line, before it listens', async (host) => {
+    const ran = await spawnRun(process.execPath, [CLI, 'emulator', '--port', '0', '--host', host], { env: baseEnv(), killAfterMs: 5000 });
+    expect(ran.signal).toBeNull();
+    expect(ran.code).toBe(2);
+    expect(ran.stdout).toBe('');
+    expect(ran.stderr).toBe(refusal(host));
+  });
+
+  test('--pat with the default token is refused the same way; a token of its own passes the check', async () => {
+    const stdout = new Capture();
+    const stderr = new Capture();
+    expect(await emulatorCommand(['--port', '0', '--host', '0.0.0.0', '--pat', 'emulator-pat'], { stdout, stderr })).toBe(2);
+    expect(stderr.text).toBe(refusal('0.0.0.0'));
+    const own = 'own-token-SENTINEL-4b1c';
+    const past = new Capture();
+    expect(await emulatorCommand(['--port', '0', '--host', FOREIGN, '--pat', own], { stdout, stderr: past })).toBe(1);
+    expect(past.text).toBe(`clarifai-secrets emulator: cannot listen on ${FOREIGN}: no such local address\n`);
+    expect(stdout.text).toBe('');
+  });
+
+  test.each([['localhost'], ['127.0.0.2']])('--host %s is loopback: it starts with the default token', async (host) => {
+    const running = await run(['--port', '0', '--host', host]);
+    try {
+      expect((await get(running.url, 'emulator-pat')).status).toBe(200);
+    } finally {
+      expect(await running.stop()).toBe(0);
     }
   });
 });
