@@ -8,16 +8,35 @@
  * start says which base URL and user it is for (an unkeyed hash) and which token wrote it (a
  * tag keyed by that token), so that a new token can delete what an old one wrote.
  *
+ * The folder must be a folder of the effective user's own, not a link to one: whoever owns it
+ * can swap copies, and serve a rotated-out value on a fallback. Nothing in it is opened but as
+ * what it is (no link followed, no FIFO waited on) and read unless it is a regular file of the
+ * effective user: anything else costs a warning naming it, and the load goes on without it.
+ *
  * Only `node:crypto` and `node:fs` are used here: this is the cache-hit startup path.
  */
+import type { Stats } from 'node:fs';
 import { mainModuleStarted } from '../node-features.js';
 
 // Builtins through getBuiltinModule: in the ESM build a static import also builds an ES
 // module facade for each, which the startup path would pay for. crypto (~3.5 ms to load) only
 // when a copy is opened, so importing the package for its client does not pay for it.
 const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto');
-const { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } =
-  process.getBuiltinModule('node:fs');
+const {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} = process.getBuiltinModule('node:fs');
 const { dirname, join } = process.getBuiltinModule('node:path');
 
 /** What is stored: the resolved names and values of one selection, and when. */
@@ -51,6 +70,14 @@ const HEADER_BYTES = LABEL_BYTES + NONCE_BYTES + TAG_BYTES;
 /** Folders above the cache folder that a write may create: a bound, not a limit anyone meets. */
 const MAX_NEW_FOLDERS = 32;
 const POSIX = process.platform !== 'win32';
+// An open of a FIFO waits for a writer, holding the thread (so the event loop and the deadline)
+// for good; O_NONBLOCK makes it return at once, and fstat then says what it is. Windows has
+// neither flag.
+const AS_IT_IS = (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+const READ = constants.O_RDONLY | AS_IT_IS;
+/** The temporary file: a new one, never a link or anything already there. */
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | AS_IT_IS;
+const FOLDER = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | AS_IT_IS;
 /**
  * How long writeSoon waits when it cannot tell that the app has started (an ES module main, or
  * one still being loaded): long enough to land after the app's first line on a busy machine,
@@ -107,6 +134,8 @@ export class DiskCache {
   #read: { copy: CachedCopy | undefined } | undefined;
   /** Drops the turn of a copy writeSoon has not written yet. */
   #cancelPending: (() => void) | undefined;
+  /** The folder was refused (and the warning given): no read, write or remove after that. */
+  #refused = false;
 
   constructor(key: DiskCacheKey, warn: Warn) {
     this.#source = key;
@@ -130,21 +159,54 @@ export class DiskCache {
     return this.#read.copy;
   }
 
+  /**
+   * The folder's lstat when copies may be read from or written to it, after `made`, the
+   * folders a write just made above it (another user may have made one first). Otherwise
+   * undefined, with the warning the first time. Throws what lstat throws.
+   */
+  #usableFolder(made: string[] = []): Stats | undefined {
+    if (this.#refused) return undefined;
+    for (const path of made) {
+      if (path !== this.#dir && !this.#accepts(path, lstatSync(path))) return undefined;
+    }
+    const stat = lstatSync(this.#dir);
+    return this.#accepts(this.#dir, stat) ? stat : undefined;
+  }
+
+  #accepts(path: string, stat: Stats): boolean {
+    const why = stat.isSymbolicLink() ? 'is a symbolic link, not a folder' : stat.isDirectory() ? notOurs(stat) : 'is not a folder';
+    if (!why) return true;
+    this.#refused = true;
+    this.#warn(
+      `not caching secrets in ${this.#dir}: ${path === this.#dir ? 'it' : path} ${why}; ` +
+        'set CLARIFAI_SECRETS_CACHE_DIR to a private folder of your own (or off)',
+    );
+    return false;
+  }
+
   #readFile(): CachedCopy | undefined {
-    let fd: number;
     try {
-      fd = openSync(this.file, 'r');
+      if (!this.#usableFolder()) return undefined;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.#warn(`cannot read the cached copy in ${this.#dir} (${code(error)}); ignoring it`);
-      }
+      if (code(error) !== 'ENOENT') this.#warn(`cannot read the cached copy in ${this.#dir} (${code(error)}); ignoring it`);
       return undefined;
     }
+    let opened: Opened;
+    try {
+      opened = openFile(this.file);
+    } catch (error) {
+      if (code(error) !== 'ENOENT') this.#warn(`cannot read the cached copy ${this.file} (${code(error)}); ignoring it`);
+      return undefined;
+    }
+    if ('why' in opened) {
+      this.#warn(`ignoring the cached copy ${this.file}: it ${opened.why}; delete it`);
+      return undefined;
+    }
+    const { fd, stat } = opened;
     let data: Buffer;
     try {
       if (POSIX) {
-        const stat = fstatSync(fd);
-        if ((stat.mode & 0o077) !== 0 || stat.uid !== process.getuid?.()) {
+        if ((stat.mode & 0o077) !== 0 || notOurs(stat)) {
           this.#warn(
             `ignoring the cached copy ${this.file}: it is readable by others or not yours ` +
               '(it must be mode 0600 and owned by you); delete it',
@@ -154,7 +216,7 @@ export class DiskCache {
       }
       data = readFileSync(fd);
     } catch (error) {
-      this.#warn(`cannot read the cached copy in ${this.#dir} (${code(error)}); ignoring it`);
+      this.#warn(`cannot read the cached copy ${this.file} (${code(error)}); ignoring it`);
       return undefined;
     } finally {
       closeSync(fd);
@@ -178,17 +240,19 @@ export class DiskCache {
   write(copy: CachedCopy): void {
     this.#cancelPending?.();
     this.#cancelPending = undefined;
+    if (this.#refused) return;
     const tmp = `${this.file}.${process.pid}.${crypto().randomBytes(4).toString('hex')}.tmp`;
     try {
-      makeFolder(this.#dir);
-      if (POSIX && (statSync(this.#dir).mode & 0o077) !== 0) {
+      const folder = this.#usableFolder(makeFolder(this.#dir));
+      if (!folder) return;
+      if (POSIX && (folder.mode & 0o077) !== 0) {
         this.#warn(
           `not caching secrets in ${this.#dir}: the folder is open to other users; ` +
             'chmod 700 it, or set CLARIFAI_SECRETS_CACHE_DIR to a private folder (or off)',
         );
         return;
       }
-      const fd = openSync(tmp, 'wx', 0o600);
+      const fd = openSync(tmp, CREATE, 0o600);
       try {
         writeSync(fd, this.#seal(copy));
         fsyncSync(fd);
@@ -241,7 +305,10 @@ export class DiskCache {
     };
   }
 
-  /** Deletes this base URL and user's copies whose token tag is not this token's. */
+  /**
+   * Deletes this base URL and user's copies whose token tag is not this token's. Anything
+   * with a copy's name that is not a regular file of ours is left alone, with a warning.
+   */
   #forgetOtherTokens(): void {
     const group = this.#d.label.subarray(0, MAGIC.length + GROUP_BYTES);
     const head = Buffer.alloc(LABEL_BYTES);
@@ -250,16 +317,20 @@ export class DiskCache {
       const file = join(this.#dir, name);
       if (file === this.file) continue;
       try {
-        const fd = openSync(file, 'r');
-        let read: number;
-        try {
-          read = readSync(fd, head, 0, LABEL_BYTES, 0);
-        } finally {
-          closeSync(fd);
+        const opened = openFile(file);
+        const why = 'why' in opened ? opened.why : notOurs(opened.stat);
+        if ('fd' in opened) {
+          let read = 0;
+          try {
+            if (!why) read = readSync(opened.fd, head, 0, LABEL_BYTES, 0);
+          } finally {
+            closeSync(opened.fd);
+          }
+          if (read === LABEL_BYTES && head.subarray(0, group.length).equals(group) && !head.equals(this.#d.label)) unlinkSync(file);
         }
-        if (read === LABEL_BYTES && head.subarray(0, group.length).equals(group) && !head.equals(this.#d.label)) unlinkSync(file);
-      } catch {
-        // Gone already, or not ours to read: left alone.
+        if (why) this.#warn(`skipping ${file} in the cache folder: it ${why}; delete it`);
+      } catch (error) {
+        if (code(error) !== 'ENOENT') this.#warn(`skipping ${file} in the cache folder: it cannot be read (${code(error)})`);
       }
     }
   }
@@ -270,7 +341,7 @@ export class DiskCache {
     this.#cancelPending = undefined;
     this.#read = { copy: undefined };
     try {
-      unlinkSync(this.file);
+      if (this.#usableFolder()) unlinkSync(this.file);
     } catch {
       // Nothing to remove.
     }
@@ -320,33 +391,87 @@ function asCopy(value: unknown): CachedCopy | undefined {
   return { at, entries, missing, dangerous };
 }
 
+/** A file of the cache folder, open to read, or why it is not opened. */
+type Opened = { fd: number; stat: Stats } | { why: string };
+
 /**
- * `mkdir -p` with mode 0700 and a bound. Node's own recursive mkdir never returns on some
- * paths (under /proc it loops at full CPU): a cache folder that cannot be made must cost one
- * warning, not the deadline.
+ * Opens `path` to read as what it is: a link is not followed and a FIFO not waited on, and
+ * anything but a regular file is closed again unread. What refused to open is said by what
+ * it is (a link: ELOOP, or EMLINK on the BSDs; a socket: ENXIO). Throws the rest, ENOENT
+ * included.
  */
-function makeFolder(dir: string, depth = 0): void {
+function openFile(path: string): Opened {
+  let fd: number;
+  try {
+    fd = openSync(path, READ);
+  } catch (error) {
+    const kind = kindAt(path);
+    if (kind) return { why: `is ${kind}, not a regular file` };
+    throw error;
+  }
+  let keep = false;
+  try {
+    const stat = fstatSync(fd);
+    keep = stat.isFile();
+    return keep ? { fd, stat } : { why: `is ${kindOf(stat)}, not a regular file` };
+  } finally {
+    if (!keep) closeSync(fd);
+  }
+}
+
+function kindAt(path: string): string | undefined {
+  try {
+    const stat = lstatSync(path);
+    return stat.isFile() ? undefined : kindOf(stat);
+  } catch {
+    return undefined;
+  }
+}
+
+function kindOf(stat: Stats): string {
+  if (stat.isSymbolicLink()) return 'a symbolic link';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isDirectory()) return 'a folder';
+  return stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : 'an unknown kind of file';
+}
+
+/** Why `stat` is not the effective user's; undefined when it is, or where there are no owners to compare (Windows). */
+function notOurs(stat: Stats): string | undefined {
+  const euid = process.geteuid?.();
+  return euid === undefined || stat.uid === euid ? undefined : `is owned by another user (uid ${stat.uid})`;
+}
+
+/**
+ * `mkdir -p` with mode 0700 and a bound; returns the folders that were missing, outermost
+ * first, made here or by someone else meanwhile. Node's own recursive mkdir never returns on
+ * some paths (under /proc it loops at full CPU): a cache folder that cannot be made must
+ * cost one warning, not the deadline.
+ */
+function makeFolder(dir: string, depth = 0, made: string[] = []): string[] {
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch (error) {
     const why = (error as NodeJS.ErrnoException).code;
-    if (why === 'EEXIST') return;
+    if (why === 'EEXIST') return made;
     const parent = dirname(dir);
     if (why !== 'ENOENT' || parent === dir || depth >= MAX_NEW_FOLDERS) throw error;
-    makeFolder(parent, depth + 1);
+    makeFolder(parent, depth + 1, made);
     try {
       mkdirSync(dir, { mode: 0o700 });
     } catch (again) {
       if ((again as NodeJS.ErrnoException).code !== 'EEXIST') throw again;
     }
   }
+  made.push(dir);
+  return made;
 }
 
 /** Makes a rename durable; not every system can sync a folder, and then there is nothing to do. */
 function syncFolder(dir: string): void {
   if (!POSIX) return;
   try {
-    const fd = openSync(dir, 'r');
+    const fd = openSync(dir, FOLDER);
     try {
       fsyncSync(fd);
     } finally {

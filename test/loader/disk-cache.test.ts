@@ -5,20 +5,25 @@
  * copies of a replaced token it deletes. The loader's tests reach it only through a load,
  * and the spawned end-to-end tests not in a way a mutation run can see.
  */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
+  constants,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
   statSync,
+  symlinkSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
+import { type Server, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -108,6 +113,59 @@ const notPrivate = (file: string) =>
 const cannotWrite = (dir: string, code: string) =>
   `cannot write the last-known-good copy to ${dir} (${code}): set CLARIFAI_SECRETS_CACHE_DIR to a writable folder, or to off`;
 const cannotRead = (dir: string, code: string) => `cannot read the cached copy in ${dir} (${code}); ignoring it`;
+const folderRefused = (dir: string, why: string, path = dir) =>
+  `not caching secrets in ${dir}: ${path === dir ? 'it' : path} ${why}; ` +
+  'set CLARIFAI_SECRETS_CACHE_DIR to a private folder of your own (or off)';
+const notAFile = (file: string, kind: string) => `ignoring the cached copy ${file}: it is ${kind}, not a regular file; delete it`;
+const skipped = (file: string, why: string) => `skipping ${file} in the cache folder: it ${why}; delete it`;
+
+const ROOT = process.geteuid?.() === 0;
+/** `nobody`: an owner that is not the effective user, for the tests that run as root. */
+const NOBODY = 65534;
+const notYours = `is owned by another user (uid ${NOBODY})`;
+
+const guards: ChildProcess[] = [];
+afterAll(() => {
+  for (const guard of guards) guard.kill();
+});
+/**
+ * A FIFO at `path`. An open that blocks on it holds this whole thread, the test's own timeout
+ * included: after 3 s the guard opens it read-write (which never blocks on Linux) and lets a
+ * blocked reader go with an empty read, so that a regression fails its test instead of
+ * hanging the run.
+ */
+function fifoAt(path: string): string {
+  execFileSync('mkfifo', ['-m', '600', path]);
+  const guard = spawn('sh', ['-c', 'sleep 3; [ -p "$1" ] && exec 3<>"$1"', 'sh', path], { stdio: 'ignore' });
+  guard.unref();
+  guards.push(guard);
+  return path;
+}
+
+/** A listening Unix socket at `path`: a file that open() refuses (ENXIO). */
+async function socketAt(path: string): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return server;
+}
+
+/** Each entry's name, kind and bytes (a FIFO's or socket's are never read). */
+function snapshot(dir: string): Array<[string, string]> {
+  return readdirSync(dir)
+    .sort()
+    .map((name) => {
+      const path = join(dir, name);
+      const stat = lstatSync(path);
+      return [name, stat.isFile() ? readFileSync(path).toString('hex') : `mode ${stat.mode.toString(8)}`];
+    });
+}
+
+/** `run()`, which must not wait on anything: its result and how long it took. */
+function timed<T>(run: () => T): { result: T; ms: number } {
+  const started = Date.now();
+  const result = run();
+  return { result, ms: Date.now() - started };
+}
 
 const lkgFiles = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.lkg')).sort();
 const tmpFiles = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.tmp'));
@@ -471,13 +529,13 @@ describe('copies that must not be trusted', () => {
     expect(warnings).toEqual([cannotRead(dir, 'ENOTDIR')]);
   });
 
-  it('that cannot be read (a private folder in its place) warns with the reason', () => {
+  it('that is a private folder, not a file, is refused naming it', () => {
     const dir = folder('eisdir');
     const key = keyIn(dir);
     mkdirSync(derived(key).file, { mode: 0o700 });
     const { cache, warnings } = open(key);
     expect(cache.read()).toBeUndefined();
-    expect(warnings).toEqual([cannotRead(dir, 'EISDIR')]);
+    expect(warnings).toEqual([notAFile(derived(key).file, 'a folder')]);
   });
 });
 
@@ -609,13 +667,13 @@ describe('copies written under another token', () => {
     ours.copy(near, 0, 0, 18);
     near[18] = (ours[18] ?? 0) ^ 0xff;
     writeFileSync(join(dir, 'near-group.lkg'), near, { mode: 0o600 });
-    // A folder with a copy's name cannot be read: left alone, and no warning.
+    // A folder with a copy's name is not a copy: left alone, with a warning.
     mkdirSync(join(dir, 'folder.lkg'));
     const before = readdirSync(dir).sort();
 
     const { cache, warnings } = open(keyIn(dir));
     cache.write(COPY);
-    expect(warnings).toEqual([]);
+    expect(warnings).toEqual([skipped(join(dir, 'folder.lkg'), 'is a folder, not a regular file')]);
     const mine = basename(cache.file);
     expect(readdirSync(dir).sort()).toEqual([...before.filter((name) => name !== oldAll && name !== oldOne), mine].sort());
     expect(open(keyIn(dir)).cache.read()).toStrictEqual(COPY);
@@ -643,14 +701,169 @@ describe('copies written under another token', () => {
   });
 });
 
+describe('a cache folder that is not your own', () => {
+  it.runIf(ROOT)("owned by another user: one warning naming it, and no copy read, written or deleted", () => {
+    const dir = folder('nobody');
+    open(keyIn(dir)).cache.write(COPY);
+    // An old token's copy, which a write would delete.
+    const old = keyIn(dir, { token: OTHER_TOKEN, selection: 'KEY_A' });
+    plant(old, sealed(old, JSON.stringify(COPY)));
+    chownSync(dir, NOBODY, NOBODY);
+    const before = snapshot(dir);
+    const { cache, warnings } = open(keyIn(dir));
+    expect(cache.read()).toBeUndefined();
+    cache.write({ ...COPY, at: COPY.at + 1 });
+    cache.remove();
+    expect(warnings).toEqual([folderRefused(dir, notYours)]);
+    expect(snapshot(dir)).toEqual(before);
+    expectNothingLeaked(dir, warnings);
+  });
+
+  it.runIf(ROOT)('owned by another user, with no copy in it yet: the first write says so, the second says nothing', () => {
+    const dir = folder('nobody-empty');
+    chownSync(dir, NOBODY, NOBODY);
+    const { cache, warnings } = open(keyIn(dir));
+    expect(cache.read()).toBeUndefined();
+    cache.write(COPY);
+    cache.write(COPY);
+    expect(warnings).toEqual([folderRefused(dir, notYours)]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a symbolic link to a folder of yours: one warning naming it, and no copy read or written through it', () => {
+    const real = folder('link-target');
+    open(keyIn(real)).cache.write(COPY);
+    const before = snapshot(real);
+    const dir = join(folder('link'), 'cache');
+    symlinkSync(real, dir);
+    const { cache, warnings } = open(keyIn(dir));
+    expect(cache.read()).toBeUndefined();
+    cache.write({ ...COPY, at: COPY.at + 1 });
+    cache.remove();
+    expect(warnings).toEqual([folderRefused(dir, 'is a symbolic link, not a folder')]);
+    expect(snapshot(real)).toEqual(before);
+  });
+
+  it('a regular file where the folder should be: one warning naming it', () => {
+    const dir = join(folder('file-dir'), 'cache');
+    writeFileSync(dir, 'x', { mode: 0o600 });
+    const { cache, warnings } = open(keyIn(dir));
+    expect(cache.read()).toBeUndefined();
+    cache.write(COPY);
+    expect(warnings).toEqual([folderRefused(dir, 'is not a folder')]);
+    expect(readFileSync(dir, 'utf8')).toBe('x');
+  });
+});
+
+describe('what else a cache folder may hold where a copy is looked for', () => {
+  it('a FIFO where the copy should be: no wait, a warning naming it, and the next write replaces it', () => {
+    const dir = folder('fifo');
+    const key = keyIn(dir);
+    const file = fifoAt(derived(key).file);
+    const { cache, warnings } = open(key);
+    const { result, ms } = timed(() => cache.read());
+    expect(result).toBeUndefined();
+    expect(ms).toBeLessThan(1000);
+    expect(warnings).toEqual([notAFile(file, 'a FIFO')]);
+    cache.write(COPY);
+    expect(warnings).toHaveLength(1);
+    expect(lstatSync(file).isFile()).toBe(true);
+    expect(open(key).cache.read()).toStrictEqual(COPY);
+    expectNothingLeaked(dir, warnings);
+  });
+
+  it('a symbolic link where the copy should be, to a good copy: not followed, and a warning naming it', () => {
+    const elsewhere = folder('link-copy');
+    open(keyIn(elsewhere)).cache.write(COPY);
+    const dir = folder('linked');
+    const key = keyIn(dir);
+    symlinkSync(derived(keyIn(elsewhere)).file, derived(key).file);
+    const { cache, warnings } = open(key);
+    expect(cache.read()).toBeUndefined();
+    expect(warnings).toEqual([notAFile(derived(key).file, 'a symbolic link')]);
+  });
+
+  it('a socket where the copy should be: a warning naming it', async () => {
+    const dir = folder('socket');
+    const key = keyIn(dir);
+    const server = await socketAt(derived(key).file);
+    try {
+      const { cache, warnings } = open(key);
+      expect(cache.read()).toBeUndefined();
+      expect(warnings).toEqual([notAFile(derived(key).file, 'a socket')]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it.runIf(ROOT)('a copy owned by another user, at mode 0600: refused naming it, and left alone', () => {
+    const dir = folder('copy-nobody');
+    const key = keyIn(dir);
+    open(key).cache.write(COPY);
+    const file = derived(key).file;
+    chownSync(file, NOBODY, NOBODY);
+    const { cache, warnings } = open(key);
+    expect(cache.read()).toBeUndefined();
+    expect(warnings).toEqual([notPrivate(file)]);
+    expect(existsSync(file)).toBe(true);
+    expectNothingLeaked(dir, warnings);
+  });
+
+  it("the look for a replaced token's copies: a FIFO, a link and a socket are skipped at once, each named once; the old copy goes", async () => {
+    const dir = folder('scan');
+    const old = keyIn(dir, { token: OTHER_TOKEN });
+    const oldCopy = basename(plant(old, sealed(old, JSON.stringify(COPY))));
+    // An old token's copy elsewhere: a write that followed the link would delete the link.
+    const elsewhere = folder('scan-target');
+    const target = plant(keyIn(elsewhere, { token: OTHER_TOKEN }), sealed(keyIn(elsewhere, { token: OTHER_TOKEN }), JSON.stringify(COPY)));
+    const fifo = fifoAt(join(dir, 'anything.lkg'));
+    const link = join(dir, 'link.lkg');
+    symlinkSync(target, link);
+    const server = await socketAt(join(dir, 'socket.lkg'));
+    try {
+      const { cache, warnings } = open(keyIn(dir));
+      const { ms } = timed(() => cache.write(COPY));
+      expect(ms).toBeLessThan(2000);
+      expect([...warnings].sort()).toEqual(
+        [
+          skipped(fifo, 'is a FIFO, not a regular file'),
+          skipped(link, 'is a symbolic link, not a regular file'),
+          skipped(join(dir, 'socket.lkg'), 'is a socket, not a regular file'),
+        ].sort(),
+      );
+      expect(lkgFiles(dir)).toEqual(['anything.lkg', basename(cache.file), 'link.lkg', 'socket.lkg'].sort());
+      expect(lkgFiles(dir)).not.toContain(oldCopy);
+      expect(existsSync(target)).toBe(true);
+      expectNoLeak(warnings.join('\n'), PLANTED, 'the warnings');
+    } finally {
+      server.close();
+    }
+  });
+
+  it.runIf(ROOT)("the look for a replaced token's copies: one owned by another user is skipped naming it, and not deleted", () => {
+    const dir = folder('scan-nobody');
+    const old = keyIn(dir, { token: OTHER_TOKEN });
+    const file = plant(old, sealed(old, JSON.stringify(COPY)));
+    chownSync(file, NOBODY, NOBODY);
+    const { cache, warnings } = open(keyIn(dir));
+    cache.write(COPY);
+    expect(warnings).toEqual([skipped(file, notYours)]);
+    expect(existsSync(file)).toBe(true);
+    expectNothingLeaked(dir, warnings);
+  });
+});
+
 describe('what only a spy on node:fs or the platform can reach', () => {
   // disk-cache.ts takes its fs functions and the platform when it is imported: a fresh import
   // sees the spies. The import is made in a hook (see disk-copy.test.ts for why).
   const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
   const realMkdir = fs.mkdirSync;
   const realReaddir = fs.readdirSync;
+  const realOpen = fs.openSync;
   let onSecondMkdir: { path: string; act: (path: string) => void } | undefined;
   let unlistable: string | undefined;
+  /** The flags of every open under this folder. */
+  let opensUnder: { dir: string; seen: Array<{ path: string; flags: unknown }> } | undefined;
   let Fresh: typeof DiskCache;
   let OnWindows: typeof DiskCache;
   const spies: Array<{ mockRestore(): void }> = [];
@@ -668,6 +881,10 @@ describe('what only a spy on node:fs or the platform can reach', () => {
         if (path === unlistable) throw Object.assign(new Error('listing refused'), { code: 'EACCES' });
         return (realReaddir as (p: string, o?: unknown) => unknown)(path, options);
       }) as typeof fs.readdirSync),
+      vi.spyOn(fs, 'openSync').mockImplementation(((path: string, flags?: import('node:fs').OpenMode, mode?: import('node:fs').Mode) => {
+        if (opensUnder && path.startsWith(opensUnder.dir)) opensUnder.seen.push({ path, flags });
+        return realOpen(path, flags ?? 'r', mode);
+      }) as typeof fs.openSync),
     );
     vi.resetModules();
     ({ DiskCache: Fresh } = await import('../../src/load/disk-cache.js'));
@@ -687,6 +904,7 @@ describe('what only a spy on node:fs or the platform can reach', () => {
   afterEach(() => {
     onSecondMkdir = undefined;
     unlistable = undefined;
+    opensUnder = undefined;
   });
 
   const openFresh = (Cache: typeof DiskCache, key: DiskCacheKey) => {
@@ -702,6 +920,47 @@ describe('what only a spy on node:fs or the platform can reach', () => {
     cache.write(COPY);
     expect(warnings).toEqual([]);
     expect(lkgFiles(dir)).toHaveLength(1);
+  });
+
+  it.runIf(ROOT)('a folder above the cache folder that another user makes between our two tries: nothing is written below it', () => {
+    const base = folder('race-nobody');
+    const taken = join(base, 'a', 'b');
+    const dir = join(taken, 'cache');
+    onSecondMkdir = {
+      path: taken,
+      act: (path) => {
+        realMkdir(path, { mode: 0o700 });
+        chownSync(path, NOBODY, NOBODY);
+      },
+    };
+    const { cache, warnings } = openFresh(Fresh, keyIn(dir));
+    cache.write(COPY);
+    expect(warnings).toEqual([folderRefused(dir, notYours, taken)]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('every file is opened without following a link or waiting on a FIFO; the temporary one only if it is new', () => {
+    const dir = folder('flags');
+    const old = keyIn(dir, { token: OTHER_TOKEN, selection: 'KEY_A' });
+    plant(old, sealed(old, JSON.stringify(COPY)));
+    opensUnder = { dir, seen: [] };
+    const { cache, warnings } = openFresh(Fresh, keyIn(dir));
+    cache.write(COPY);
+    expect(openFresh(Fresh, keyIn(dir)).cache.read()).toStrictEqual(COPY);
+    expect(warnings).toEqual([]);
+    const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_WRONLY } = constants;
+    const has = (flags: unknown, bits: number) => typeof flags === 'number' && (flags & bits) === bits;
+    const seen = opensUnder.seen;
+    // The temporary file, the folder's sync, the old copy's label, and the read.
+    expect(seen.map(({ path }) => (path.endsWith('.tmp') ? 'tmp' : path === dir ? 'dir' : basename(path)))).toEqual([
+      'tmp',
+      'dir',
+      basename(derived(old).file),
+      basename(cache.file),
+    ]);
+    for (const { flags } of seen) expect(has(flags, O_NOFOLLOW | O_NONBLOCK)).toBe(true);
+    expect(has(seen[0]?.flags, O_WRONLY | O_CREAT | O_EXCL)).toBe(true);
+    expect(has(seen[1]?.flags, O_DIRECTORY)).toBe(true);
   });
 
   it('a second try that fails otherwise gives its own reason', () => {
