@@ -6,6 +6,8 @@ import { type HttpMethod, type HttpResponse, type Transport, TransportError } fr
 import { undiciTransport } from './transport/undici.js';
 import { VERSION } from '../version.js';
 import { quoted } from '../settings/printable.js';
+import { requireNameable } from '../settings/selection.js';
+import { idProblem } from '../ids.js';
 import {
   type Envelope,
   type Secret,
@@ -246,6 +248,8 @@ export class SecretsClient {
   /** Creates secrets; an id that exists is `ERR_CONFLICT` and nothing is created. */
   async create(secrets: readonly SecretInput[], options: CallOptions = {}): Promise<Secret[]> {
     requireBatch(secrets, 'create', true);
+    // Stored, such a secret could never be loaded: no selection can name it.
+    for (const { id } of secrets) requireNameable(id);
     const what = secrets.length === 1 ? `create secret ${quoted(secrets[0]?.id ?? '')}` : `create ${secrets.length} secrets`;
     const envelope = await this.#send({
       method: 'POST',
@@ -428,6 +432,8 @@ function valuesOf(secrets: readonly SecretPatch[]): string[] {
 
 function requireId(id: unknown, what: string): void {
   if (typeof id !== 'string' || id === '') throw new ConfigError(`${what} needs a non-empty secret id`);
+  const problem = idProblem(id);
+  if (problem) throw new ConfigError(`${what}: secret ${quoted(id)} is not an id the API could mean (${problem})`);
 }
 
 function requireBatch(secrets: readonly SecretPatch[], what: string, needsValue: boolean): void {

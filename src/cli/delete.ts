@@ -7,6 +7,8 @@ import { MAX_PER_PAGE, SecretsClient } from '../api/client.js';
 import { requireToken, resolveConfig } from '../settings/config.js';
 import { ConfigError, NotFoundError } from '../errors.js';
 import { nearest, oneOf } from '../settings/nearest.js';
+import { quoted } from '../settings/printable.js';
+import { idProblem } from '../ids.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 import { Cancelled, confirm } from './input.js';
 
@@ -28,10 +30,14 @@ export async function main(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('delete needs at least one secret id');
   if (positionals.includes('')) throw new UsageError('delete needs non-empty secret ids');
   const ids = [...new Set(positionals)];
+  for (const id of ids) {
+    const problem = idProblem(id);
+    if (problem) throw new ConfigError(`delete: secret ${quoted(id)} is not an id the API could mean (${problem})`);
+  }
   const config = resolveConfig(connectionOptions(values));
   requireToken(config);
   const client = SecretsClient.withInternals({ config });
-  const what = ids.length === 1 ? `secret "${ids[0]}"` : `${ids.length} secrets (${ids.join(', ')})`;
+  const what = ids.length === 1 ? `secret ${quoted(ids[0] as string)}` : `${ids.length} secrets (${ids.map((id) => quoted(id)).join(', ')})`;
   // Before any request: a script without --yes learns that at once.
   if (!values.yes && !isatty(0)) {
     throw new ConfigError(`refusing to delete ${what} without --yes: there is no terminal to confirm on`);
@@ -44,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
   if (missing.length > 0) {
     const near = missing.length === 1 ? nearest(missing[0] as string, existing, { loose: true }) : [];
     throw new NotFoundError(
-      `${missing.length === 1 ? 'secret' : 'secrets'} ${missing.map((id) => `"${id}"`).join(', ')} ` +
+      `${missing.length === 1 ? 'secret' : 'secrets'} ${missing.map((id) => quoted(id)).join(', ')} ` +
         `${missing.length === 1 ? 'does' : 'do'} not exist for user "${client.userId}"` +
         `${near.length > 0 ? ` (did you mean ${oneOf(near)}?)` : ''}, so nothing was deleted: check the ids with clarifai-secrets list`,
     );

@@ -13,6 +13,7 @@
  * random and checked against every value (and name) before use.
  */
 import { ConfigError } from '../errors.js';
+import { isCiRunnerName } from '../settings/exec-hooks.js';
 
 type Entries = ReadonlyArray<readonly [name: string, value: string]>;
 
@@ -55,8 +56,20 @@ export function githubEnvText(entries: Entries, makeDelimiter: () => string = ra
   return entries.map(([name, value]) => `${name}<<${delimiter}\n${value}\n${delimiter}\n`).join('');
 }
 
-/** Masks on stdout first, then one append to GITHUB_ENV (created 0600 if it is not there). */
+/**
+ * Masks on stdout first, then one append to GITHUB_ENV (created 0600 if it is not there). The
+ * runner's own names are refused even when mapped on purpose: it reads GITHUB_ENV for every
+ * later step and blocks only NODE_OPTIONS there, so ACTIONS_ALLOW_UNSECURE_COMMANDS=true
+ * would re-enable `::set-env` for the rest of the job, and GITHUB_* names its own files.
+ */
 export function writeGithub(file: string, entries: Entries): void {
+  const runner = entries.map(([name]) => name).filter(isCiRunnerName);
+  if (runner.length > 0) {
+    throw new ConfigError(
+      `--format github never writes the runner's own names (ACTIONS_*, RUNNER_*, GITHUB_*) into GITHUB_ENV: ${runner.join(', ')}; ` +
+        'map them to other names (MY_TOKEN=ID), or use --format env; nothing was written',
+    );
+  }
   const text = githubEnvText(entries);
   process.stdout.write(maskCommands(entries));
   try {

@@ -9,6 +9,7 @@ import type { Secret, SecretInput, SecretPatch } from '../api/wire.js';
 import { isatty } from 'node:tty';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, oneId, parseCommand } from './args.js';
 import { Cancelled, readValue } from './input.js';
+import { envNameFor, envUnfit, requireNameable } from '../settings/selection.js';
 
 const SPEC = {
   ...CONNECTION_OPTIONS,
@@ -65,6 +66,16 @@ function checkUpdateFlags(description: string | undefined, keepValue: boolean, v
   if (keepValue && valueFile !== undefined) throw new UsageError('--keep-value and --value-file contradict each other: give one of them');
 }
 
+/** Stored, but no environment variable can hold it: said now rather than at the first load. */
+function noteUnfit(id: string, value: string): void {
+  const why = envUnfit(envNameFor(id), value);
+  if (typeof why !== 'number') return;
+  process.stderr.write(
+    `clarifai-secrets: note: secret "${id}" is ${Math.ceil(why / 1024)} KiB with its name, more than the 128 KiB an environment variable can hold: ` +
+      `a load that names it fails and * skips it; read it from a file instead (clarifai-secrets get ${id} > FILE)\n`,
+  );
+}
+
 /** One create, or one update of what was given (`value` undefined: the value stays). */
 async function save(
   client: SecretsClient,
@@ -98,7 +109,8 @@ function command(verb: 'create' | 'update'): { usage: string; main(argv: string[
       // where asking for a value the user did not mention would surprise.
       const descriptionOnly =
         verb === 'update' && description !== undefined && (keepValue || (values['value-file'] === undefined && isatty(0)));
-      // Settings and token first: no one should type a value only to learn the token is missing.
+      // The id, settings and token first: no one should type a value only to learn one is wrong.
+      if (verb === 'create') requireNameable(id);
       const config = resolveConfig(connectionOptions(values));
       requireToken(config);
       const client = SecretsClient.withInternals({ config });
@@ -117,6 +129,7 @@ function command(verb: 'create' | 'update'): { usage: string; main(argv: string[
         const version = saved ? ` (version ${saved.version})` : '';
         const what = descriptionOnly ? 'updated the description of' : verb === 'create' ? 'created' : 'updated';
         process.stderr.write(`clarifai-secrets: ${what} secret "${id}"${version}${descriptionOnly ? '; value unchanged' : ''}\n`);
+        if (value !== undefined) noteUnfit(id, value);
         return 0;
       } catch (error) {
         if (verb === 'create' && isSecretsError(error, 'ERR_CONFLICT')) {

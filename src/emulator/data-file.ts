@@ -16,7 +16,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { invalidIdReason } from './secret-id.js';
+import { idProblem } from '../ids.js';
 import type { StoredSecret, StoreState } from './store.js';
 import { formatTimestamp, parseTimestamp, type Timestamp } from './timestamp.js';
 
@@ -109,7 +109,7 @@ export function saveDataFile(path: string, state: StoreState): void {
 function readSecret(userId: string, item: unknown): StoredSecret | string {
   if (!isObject(item)) return 'a secret is not an object';
   const { id, value, description = '', version } = item;
-  if (typeof id !== 'string' || invalidIdReason(id)) return `invalid secret id ${JSON.stringify(id)}`;
+  if (typeof id !== 'string' || idProblem(id)) return `invalid secret id ${JSON.stringify(id)}`;
   if (typeof value !== 'string' || typeof description !== 'string') return `secret "${id}": value and description must be strings`;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) return `secret "${id}": bad version`;
   const times: Timestamp[] = [];

@@ -5,7 +5,7 @@
  * like protojson both the proto name (`expires_at`) and its JSON name (`expiresAt`) are read.
  */
 import { StatusCode } from '../api/status-codes.js';
-import { invalidIdReason } from './secret-id.js';
+import { idProblem } from '../ids.js';
 import type { PatchAction, SecretInput, SecretPatch } from './store.js';
 import { parseTimestamp, ZERO_TIMESTAMP, type Timestamp } from './timestamp.js';
 import { ApiFailure } from './wire.js';
@@ -136,7 +136,7 @@ export function decodeCreate(body: ParsedBody): SecretInput[] {
     const path = `secrets[${i}]`;
     const secret = readSecret(item, path);
     const id = requireId(secret.get('id'), path);
-    const reason = invalidIdReason(id);
+    const reason = idProblem(id);
     if (reason) invalid(`${path}.id: ${reason}`);
     const value = secret.get('value');
     if (value === undefined) invalid(`${path}.value is required (secret "${id}")`);

@@ -3,6 +3,7 @@
  *   /v2/users/{user_id}/secrets        GET list, POST create, PATCH update, DELETE delete
  *   /v2/users/{user_id}/secrets/{id}   GET one
  */
+import { idProblem } from '../ids.js';
 import type { SecretsScope } from './auth.js';
 import type { ResponseKind } from './wire.js';
 
@@ -36,13 +37,14 @@ export function matchRoute(method: string, path: string): Route | undefined {
   if (parts.length < 5 || parts.length > 6 || parts[0] !== '' || parts[1] !== 'v2' || parts[2] !== 'users' || parts[4] !== 'secrets') {
     return undefined;
   }
+  // An id the API could not mean is no route: `..` or an escaped `/` must not reach another one.
   const userId = decode(parts[3] as string);
-  if (!userId) return undefined;
+  if (userId === undefined || idProblem(userId, 'user id')) return undefined;
   if (parts.length === 5) {
     return withOperation({ userId, allow: Object.keys(COLLECTION) }, COLLECTION[method]);
   }
   const secretId = decode(parts[5] as string);
-  if (!secretId) return undefined;
+  if (secretId === undefined || idProblem(secretId)) return undefined;
   return withOperation({ userId, secretId, allow: Object.keys(ITEM) }, ITEM[method]);
 }
 

@@ -4,7 +4,7 @@
  */
 import { StatusCode } from '../api/status-codes.js';
 import type { EmulatorSecretSeed } from './options.js';
-import { invalidIdReason } from './secret-id.js';
+import { idProblem } from '../ids.js';
 import { formatTimestamp, fromDate, now, parseTimestamp, ZERO_TIMESTAMP, type Timestamp } from './timestamp.js';
 import { ApiFailure } from './wire.js';
 
@@ -197,7 +197,7 @@ export class SecretStore {
 
 export function secretFromSeed(userId: string, seed: EmulatorSecretSeed): StoredSecret {
   if (typeof seed !== 'object' || seed === null) throw new TypeError('emulator: a seed secret must be an object');
-  const reason = typeof seed.id === 'string' ? invalidIdReason(seed.id) : 'a secret id must be a string';
+  const reason = typeof seed.id === 'string' ? idProblem(seed.id) : 'a secret id must be a string';
   if (reason) throw new TypeError(`emulator: invalid seed secret id ${JSON.stringify(seed.id)}: ${reason}`);
   if (typeof seed.value !== 'string') throw new TypeError(`emulator: seed secret "${seed.id}" needs a string value`);
   if (seed.description !== undefined && typeof seed.description !== 'string') {

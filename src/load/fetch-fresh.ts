@@ -10,6 +10,7 @@ import type { Fetched, LoadJob } from './load-job.js';
 import { isSelected, namedIdsToGet, resolveSelection } from '../settings/selection.js';
 import type { Transport } from '../api/transport/types.js';
 import { nearest, oneOf } from '../settings/nearest.js';
+import { escapeControls, looksLikeValue, unshownId } from '../settings/printable.js';
 
 /** GETs in flight at once: references can name dozens of ids, and the API allows about 15 requests a second. */
 const PARALLEL_GETS = 8;
@@ -58,12 +59,14 @@ async function missingError(job: LoadJob, transport: Transport, signal: AbortSig
       seen.clear();
     }
   }
-  const listed = missing.map((id) => {
-    const near = nearest(id, seen, { loose: true });
-    return near.length > 0 ? `${id} (did you mean ${oneOf(near)}?)` : id;
+  // A value pasted where an id belongs is not echoed, in the message or the error's list.
+  const shown = missing.map((id) => (looksLikeValue(id) ? unshownId(id) : escapeControls(id)));
+  const listed = missing.map((id, i) => {
+    const near = looksLikeValue(id) ? [] : nearest(id, seen, { loose: true });
+    return near.length > 0 ? `${shown[i]} (did you mean ${oneOf(near)}?)` : shown[i];
   });
   return new MissingSecretsError(
-    missing,
+    shown,
     `${missing.length === 1 ? 'secret' : `${missing.length} secrets`} not found: ${listed.join(', ')}; ` +
       'create them (clarifai-secrets create ID) or mark them optional with a trailing "?"',
   );
@@ -88,7 +91,9 @@ export async function fetchFromApi(job: LoadJob, transport: Transport, signal?: 
   const found = await fetchSelected(job, transport, both, seen);
   const resolved = resolveSelection(job.selection, found);
   if (resolved.missingRequired.length > 0) throw await missingError(job, transport, both, resolved.missingRequired, seen);
-  return { at: Date.now(), entries: resolved.entries, missing: resolved.missing, dangerous: resolved.dangerous };
+  const copy: CachedCopy = { at: Date.now(), entries: resolved.entries, missing: resolved.missing, dangerous: resolved.dangerous };
+  if (resolved.unfit) copy.unfit = resolved.unfit;
+  return copy;
 }
 
 /**

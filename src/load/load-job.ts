@@ -4,7 +4,7 @@
  */
 import { type Config, type LoadOptions, requireToken, resolveConfig } from '../settings/config.js';
 import { DiskCache, type Warn } from './disk-cache.js';
-import { type Selection, parseSelection } from '../settings/selection.js';
+import { type Selection, type Unfit, describeUnfit, parseSelection } from '../settings/selection.js';
 import { fileReferences, findReferences, hasEntries, hasReferences, referenceNames, withReferences } from '../settings/references.js';
 import { rememberResolved, stillResolved } from './resolved-references.js';
 
@@ -15,6 +15,8 @@ export interface Fetched {
   entries: Array<[name: string, value: string]>;
   missing: string[];
   dangerous: string[];
+  /** Selected secrets that no environment variable can hold: skipped, with one warning (warnUnfit). */
+  unfit?: Unfit[];
   source: Source;
   /** Epoch ms of the fetch behind it. */
   at: number;
@@ -24,7 +26,7 @@ export interface Fetched {
 export interface LoadReport {
   /** Env names that were set. */
   set: string[];
-  /** Env names left alone: already set (and no override), or dangerous (see the README). */
+  /** Env names left alone: already set (and no override), exec-hook names, or values no env var can hold (see the README). */
   skipped: string[];
   /** Optional ids (`ID?`) that do not exist. */
   missing: string[];
@@ -182,6 +184,11 @@ export function freshFromDisk(job: LoadJob, disk: DiskCache | undefined): Fetche
   return age >= 0 && age < job.config.cacheTtl * 1000 ? { ...copy, source: 'cache' } : undefined;
 }
 
+/** The one warning of a load about values no environment variable can hold, if there are any. */
+export function warnUnfit(fetched: Fetched, warn: Warn): void {
+  if (fetched.unfit) warn(describeUnfit(fetched.unfit));
+}
+
 /** Applies under the override rule and builds the report. */
 export function applyToEnv(
   job: LoadJob,
@@ -190,7 +197,7 @@ export function applyToEnv(
   startedAt: number,
 ): LoadReport {
   const set: string[] = [];
-  const skipped: string[] = [...fetched.dangerous];
+  const skipped: string[] = [...fetched.dangerous, ...(fetched.unfit ?? []).map((u) => u.name)];
   // One look at what is set, not one per secret: each process.env access crosses into C++.
   // Windows compares env names without case.
   const fold = process.platform === 'win32' ? (name: string) => name.toUpperCase() : (name: string) => name;

@@ -1,6 +1,6 @@
 import { type Config, resolveConfig } from '../settings/config.js';
 import { ConfigError, UnavailableError, reviveError } from '../errors.js';
-import { type Fetched, type LoadJob, type LoadReport, alreadyLoaded, applyToEnv, diskCacheFor, freshFromDisk, markerOf, nowMs, prepareJob } from './load-job.js';
+import { type Fetched, type LoadJob, type LoadReport, alreadyLoaded, applyToEnv, diskCacheFor, freshFromDisk, markerOf, nowMs, prepareJob, warnUnfit } from './load-job.js';
 import type { LoadSecretsOptions } from './loader.js';
 import { peekMemory, rememberInMemory } from './memory-cache.js';
 import { type SyncAnswer, type SyncRequest, WORKER_ENV } from './sync-protocol.js';
@@ -61,6 +61,7 @@ export function loadResolvedSync(config: Config, options: Omit<LoadSecretsOption
     disk?.writeSoon(copy);
   }
   rememberInMemory(job, fetched);
+  warnUnfit(fetched, warn);
   return applyToEnv(job, fetched, env, startedAt);
 }
 

@@ -1,6 +1,6 @@
 import { type Config, type LoadOptions, resolveConfig } from '../settings/config.js';
 import { fetchFresh } from './fetch-fresh.js';
-import { type Fetched, type LoadJob, type LoadReport, alreadyLoaded, applyToEnv, diskCacheFor, freshFromDisk, markerOf, nowMs, prepareJob } from './load-job.js';
+import { type Fetched, type LoadJob, type LoadReport, alreadyLoaded, applyToEnv, diskCacheFor, freshFromDisk, markerOf, nowMs, prepareJob, warnUnfit } from './load-job.js';
 import type { DiskCache } from './disk-cache.js';
 import { peekMemory, sharedLoad } from './memory-cache.js';
 import { loadTransport } from '../api/transport/choose.js';
@@ -62,5 +62,6 @@ export async function loadResolved(config: Config, options: LoadSecretsOptions):
   const warn = options.onWarning ?? warnOnStderr;
   const disk = diskCacheFor(job, warn);
   const fetched = peekMemory(job) ?? freshFromDisk(job, disk) ?? (await fetchWhileHashing(job, options, warn, disk));
+  warnUnfit(fetched, warn);
   return applyToEnv(job, fetched, env, startedAt);
 }

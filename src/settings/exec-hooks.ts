@@ -138,3 +138,11 @@ export function isExecHookName(name: string): boolean {
   return NAMES.has(upper) || PREFIXES.some((prefix) => upper.startsWith(prefix));
 }
 
+
+const CI_RUNNER = EXEC_HOOK_FAMILIES['CI runners']?.prefixes ?? [];
+
+/** Whether `name` is one of the CI runner's own (`pull --format github` never writes one). */
+export function isCiRunnerName(name: string): boolean {
+  const upper = name.toUpperCase();
+  return CI_RUNNER.some((prefix) => upper.startsWith(prefix));
+}

@@ -4,6 +4,7 @@
  * `run`); otherwise the fewest edits, counting a swap of two neighbours as one (`lsit`).
  * Short words allow fewer edits, so `rm` is not taken for `run`.
  */
+import { escapeControls } from './printable.js';
 
 /** Edits between two words: insertions, deletions, substitutions and adjacent swaps. */
 export function editDistance(a: string, b: string): number {
@@ -53,5 +54,7 @@ export function nearest(typed: string, known: Iterable<string>, options: Nearest
 
 /** `A`, `A or B`, `A, B or C`. */
 export function oneOf(words: readonly string[]): string {
-  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
+  // Ids come from the server: no control or bidi character reaches the terminal.
+  const shown = words.map(escapeControls);
+  return shown.length <= 1 ? (shown[0] ?? '') : `${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}`;
 }

@@ -14,6 +14,7 @@ import { ConfigError } from '../errors.js';
 import type { NamedEntry, Selection } from './selection.js';
 import { quoted } from './printable.js';
 import { REFERENCE_SCHEME } from './config.js';
+import { idProblem } from '../ids.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -29,9 +30,8 @@ export interface Reference {
 /** What marks a value as meant to be a reference; anything after it must be well formed. */
 const SCHEME = REFERENCE_SCHEME;
 const FORM = /^clarifai:\/\/(?:users\/([^/]+)\/)?secrets\/([^/]+?)(\?)?$/;
-/** Ids as the selection accepts them: no wildcard, mapping or control character. */
-const BAD_ID = /[\s*=?#\u0000-\u001f\u007f]/;
-const MAX_ID = 1024;
+/** Ids as the selection accepts them: no wildcard or mapping, and one the API could mean. */
+const BAD_ID = /[*=]/;
 
 /** A variable name in a message: as it is when it looks like one, else quoted and clipped. */
 function shownName(name: string): string {
@@ -79,7 +79,7 @@ function parseReference(name: string, value: string, userId: string, envFile?: s
   }
   const match = FORM.exec(value);
   const [, user, id = '', optional] = match ?? [];
-  if (!match || id.length > MAX_ID || BAD_ID.test(id)) {
+  if (!match || BAD_ID.test(id) || idProblem(id)) {
     throw new ConfigError(
       `${shown} holds a malformed reference: write clarifai://secrets/ID or clarifai://users/USER/secrets/ID ` +
         '(the whole value, a trailing "?" makes it optional)',

@@ -13,8 +13,9 @@
  * references join a selection in references.ts.
  */
 import { ConfigError, InvalidValueError } from '../errors.js';
-import { escapeControls, quoted } from './printable.js';
+import { escapeControls, looksLikeValue, quoted } from './printable.js';
 import { isExecHookName } from './exec-hooks.js';
+import { idProblem } from '../ids.js';
 
 export interface NamedEntry {
   id: string;
@@ -53,6 +54,52 @@ export interface Resolved {
   missing: string[];
   /** Names never injected because they change how processes run. */
   dangerous: string[];
+  /**
+   * Secrets not loaded because no environment variable can hold their value (a NUL byte, or
+   * past MAX_ENV_STRING_BYTES), reached through a wildcard or marked optional: one warning
+   * names them (describeUnfit). Absent when there are none.
+   */
+  unfit?: Unfit[];
+}
+
+/** A selected secret whose value cannot be an environment variable, and why. */
+export interface Unfit {
+  id: string;
+  name: string;
+  /** `nul`, or the size of `NAME=value` in bytes. */
+  why: 'nul' | number;
+}
+
+/**
+ * Linux carries at most 32 pages (128 KiB) in one environment string, `NAME=value` and its
+ * terminating NUL (MAX_ARG_STRLEN); past it every exec fails with E2BIG. Applied on every
+ * platform, so a selection loads the same everywhere.
+ */
+export const MAX_ENV_STRING_BYTES = 128 * 1024;
+
+/** Why `value` cannot be the environment variable `name`, or undefined when it can. */
+export function envUnfit(name: string, value: string): Unfit['why'] | undefined {
+  if (value.includes('\0')) return 'nul';
+  // Checked by characters first: most values are short, and byteLength walks the string.
+  if ((name.length + value.length) * 3 + 2 <= MAX_ENV_STRING_BYTES) return undefined;
+  const bytes = Buffer.byteLength(name) + 1 + Buffer.byteLength(value) + 1;
+  return bytes > MAX_ENV_STRING_BYTES ? bytes : undefined;
+}
+
+/** `"A" (holds a NUL byte), "B" (200 KiB)`: the ids and why, for one line. */
+function listUnfit(unfit: readonly Unfit[]): string {
+  return unfit.map(({ id, why }) => `${quoted(id)} (${why === 'nul' ? 'holds a NUL byte' : `${Math.ceil(why / 1024)} KiB`})`).join(', ');
+}
+
+const UNFIT_WHY =
+  'an environment variable cannot hold a NUL byte (Node would cut the value short) or more than 128 KiB (every program started with it would fail with E2BIG)';
+
+/** The one warning for secrets skipped because no environment variable can hold them. */
+export function describeUnfit(unfit: readonly Unfit[]): string {
+  return (
+    `not loaded: ${listUnfit(unfit)}, as ${UNFIT_WHY}; read ${unfit.length === 1 ? 'it' : 'them'} from a file instead ` +
+    '(clarifai-secrets get ID > FILE), or leave them out of CLARIFAI_SECRETS'
+  );
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -66,6 +113,8 @@ export function envNameFor(id: string): string {
 }
 
 function clip(entry: string): string {
+  // `NAME=sk-...`: a value pasted where an id belongs is not echoed.
+  if (entry.split(/[=?*]/).some(looksLikeValue)) return `of ${entry.length} characters (not shown, as it looks like a secret value)`;
   return JSON.stringify(entry.length > 60 ? `${entry.slice(0, 57)}...` : entry);
 }
 
@@ -86,7 +135,28 @@ function parseId(raw: string, entry: string, userId: string): string {
   if (raw.includes('=')) throw invalid(entry, 'has more than one "="');
   if (raw.includes(';')) throw invalid(entry, 'has a ";": separate entries with commas or spaces (A,B or "A B")');
   if (/[\u0000-\u001f\u007f]/.test(raw)) throw invalid(entry, 'has a control character');
+  // Empty ids are told apart by the caller ("has no secret id").
+  const problem = raw === '' ? undefined : idProblem(raw);
+  if (problem) throw invalid(entry, `names an id the API could not mean (${problem})`);
   return raw;
+}
+
+/**
+ * Refuses, for `create`, an id the API could not mean, or one no selection can name
+ * (it would split at a comma, read as a wildcard, a mapping, an optional mark or a file), so
+ * that no secret is ever stored that cannot be loaded.
+ */
+export function requireNameable(id: string): void {
+  const problem = unnameableIdProblem(id);
+  if (problem) throw new ConfigError(`create: secret ${quoted(id)} cannot be named by any selection (${problem}): choose another id`);
+}
+
+function unnameableIdProblem(id: string): string | undefined {
+  const problem = idProblem(id);
+  if (problem) return problem;
+  if (/[,;*=]/.test(id)) return 'a secret id must not hold ",", ";", "*" or "=", which CLARIFAI_SECRETS reads as separators, wildcards and mappings';
+  if (id.startsWith('@') || id.endsWith('?')) return 'a secret id must not start with "@" or end with "?", which CLARIFAI_SECRETS reads as a file or optional mark';
+  return undefined;
 }
 
 /**
@@ -263,7 +333,7 @@ export function resolveSelection(
   selection: Selection,
   found: ReadonlyMap<string, string>,
 ): Resolved & { missingRequired: string[] } {
-  const out = new Map<string, { id: string; value: string }>();
+  const out = new Map<string, { id: string; value: string; required: boolean }>();
   const dangerous = new Set<string>();
   const missing: string[] = [];
   const missingRequired: string[] = [];
@@ -271,7 +341,7 @@ export function resolveSelection(
   // A variable holding a reference is that reference's, whatever a wildcard would put there.
   const referenced = new Set(selection.named.filter((entry) => entry.reference).map((entry) => entry.name));
 
-  const put = (name: string, id: string, value: string, mapped: boolean): void => {
+  const put = (name: string, id: string, value: string, mapped: boolean, required: boolean): void => {
     if (!mapped && isExecHookName(name)) {
       dangerous.add(name);
       return;
@@ -280,14 +350,14 @@ export function resolveSelection(
     if (other && other.id !== id) {
       throw new ConfigError(`secrets ${quoted(other.id)} and ${quoted(id)} would both set ${name}: map one of them with NAME=ID`);
     }
-    out.set(name, { id, value });
+    out.set(name, { id, value, required });
   };
 
   for (const entry of selection.named) {
     namedIds.add(entry.id);
     const value = found.get(entry.id);
     if (value === undefined) (entry.optional ? missing : missingRequired).push(entry.id);
-    else put(entry.name, entry.id, value, entry.mapped);
+    else put(entry.name, entry.id, value, entry.mapped, !entry.optional);
   }
   if (selection.all || selection.prefixes.length > 0 || selection.renames.length > 0) {
     for (const [id, value] of found) {
@@ -295,19 +365,10 @@ export function resolveSelection(
       if (namedIds.has(id)) continue;
       const name = wildcardName(selection, id);
       // Renaming is not naming on purpose: a dangerous name stays skipped.
-      if (name !== undefined && !referenced.has(name)) put(name, id, value, false);
+      if (name !== undefined && !referenced.has(name)) put(name, id, value, false, false);
     }
   }
-  // process.env silently cuts a value at its first NUL: refuse rather than load half a key.
-  const unloadable = [...out.values()].filter(({ value }) => value.includes('\0')).map(({ id }) => id);
-  if (unloadable.length > 0) {
-    const ids = [...new Set(unloadable)].sort();
-    throw new InvalidValueError(
-      ids,
-      `${ids.length === 1 ? 'secret' : 'secrets'} ${ids.map((id) => quoted(id)).join(', ')} ${ids.length === 1 ? 'holds' : 'hold'} a NUL byte, ` +
-        'which an environment variable cannot carry (Node would cut the value short): update the value, or leave it out of CLARIFAI_SECRETS',
-    );
-  }
+  const unfit = takeUnfit(out);
   const entries = [...out].map(([name, { value }]): [string, string] => [name, value]);
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return {
@@ -315,5 +376,31 @@ export function resolveSelection(
     missing: [...new Set(missing)].sort(),
     missingRequired: [...new Set(missingRequired)].sort(),
     dangerous: [...dangerous].sort(),
+    ...(unfit.length > 0 ? { unfit } : {}),
   };
+}
+
+/**
+ * Takes out of `out` every value no environment variable can hold. A required one fails the
+ * load (naming every such secret): loading half a key, or one that makes every exec fail, is
+ * worse than not starting. Others are returned, for one warning.
+ */
+function takeUnfit(out: Map<string, { id: string; value: string; required: boolean }>): Unfit[] {
+  const byId = (a: Unfit, b: Unfit): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const unfit: Unfit[] = [];
+  const required: Unfit[] = [];
+  for (const [name, entry] of out) {
+    const why = envUnfit(name, entry.value);
+    if (why !== undefined) (entry.required ? required : unfit).push({ id: entry.id, name, why });
+  }
+  if (required.length > 0) {
+    required.sort(byId);
+    throw new InvalidValueError(
+      [...new Set(required.map((u) => u.id))],
+      `${required.length === 1 ? 'secret' : 'secrets'} ${listUnfit(required)} cannot be loaded, as ${UNFIT_WHY}: ` +
+        'read such a value from a file instead (clarifai-secrets get ID > FILE), update the value, or leave it out of CLARIFAI_SECRETS',
+    );
+  }
+  for (const { name } of unfit) out.delete(name);
+  return unfit.sort(byId);
 }

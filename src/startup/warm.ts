@@ -37,7 +37,8 @@ function freshCopy(): { config: Config; job: LoadJob; fetched: Fetched } | 'noth
     // A warning means the copy was refused: the full preload reads it again and says why.
     let warned = false;
     const fetched = freshFromDisk(job, diskCacheFor(job, () => (warned = true)));
-    return fetched && !warned ? { config, job, fetched } : undefined;
+    // A copy that left out values no env var can hold: the full preload says which.
+    return fetched && !warned && !fetched.unfit ? { config, job, fetched } : undefined;
   } catch {
     return undefined;
   }

@@ -79,6 +79,18 @@ describe('pull --format github', () => {
     });
   });
 
+  it("never writes the runner's own names, even mapped on purpose, and writes nothing then", async () => {
+    for (const name of ['ACTIONS_ALLOW_UNSECURE_COMMANDS', 'RUNNER_TEMP', 'GITHUB_PATH']) {
+      const file = githubEnvFile('EXISTING=kept\n');
+      const ran = await w.cli(['pull', '--format', 'github', '--secrets', `${name}=odd, openai-key`], { env: w.env({ GITHUB_ENV: file }) });
+      expect(ran.code, name).toBe(1);
+      expect(ran.stderr).toMatch(new RegExp(`never writes the runner's own names .*: ${name};`));
+      expect(ran.stdout).toBe('');
+      expect(readFileSync(file, 'utf8')).toBe('EXISTING=kept\n');
+    }
+    // Under a wildcard they are not selected at all: the exec-hook guard skips them.
+  });
+
   it('outside GitHub Actions: one ERR_CONFIG line, exit 1, no request', async () => {
     const ran = await w.cli(['pull', '--format', 'github'], { env: w.env({ GITHUB_ENV: '' }) });
     expect(ran.code).toBe(1);

@@ -113,6 +113,36 @@ describe('create, get, update, list, delete', () => {
     expect(w.calls().filter((c) => !c.startsWith('GET'))).toEqual([]);
   });
 
+  it.each(['..', 'bad id', 'a/b', 'a,b', 'wild*', 'x=y', '@file', 'maybe?', '50%'])(
+    'create %j is refused before a value is read or anything is sent: no selection could load it',
+    async (id) => {
+      const ran = await w.cli(['create', id], { input: `${NEW_VALUE}\n` });
+      expect(ran.code).toBe(1);
+      expect(ran.stderr).toMatch(/cannot be named by any selection|could not mean/);
+      expect(ran.stderr.trim().split('\n')).toHaveLength(1);
+      expect(w.calls().filter((c) => !c.startsWith('GET'))).toEqual([]);
+    },
+  );
+
+  it.each([['get', '..'], ['get', 'a/b'], ['delete', '..']])('%s %j is refused before any request', async (verb, id) => {
+    const ran = await w.cli([verb, id, ...(verb === 'delete' ? ['--yes'] : [])]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(/is not an id the API could mean/);
+    expect(w.calls()).toEqual([]);
+  });
+
+  it('create and update say so when they store a value no environment variable can hold', async () => {
+    const big = 'B'.repeat(200 * 1024);
+    const created = await w.cli(['create', 'BIG_BLOB'], { input: big });
+    expect(created.code).toBe(0);
+    expect(created.stderr).toMatch(/note: secret "BIG_BLOB" is 201 KiB with its name, more than the 128 KiB an environment variable can hold/);
+    expect(stored('BIG_BLOB')?.value).toBe(big);
+    const updated = await w.cli(['update', 'BIG_BLOB'], { input: `${big}x` });
+    expect(updated.stderr).toMatch(/note: secret "BIG_BLOB" is 201 KiB/);
+    const small = await w.cli(['update', 'BIG_BLOB'], { input: 'small' });
+    expect(small.stderr).not.toMatch(/note:/);
+  });
+
   it('get of a missing secret: exit 1, one line', async () => {
     const ran = await w.cli(['get', 'NOPE']);
     expect(ran).toMatchObject({ code: 1, stdout: '', stderr: 'clarifai-secrets: secret "NOPE" does not exist for user "me" [ERR_NOT_FOUND]\n' });
@@ -121,12 +151,12 @@ describe('create, get, update, list, delete', () => {
   it('delete refuses without --yes when stdin is not a terminal, and deletes in one request with it', async () => {
     const refused = await w.cli(['delete', 'STRIPE_KEY', 'OPENAI_API_KEY']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^clarifai-secrets: refusing to delete 2 secrets \(STRIPE_KEY, OPENAI_API_KEY\) without --yes/);
+    expect(refused.stderr).toMatch(/^clarifai-secrets: refusing to delete 2 secrets \("STRIPE_KEY", "OPENAI_API_KEY"\) without --yes/);
     expect(w.calls()).toEqual([]);
     expect(stored('STRIPE_KEY')).toBeDefined();
 
     const deleted = await w.cli(['delete', 'STRIPE_KEY', 'OPENAI_API_KEY', '--yes']);
-    expect(deleted).toMatchObject({ code: 0, stderr: 'clarifai-secrets: deleted 2 secrets (STRIPE_KEY, OPENAI_API_KEY)\n' });
+    expect(deleted).toMatchObject({ code: 0, stderr: 'clarifai-secrets: deleted 2 secrets ("STRIPE_KEY", "OPENAI_API_KEY")\n' });
     expect(w.emulator.requests.filter((r) => r.method !== 'GET').map((r) => [r.method, r.body])).toEqual([['DELETE', { ids: ['STRIPE_KEY', 'OPENAI_API_KEY'] }]]);
     expect(w.emulator.snapshot(USER).map((s) => s.id)).toEqual(['db-url']);
   });

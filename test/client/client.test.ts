@@ -96,9 +96,26 @@ describe.each(transports)('SecretsClient over %s', (_name, transport) => {
   });
 
   it('encodes ids and user ids in the path', async () => {
-    emulator.seed('alice', [{ id: 'a b?#%', value: 'x' }]);
-    expect((await client({ userId: 'alice' }).get('a b?#%')).value).toBe('x');
-    expect(emulator.requests[0]?.path).toBe('/v2/users/alice/secrets/a%20b%3F%23%25');
+    emulator.seed('alice', [{ id: 'ключ-ü.ok', value: 'x' }]);
+    expect((await client({ userId: 'alice' }).get('ключ-ü.ok')).value).toBe('x');
+    expect(emulator.requests[0]?.path).toBe(`/v2/users/alice/secrets/${encodeURIComponent('ключ-ü.ok')}`);
+  });
+
+  it('refuses, before any request, an id or user id the API could not mean', async () => {
+    for (const id of ['..', '.', 'a/b', 'a b', 'a?b', 'a#b', '50%', 'a\u0007b']) {
+      await expect(client().get(id), id).rejects.toMatchObject({ code: 'ERR_CONFIG', message: expect.stringMatching(/is not an id the API could mean/) });
+      await expect(client().delete([id]), id).rejects.toMatchObject({ code: 'ERR_CONFIG' });
+      await expect(client().update([{ id, value: 'v' }]), id).rejects.toMatchObject({ code: 'ERR_CONFIG' });
+    }
+    for (const userId of ['..', '.', 'a/b', 'a%2Fb', 'a b']) expect(() => client({ userId }), userId).toThrow(/is not a user id the API could mean/);
+    expect(emulator.requests).toEqual([]);
+  });
+
+  it('refuses to create what no selection could name, before any request', async () => {
+    for (const id of ['a,b', 'a*', 'a=b', 'a;b', '@file', 'maybe?', '..', 'a b']) {
+      await expect(client().create([{ id, value: 'v' }]), id).rejects.toMatchObject({ code: 'ERR_CONFIG' });
+    }
+    expect(emulator.requests).toEqual([]);
   });
 
   it('walks every page until an empty one, even when the server caps per_page', async () => {

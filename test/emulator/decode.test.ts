@@ -57,7 +57,7 @@ describe('decodeCreate', () => {
   });
 
   it('names the field and the rule a refused id breaks', () => {
-    expect(details(() => decodeCreate(json({ secrets: [{ id: 'a/b', value: 'v' }] })))).toBe('secrets[0].id: a secret id must not contain "/"');
+    expect(details(() => decodeCreate(json({ secrets: [{ id: 'a/b', value: 'v' }] })))).toBe('secrets[0].id: a secret id must not hold "/", "?", "#", "%", white space or control characters');
     expect(details(() => decodeCreate(json({ secrets: [{ id: 'A', value: 'v' }, { id: '', value: 'v' }] })))).toBe(
       'secrets[1].id is required',
     );

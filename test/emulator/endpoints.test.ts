@@ -52,8 +52,27 @@ describe('GET one', () => {
   });
 });
 
+describe('ids the API could not mean', () => {
+  test.each(['with space', 'a%25b', 'a%3Fb', 'a%23b', '%2E%2E', '.', 'a%2Fb'])('GET one of %j is no route, never another one', async (segment) => {
+    const answer = await call(emulator, 'GET', `/v2/users/me/secrets/${segment}`);
+    expect(answer.status).toBe(404);
+    expect('secrets' in answer.json).toBe(false);
+  });
+
+  test.each(['%2E%2E', 'a%2Fb', 'a%20b'])('a user id of %j is no route', async (segment) => {
+    const answer = await call(emulator, 'GET', `/v2/users/${segment}/secrets`);
+    expect(answer.status).toBe(404);
+  });
+
+  test.each(['with space', 'a?b', 'a#b', '50%', '..'])('create of %j is refused, naming the rule', async (id) => {
+    const created = await call(emulator, 'POST', '/v2/users/me/secrets', { body: { secrets: [{ id, value: 'val' }] } });
+    expect(created.status).toBe(400);
+    expect(created.json.status.details ?? created.json.status.description).toMatch(/secret id must not/);
+  });
+});
+
 describe('ids', () => {
-  const ids = ['openai-key', 'OPENAI_KEY_2025', 'a.b', 'x', 'ünïcödé ключ', 'with space', 'a'.repeat(256)];
+  const ids = ['openai-key', 'OPENAI_KEY_2025', 'a.b', 'x', 'ünïcödé-ключ', 'with_underscore', 'a'.repeat(256)];
   test.each(ids)('create, get, list and delete work for %j', async (id) => {
     const created = await call(emulator, 'POST', '/v2/users/me/secrets', { body: { secrets: [{ id, value: 'val' }] } });
     expect(created.status).toBe(200);

@@ -11,6 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { REPO_ROOT } from '../support/package-link.js';
+import { idProblem } from '../../src/ids.js';
 
 const PAT = 'pat-K8S-5f2a9c31';
 const VALUES = { 'openai-key': 'sk-K8S-openai-VALUE-7d1e', 'database-url': 'postgres://K8S:p%40ss@db/app?ssl=1' };
@@ -102,6 +103,9 @@ describe('examples/kubernetes', () => {
     expect(external.spec.secretStoreRef).toEqual({ name: store.metadata.name, kind: 'SecretStore' });
     const data = external.spec.data as Array<{ secretKey: string; remoteRef: { key: string } }>;
     expect(data.map((d) => d.remoteRef.key).sort()).toEqual(Object.keys(VALUES).sort());
+    // The manifest's rule for its keys: ids the API can mean, which ESO's escaping alone does not make them.
+    expect(data.filter((d) => idProblem(d.remoteRef.key) !== undefined)).toEqual([]);
+    expect(readFileSync(join(DIR, 'external-secret.yaml'), 'utf8')).toMatch(/"\.\.", for one, would turn/);
 
     emulator.clearRequests();
     for (const { remoteRef } of data) {

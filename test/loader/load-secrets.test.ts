@@ -102,6 +102,18 @@ describe('loadSecrets', () => {
     expectNoLeak(few.message + many.message, PLANTED, 'the missing-secret messages');
   });
 
+  it('never echoes a value pasted where an id belongs, in the message or the error', async () => {
+    const pasted = { openai: 'sk-proj-PASTED-4fT9xQ2mLk8vZr1B', random: 'Zq8Lr2Vx9Kp4Nw7Hj3Tb6Ym1Cf5Gd0Se' };
+    const error = await failure(loadSecrets(options({ secrets: `OPENAI_API_KEY=${pasted.openai},${pasted.random}` })));
+    expect(error.code).toBe('ERR_MISSING_SECRETS');
+    expect(error.message).toMatch(/^2 secrets not found: <an id of 32 characters, not shown as it looks like a secret value>/);
+    expectNoLeak(`${error.message} ${JSON.stringify(error)} ${String((error as { missing?: unknown }).missing)}`, pasted, 'the missing-secret error');
+    // A parse error shows no pasted value either.
+    const bad = await failure(loadSecrets(options({ secrets: `X=${pasted.openai}=y` })));
+    expect(bad.message).toMatch(/not shown, as it looks like a secret value/);
+    expectNoLeak(bad.message, pasted, 'the parse error');
+  });
+
   it('an entry with ";" says entries are separated by commas or spaces, before any request', async () => {
     const error = await failure(loadSecrets(options({ secrets: 'OPENAI_API_KEY;STRIPE_KEY' })));
     expect(error.code).toBe('ERR_CONFIG');

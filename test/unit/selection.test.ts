@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { messageOf } from '../support/errors.js';
 import {
+  describeUnfit,
   envNameFor,
+  envUnfit,
   isSelected,
+  MAX_ENV_STRING_BYTES,
   namedIdsToGet,
   parseSelection,
   resolveSelection,
 } from '../../src/settings/selection.js';
 import { EXEC_HOOK_FAMILIES, isExecHookName } from '../../src/settings/exec-hooks.js';
+import { looksLikeValue, quoted } from '../../src/settings/printable.js';
 
 const found = (entries: Record<string, string>) => new Map(Object.entries(entries));
 
@@ -176,13 +180,35 @@ describe('fetch plan', () => {
 });
 
 describe('values an env var cannot hold', () => {
-  it('refuses a value with a NUL byte, naming the id, instead of loading half of it', () => {
-    const message = messageOf(
-      () => resolveSelection(parseSelection('*', 'me'), found({ GOOD: 'ok', 'bad-one': 'left\0right' })),
-      'ERR_INVALID_VALUE',
-    );
-    expect(message).toMatch(/^secret "bad-one" holds a NUL byte/);
+  it('refuses a required value with a NUL byte, naming the id, instead of loading half of it', () => {
+    const message = messageOf(() => resolveSelection(parseSelection('GOOD,bad-one', 'me'), found({ GOOD: 'ok', 'bad-one': 'left\0right' })), 'ERR_INVALID_VALUE');
+    expect(message).toMatch(/^secret "bad-one" \(holds a NUL byte\) cannot be loaded/);
     expect(message).not.toContain('left');
+  });
+
+  it('skips one reached through * or marked optional, naming it for one warning', () => {
+    const r = resolveSelection(parseSelection('*,opt?', 'me'), found({ GOOD: 'ok', 'bad-one': 'left\0right', opt: 'x\0' }));
+    expect(r.entries).toEqual([['GOOD', 'ok']]);
+    expect(r.unfit).toEqual([
+      { id: 'bad-one', name: 'bad_one', why: 'nul' },
+      { id: 'opt', name: 'opt', why: 'nul' },
+    ]);
+    expect(describeUnfit(r.unfit ?? [])).toMatch(/^not loaded: "bad-one" \(holds a NUL byte\), "opt" \(holds a NUL byte\), as an environment variable cannot hold/);
+    expect(resolveSelection(parseSelection('*', 'me'), found({ GOOD: 'ok' })).unfit).toBeUndefined();
+  });
+
+  it('draws the size line where Linux does: NAME=value and its NUL in 128 KiB', () => {
+    const room = MAX_ENV_STRING_BYTES - 'BIG='.length - 1;
+    expect(envUnfit('BIG', 'x'.repeat(room))).toBeUndefined();
+    expect(envUnfit('BIG', 'x'.repeat(room + 1))).toBe(MAX_ENV_STRING_BYTES + 1);
+    // Bytes, not characters: a 3-byte character counts 3.
+    expect(envUnfit('BIG', '€'.repeat(Math.floor(room / 3)))).toBeUndefined();
+    expect(envUnfit('BIG', '€'.repeat(Math.floor(room / 3) + 1))).toBeGreaterThan(MAX_ENV_STRING_BYTES);
+    const big = 'v'.repeat(200 * 1024);
+    expect(messageOf(() => resolveSelection(parseSelection('BIG', 'me'), found({ BIG: big })), 'ERR_INVALID_VALUE')).toMatch(
+      /^secret "BIG" \(201 KiB\) cannot be loaded, as .*E2BIG.*clarifai-secrets get ID > FILE/,
+    );
+    expect(resolveSelection(parseSelection('*', 'me'), found({ BIG: big, OK: 'ok' })).unfit).toEqual([{ id: 'BIG', name: 'BIG', why: 200 * 1024 + 5 }]);
   });
 
   it('keeps newlines, quotes and unicode as they are', () => {
@@ -193,10 +219,15 @@ describe('values an env var cannot hold', () => {
 
 describe('parseSelection, edge by edge', () => {
   it('takes a users/<user>/secrets/<id> reference only whole', () => {
-    expect(parseSelection('K=v1/users/me/secrets/x', 'me').named[0]?.id).toBe('v1/users/me/secrets/x');
-    expect(parseSelection('K=users/me/secrets/x/y', 'me').named[0]?.id).toBe('users/me/secrets/x/y');
+    // Anything else with a "/" is no id the API could mean.
+    expect(messageOf(() => parseSelection('K=v1/users/me/secrets/x', 'me'))).toMatch(/names an id the API could not mean/);
+    expect(messageOf(() => parseSelection('K=users/me/secrets/x/y', 'me'))).toMatch(/names an id the API could not mean/);
     // `me` is whoever the token belongs to, whatever user id is configured.
     expect(parseSelection('K=users/me/secrets/x', 'alice').named[0]?.id).toBe('x');
+  });
+
+  it.each(['X=..', '..', 'X=.', 'X=a%2Fb', 'X=a#b', 'X=50%'])('refuses %j, an id the API could not mean, before any request', (text) => {
+    expect(messageOf(() => parseSelection(text, 'me'))).toMatch(/names an id the API could not mean/);
   });
 
   it('refuses a control character in an id or a renamed prefix', () => {
@@ -215,7 +246,8 @@ describe('parseSelection, edge by edge', () => {
 
   it('takes up to 10000 entries of up to 1024 characters each', () => {
     expect(parseSelection(Array.from({ length: 10_000 }, (_, i) => `K${i}`).join(','), 'me').named).toHaveLength(10_000);
-    expect(parseSelection('x'.repeat(1024), 'me').named[0]?.id).toHaveLength(1024);
+    expect(parseSelection(`NAME=${'x'.repeat(256)}`, 'me').named[0]?.id).toHaveLength(256);
+    expect(messageOf(() => parseSelection('x'.repeat(257), 'me'))).toMatch(/at most 256 characters/);
     expect(messageOf(() => parseSelection('x'.repeat(1025), 'me'))).toMatch(/longer than 1024/);
   });
 
@@ -261,14 +293,25 @@ describe('resolveSelection, lists and messages', () => {
     );
   });
 
-  it('names every secret holding a NUL byte, sorted', () => {
-    const message = messageOf(
-      () => resolveSelection(parseSelection('*', 'me'), found({ 'b-one': 'x\0', 'a-one': '\0y', ok: 'fine' })),
-      'ERR_INVALID_VALUE',
-    );
+  it('names every required secret holding a NUL byte, sorted', () => {
+    const message = messageOf(() => resolveSelection(parseSelection('b-one,a-one,ok', 'me'), found({ 'b-one': 'x\0', 'a-one': '\0y', ok: 'fine' })), 'ERR_INVALID_VALUE');
     expect(message).toBe(
-      'secrets "a-one", "b-one" hold a NUL byte, which an environment variable cannot carry (Node would cut the value short): ' +
-        'update the value, or leave it out of CLARIFAI_SECRETS',
+      'secrets "a-one" (holds a NUL byte), "b-one" (holds a NUL byte) cannot be loaded, as an environment variable cannot hold a NUL byte ' +
+        '(Node would cut the value short) or more than 128 KiB (every program started with it would fail with E2BIG): ' +
+        'read such a value from a file instead (clarifai-secrets get ID > FILE), update the value, or leave it out of CLARIFAI_SECRETS',
     );
+  });
+});
+
+describe('ids that look like values', () => {
+  it('are told by a known key prefix, or by length and randomness, and ordinary ids are not', () => {
+    for (const value of ['sk-proj-abcdefgh12345678', 'ghp_abcdefghijklmnop1234', 'AKIAABCDEFGHIJKLMNOP', 'xoxb-1234-5678-abcdefgh', 'Zq8Lr2Vx9Kp4Nw7Hj3Tb6Ym1Cf5Gd0Se', '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b']) {
+      expect(looksLikeValue(value), value).toBe(true);
+      expect(quoted(value)).not.toContain(value);
+    }
+    for (const id of ['OPENAI_API_KEY', 'prod-DATABASE_URL', 'stripe-webhook-signing-secret', 'sk', 'my-service-2025-staging-database-url']) {
+      expect(looksLikeValue(id), id).toBe(false);
+      expect(quoted(id)).toBe(`"${id}"`);
+    }
   });
 });
