@@ -2,7 +2,7 @@
  * The trust boundaries, attacked from outside: spawned processes on the built package
  * against hostile folders, servers and proxies, all on 127.0.0.1.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, unlinkSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -224,5 +224,50 @@ describe('a cache folder that cannot be made', () => {
       expect(JSON.parse(ran.stdout)).toEqual({ a: VALUES.HARDEN_A });
       expect(ran.stderr.match(/cannot write the last-known-good copy/g)).toHaveLength(1);
     }
+  });
+});
+
+describe('a FIFO in the cache folder', () => {
+  const start = (flag: string, extra: Record<string, string> = {}) =>
+    runNode([flag, 'clarifai-secrets/register', 'app.cjs'], { cwd: project.dir, env: env(extra), killAfterMs: 20_000 });
+
+  /** Starts the app once to leave its copy, then puts a FIFO in its place and another beside it. */
+  async function plantFifos(flag: string): Promise<{ copy: string; beside: string }> {
+    expect((await start(flag)).code).toBe(0);
+    const [name] = readdirSync(cacheDir).filter((entry) => entry.endsWith('.lkg'));
+    const copy = join(cacheDir, name ?? 'none.lkg');
+    unlinkSync(copy);
+    const beside = join(cacheDir, 'anything.lkg');
+    for (const path of [copy, beside]) execFileSync('mkfifo', ['-m', '600', path]);
+    return { copy, beside };
+  }
+
+  it.each(['--import', '-r'])('cannot freeze a start that reads the copy (%s, a TTL): its secrets, and one warning per FIFO', async (flag) => {
+    const { copy, beside } = await plantFifos(flag);
+    const ran = await start(flag, { CLARIFAI_SECRETS_CACHE_TTL: '600' });
+    expect(ran.signal).toBeNull();
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual({ a: VALUES.HARDEN_A });
+    // The read before the request, then the look for a replaced token's copies after the write.
+    expect(ran.stderr).toBe(
+      `clarifai-secrets: warning: ignoring the cached copy ${copy}: it is a FIFO, not a regular file; delete it\n` +
+        `clarifai-secrets: warning: skipping ${beside} in the cache folder: it is a FIFO, not a regular file; delete it\n`,
+    );
+    expect(ran.ms).toBeLessThan(10_000);
+    expectNoLeak(ran.stderr, PLANTED, 'stderr');
+  });
+
+  it.each(['--import', '-r'])('cannot freeze a fallback (%s): the API\'s error, and the warning', async (flag) => {
+    const { copy } = await plantFifos(flag);
+    emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
+    const ran = await start(flag, { CLARIFAI_SECRETS_TIMEOUT: '3000' });
+    expect(ran.signal).toBeNull();
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toBe('');
+    const lines = ran.stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe(`clarifai-secrets: warning: ignoring the cached copy ${copy}: it is a FIFO, not a regular file; delete it`);
+    expect(lines[1]).toMatch(/^clarifai-secrets: Clarifai had a server error.* \[ERR_\w+\]$/);
+    expectNoLeak(ran.stderr, PLANTED, 'stderr');
   });
 });
