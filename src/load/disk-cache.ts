@@ -17,6 +17,7 @@
  */
 import type { Stats } from 'node:fs';
 import { mainModuleStarted } from '../node-features.js';
+import type { Unfit } from '../settings/selection.js';
 
 // Builtins through getBuiltinModule: in the ESM build a static import also builds an ES
 // module facade for each, which the startup path would pay for. crypto (~3.5 ms to load) only
@@ -46,6 +47,8 @@ export interface CachedCopy {
   entries: Array<[name: string, value: string]>;
   missing: string[];
   dangerous: string[];
+  /** Selected secrets left out because no environment variable can hold their value (ids and sizes, no values). */
+  unfit?: Unfit[];
 }
 
 export interface DiskCacheKey {
@@ -386,9 +389,17 @@ function isStrings(value: unknown): value is string[] {
 
 function asCopy(value: unknown): CachedCopy | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const { at, entries, missing, dangerous } = value as Record<string, unknown>;
+  const { at, entries, missing, dangerous, unfit } = value as Record<string, unknown>;
   if (typeof at !== 'number' || !isPairs(entries) || !isStrings(missing) || !isStrings(dangerous)) return undefined;
-  return { at, entries, missing, dangerous };
+  if (unfit === undefined) return { at, entries, missing, dangerous };
+  return isUnfitList(unfit) ? { at, entries, missing, dangerous, unfit } : undefined;
+}
+
+function isUnfitList(value: unknown): value is Unfit[] {
+  return (
+    Array.isArray(value) &&
+    value.every((u: Partial<Unfit> | null) => typeof u?.id === 'string' && typeof u.name === 'string' && (u.why === 'nul' || typeof u.why === 'number'))
+  );
 }
 
 /** A file of the cache folder, open to read, or why it is not opened. */

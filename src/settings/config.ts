@@ -10,6 +10,7 @@
 import type { Dispatcher } from 'undici';
 import { ConfigError } from '../errors.js';
 import { lazyRequire } from '../lazy-require.js';
+import { idProblem } from '../ids.js';
 
 /** Options shared by everything that talks to the API. */
 export interface ConnectionOptions {
@@ -452,9 +453,8 @@ function resolveCacheDir(option: string | false | undefined, sources: Sources, e
 function resolveUserId(options: LoadOptions, sources: Sources): string {
   const user = options.userId !== undefined ? { text: options.userId, from: '--user-id' } : sources.get('CLARIFAI_USER_ID');
   const userId = user ? user.text.trim() : 'me';
-  if (!userId || /[/?#\s]/.test(userId)) {
-    throw new ConfigError(`${user?.from ?? 'CLARIFAI_USER_ID'} must be a user id without "/", "?", "#" or spaces`);
-  }
+  const problem = idProblem(userId, 'user id');
+  if (problem) throw new ConfigError(`${user?.from ?? 'CLARIFAI_USER_ID'} is not a user id the API could mean: ${problem}`);
   return userId;
 }
 

@@ -287,9 +287,9 @@ describe('resolveConfig, each setting', () => {
     );
     expect(messageOf(() => resolveConfig({ envFile: false, cacheTtl: -1 }, {}))).toMatch(/^option cacheTtl must be a whole number of seconds/);
     expect(messageOf(() => resolveConfig({ envFile: false, baseUrl: 'ftp://x' }, {}))).toMatch(/^--api-base must be an http\(s\) URL/);
-    expect(messageOf(() => resolveConfig({ envFile: false, userId: 'a/b' }, {}))).toMatch(/^--user-id must be a user id/);
+    expect(messageOf(() => resolveConfig({ envFile: false, userId: 'a/b' }, {}))).toMatch(/^--user-id is not a user id the API could mean/);
     const file = envFile('CLARIFAI_USER_ID=a/b\n');
-    expect(messageOf(() => resolveConfig({ envFile: file }, {}))).toMatch(new RegExp(`^CLARIFAI_USER_ID in ${file} must be a user id`));
+    expect(messageOf(() => resolveConfig({ envFile: file }, {}))).toMatch(new RegExp(`^CLARIFAI_USER_ID in ${file} is not a user id the API could mean`));
   });
 
   it('quotes setting text up to 12 characters, and only says how long longer text is', () => {
