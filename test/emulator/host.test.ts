@@ -131,7 +131,7 @@ describe('the names a client really uses', () => {
   });
 
   test('bound to a wildcard, it answers this machine\'s own addresses but not other names', async () => {
-    const emulator = await start({ host: '0.0.0.0' });
+    const emulator = await start({ host: '0.0.0.0', pats: { [PAT]: 'alice' } });
     const own = Object.values(networkInterfaces())
       .flat()
       .map((info) => info?.address)
