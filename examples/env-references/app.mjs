@@ -1,4 +1,4 @@
-// Start with: node --env-file=.env --import clarifai-secrets/register app.mjs
+// Start with: node --import clarifai-secrets/register app.mjs (the preload reads the .env's reference lines)
 // Node reads .env into process.env, then the preload swaps each clarifai:// reference for
 // its value: by this first line every variable holds a value, never a reference.
 for (const name of ['OPENAI_API_KEY', 'DATABASE_URL', 'SENTRY_DSN', 'LOG_LEVEL']) {

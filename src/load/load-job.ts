@@ -137,14 +137,16 @@ export function prepareJob(
   const markedKey = markedKeyOf(config, base);
   // Hashed now only when there is a parent's marker to compare it with.
   const marker = env[MARKER] === undefined ? undefined : markerFor(config, { key: markedKey });
-  const found = [...findReferences(env, config.userId), ...fileReferences(config.fileReferences, env, config.userId, config.envFile)];
+  // A parent loaded CLARIFAI_SECRETS and the .env's reference lines already (the marker names
+  // both): only references it could not see, the env's own new ones, are left.
+  const covered = !options.reload && marker !== undefined && env[MARKER] === marker;
+  const found = [...findReferences(env, config.userId), ...(covered ? [] : fileReferences(config.fileReferences, env, config.userId, config.envFile))];
   // Variables this process already resolved in this env are still references to a new load.
   const earlier = stillResolved(env, scopeOf(config)).filter((ref) => !found.some((f) => f.name === ref.name));
   const references = [...found, ...earlier].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const selection = withReferences(base, references, {
     explicit: hasEntries(config.secrets),
-    // A parent loaded CLARIFAI_SECRETS already: only references it could not see are left.
-    covered: !options.reload && marker !== undefined && env[MARKER] === marker,
+    covered,
   });
   const token = requireToken(config);
   return {

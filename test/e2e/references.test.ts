@@ -78,6 +78,14 @@ describe('examples/env-references: node --env-file=.env with the preload', () =>
     expect(gets()).toEqual(REFERENCE_GETS);
   });
 
+  it.each([['--import'], ['-r'], ['run']])('%s without --env-file: the preload reads the reference lines of .env itself', async (flag) => {
+    const args = flag === 'run' ? [CLI, 'run', '--', process.execPath, 'app.mjs'] : [flag, 'clarifai-secrets/register', 'app.mjs'];
+    const ran = await runNode(args, { cwd: project.dir, env: env() });
+    // LOG_LEVEL, a plain line of the file, is not injected: only reference lines are read.
+    expect(ran).toMatchObject({ code: 0, stdout: SEEN.replace('LOG_LEVEL: set (4 chars)', 'LOG_LEVEL: not set'), stderr: '' });
+    expect(gets()).toEqual(REFERENCE_GETS);
+  });
+
   it('a missing required reference stops the app with one line naming it', async () => {
     emulator.reset();
     emulator.seed('eve', [{ id: 'openai-key', value: VALUES['openai-key'] }]);
@@ -120,7 +128,8 @@ describe('children do not fetch again', () => {
     `], { cwd: project.dir, env: env({ NODE_OPTIONS: '-r clarifai-secrets/register', CLARIFAI_SECRETS: 'API_KEY=prod-API_KEY' }) });
     expect(ran.stderr).toBe('');
     expect(JSON.parse(ran.stdout)).toMatchObject({ API_KEY: VALUES['prod-API_KEY'].length, OTHER: VALUES.OTHER.length });
-    expect(gets()).toEqual(['/v2/users/me/secrets/OTHER', '/v2/users/me/secrets/prod-API_KEY']);
+    // The folder's .env holds reference lines too: the parent resolves them once, with CLARIFAI_SECRETS.
+    expect(gets()).toEqual([...REFERENCE_GETS, '/v2/users/me/secrets/OTHER', '/v2/users/me/secrets/prod-API_KEY'].sort());
   });
 });
 
@@ -128,7 +137,13 @@ describe('loadSecretsSync', () => {
   it('resolves references on options.env', async () => {
     const ran = await runNode(['sync.cjs'], { cwd: project.dir, env: env() });
     expect(ran.stderr).toBe('');
-    expect(JSON.parse(ran.stdout)).toEqual({ report: { set: ['KEY'], missing: ['nope'] }, key: VALUES['openai-key'].length, gone: false, plain: 'x' });
+    // The folder's .env reference lines apply to options.env as well, for the names it does not set.
+    expect(JSON.parse(ran.stdout)).toEqual({
+      report: { set: ['DATABASE_URL', 'KEY', 'OPENAI_API_KEY'], missing: ['nope', 'sentry-dsn'] },
+      key: VALUES['openai-key'].length,
+      gone: false,
+      plain: 'x',
+    });
   });
 });
 
@@ -140,9 +155,10 @@ describe('run', () => {
     });
     expect(ran.stderr).toBe('');
     const [parent, child] = ran.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(parent).toMatchObject({ OPENAI_API_KEY: 23, SENTRY_DSN: null, DATABASE_URL: null, CLARIFAI_PAT: null });
+    // DATABASE_URL comes from the folder's .env reference line, which run reads too.
+    expect(parent).toMatchObject({ OPENAI_API_KEY: 23, SENTRY_DSN: null, DATABASE_URL: 27, CLARIFAI_PAT: null });
     expect(child).toEqual(parent);
-    expect(gets()).toEqual(['/v2/users/me/secrets/openai-key', '/v2/users/me/secrets/sentry-dsn']);
+    expect(gets()).toEqual(REFERENCE_GETS);
   });
 
   it("--secrets '*=prod-*' loads an environment's secrets under their plain names", async () => {

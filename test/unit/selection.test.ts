@@ -12,6 +12,11 @@ import {
 } from '../../src/settings/selection.js';
 import { EXEC_HOOK_FAMILIES, isExecHookName } from '../../src/settings/exec-hooks.js';
 import { looksLikeValue, quoted } from '../../src/settings/printable.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../support/package-link.js';
+
+const SECURITY_GUIDE = readFileSync(join(REPO_ROOT, 'docs', 'security.md'), 'utf8');
 
 const found = (entries: Record<string, string>) => new Map(Object.entries(entries));
 
@@ -114,8 +119,13 @@ describe('names', () => {
     expect(found.filter((name) => !isExecHookName(name))).toEqual([]);
   });
 
-  it.each(Object.entries(EXEC_HOOK_FAMILIES))('family %s: every name and prefix is guarded, in any case, and says why', (_family, { reason, names = [], prefixes = [] }) => {
+  it.each(Object.entries(EXEC_HOOK_FAMILIES))('family %s: every name and prefix is guarded, in any case, says why, and the security guide lists it', (family, { reason, names = [], prefixes = [] }) => {
     expect(reason.length).toBeGreaterThan(20);
+    const row = SECURITY_GUIDE.split('\n').find((line) => line.startsWith(`| ${family} |`)) ?? '';
+    expect(row, `docs/security.md has no row for ${family}`).not.toBe('');
+    for (const prefix of prefixes) expect(row).toContain(`\`${prefix}*\``);
+    for (const name of names) expect(row).toContain(`\`${name}\``);
+    expect(row).toContain(reason);
     expect(names.length + prefixes.length).toBeGreaterThan(0);
     for (const name of names) {
       expect(name).toBe(name.toUpperCase());
