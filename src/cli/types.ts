@@ -7,7 +7,7 @@
  */
 import { SecretsClient } from '../api/client.js';
 import { type LoadOptions, resolveConfig } from '../settings/config.js';
-import { isSelected, parseSelection, resolveSelection } from '../settings/selection.js';
+import { hasWildcards, isSelected, parseSelection, resolveSelection } from '../settings/selection.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 
 export const usage = `Usage: clarifai-secrets types [--secrets LIST] [--output FILE]
@@ -56,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
 
   // Ids only: a value never leaves this loop. Named ids count whether they exist or not.
   const ids = new Map<string, string>();
-  if (selection.all || selection.prefixes.length > 0 || selection.renames.length > 0) {
+  if (hasWildcards(selection)) {
     for await (const { id } of SecretsClient.withInternals({ config }).listAll()) if (isSelected(selection, id)) ids.set(id, '');
   }
   for (const entry of selection.named) ids.set(entry.id, '');

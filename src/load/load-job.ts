@@ -4,7 +4,7 @@
  */
 import { type Config, type LoadOptions, requireToken, resolveConfig } from '../settings/config.js';
 import { DiskCache, type Warn } from './disk-cache.js';
-import { type Selection, type Unfit, describeUnfit, parseSelection } from '../settings/selection.js';
+import { type Selection, type Unfit, compareNames, describeUnfit, parseSelection } from '../settings/selection.js';
 import { fileReferences, findReferences, hasEntries, hasReferences, referenceNames, withReferences } from '../settings/references.js';
 import { rememberResolved, stillResolved } from './resolved-references.js';
 
@@ -143,7 +143,7 @@ export function prepareJob(
   const found = [...findReferences(env, config.userId), ...(covered ? [] : fileReferences(config.fileReferences, env, config.userId, config.envFile))];
   // Variables this process already resolved in this env are still references to a new load.
   const earlier = stillResolved(env, scopeOf(config)).filter((ref) => !found.some((f) => f.name === ref.name));
-  const references = [...found, ...earlier].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const references = [...found, ...earlier].sort((a, b) => compareNames(a.name, b.name));
   const selection = withReferences(base, references, {
     explicit: hasEntries(config.secrets),
     covered,

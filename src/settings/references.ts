@@ -11,7 +11,7 @@
  * never set an exec-hook name.
  */
 import { ConfigError } from '../errors.js';
-import type { NamedEntry, Selection } from './selection.js';
+import { type NamedEntry, type Selection, compareNames, makeSelection } from './selection.js';
 import { quoted } from './printable.js';
 import { REFERENCE_SCHEME } from './config.js';
 import { idProblem } from '../ids.js';
@@ -55,7 +55,7 @@ export function findReferences(env: Env, userId: string): Reference[] {
     if (value === undefined || !SCHEME.test(value)) continue;
     found.push(parseReference(name, value, userId));
   }
-  return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return found.sort((a, b) => compareNames(a.name, b.name));
 }
 
 /**
@@ -128,14 +128,10 @@ export function withReferences(
       reference: true,
     });
   }
-  const named = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return {
-    all: base?.all ?? false,
-    prefixes: base?.prefixes ?? [],
-    renames: base?.renames ?? [],
-    named,
-    key: JSON.stringify(['references', base?.key ?? null, references.map((ref) => (ref.fromFile ? [ref.name, ref.id, ref.optional, 'file'] : [ref.name, ref.id, ref.optional]))]),
-  };
+  return makeSelection(
+    { all: base?.all ?? false, prefixes: base?.prefixes ?? [], renames: base?.renames ?? [], named: [...byName.values()] },
+    { base: base?.key ?? null, references: references.map((ref) => (ref.fromFile ? [ref.name, ref.id, ref.optional, 'file'] : [ref.name, ref.id, ref.optional])) },
+  );
 }
 
 /** The env names that hold references: set whatever the override rule says. */

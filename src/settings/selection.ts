@@ -200,10 +200,7 @@ export function parseSelection(text: string | undefined, userId: string, { fromF
     addNamed(byName, parseNamed(entry, userId, fromFile));
   }
 
-  const named = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const sortedPrefixes = all ? [] : [...prefixes].sort();
-  const sortedRenames = [...renames.values()].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
-  return { all, prefixes: sortedPrefixes, renames: sortedRenames, named, key: selectionKey(all, sortedPrefixes, named, sortedRenames) };
+  return makeSelection({ all, prefixes: all ? [] : [...prefixes], renames: [...renames.values()], named: [...byName.values()] });
 }
 
 /** `NAME=ID`, `ID` or either with a trailing `?`: one named secret. */
@@ -238,6 +235,38 @@ function addNamed(byName: Map<string, NamedEntry>, entry: NamedEntry): void {
     optional: existing ? existing.optional && entry.optional : entry.optional,
     mapped: entry.mapped || (existing?.mapped ?? false),
   });
+}
+
+/** Env names, ids and prefixes in code-unit order: the same on every machine and locale, unlike localeCompare. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * What a selection joined with references keys on besides its entries (references.ts): the
+ * key of the CLARIFAI_SECRETS part it kept (null for none), and one tuple per reference.
+ */
+interface ReferencesKey {
+  base: string | null;
+  references: ReadonlyArray<readonly unknown[]>;
+}
+
+/**
+ * The one way a Selection is made: its parts sorted, and its key computed from them, or for
+ * a selection joined with references from `joined`, so keys stay what they were (the cached
+ * copies and markers of existing selections are found again).
+ */
+export function makeSelection(parts: Omit<Selection, 'key'>, joined?: ReferencesKey): Selection {
+  const prefixes = [...parts.prefixes].sort(compareNames);
+  const renames = [...parts.renames].sort((a, b) => compareNames(a.prefix, b.prefix));
+  const named = [...parts.named].sort((a, b) => compareNames(a.name, b.name));
+  const key = joined ? JSON.stringify(['references', joined.base, joined.references]) : selectionKey(parts.all, prefixes, named, renames);
+  return { all: parts.all, prefixes, renames, named, key };
+}
+
+/** Whether anything beyond named ids is selected: `*`, a `PREFIX*` or a `NEW*=PREFIX*`. */
+export function hasWildcards(selection: Selection): boolean {
+  return selection.all || selection.prefixes.length > 0 || selection.renames.length > 0;
 }
 
 /** What one selection's results are cached under: equal for selections that load the same. */
@@ -318,7 +347,7 @@ export function isSelected(selection: Selection, id: string): boolean {
  * empty), so GETs win only for one or two ids.
  */
 export function namedIdsToGet(selection: Selection): string[] | undefined {
-  if (selection.all || selection.prefixes.length > 0 || selection.renames.length > 0) return undefined;
+  if (hasWildcards(selection)) return undefined;
   // References are always fetched by id: a .env of references must not walk (and drop) the
   // whole account. Only the CLARIFAI_SECRETS part decides for a list walk.
   const listed = new Set(selection.named.filter((entry) => !entry.reference).map((entry) => entry.id));
@@ -359,7 +388,7 @@ export function resolveSelection(
     if (value === undefined) (entry.optional ? missing : missingRequired).push(entry.id);
     else put(entry.name, entry.id, value, entry.mapped, !entry.optional);
   }
-  if (selection.all || selection.prefixes.length > 0 || selection.renames.length > 0) {
+  if (hasWildcards(selection)) {
     for (const [id, value] of found) {
       // A secret named explicitly is loaded under that name only.
       if (namedIds.has(id)) continue;
@@ -370,7 +399,7 @@ export function resolveSelection(
   }
   const unfit = takeUnfit(out);
   const entries = [...out].map(([name, { value }]): [string, string] => [name, value]);
-  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  entries.sort(([a], [b]) => compareNames(a, b));
   return {
     entries,
     missing: [...new Set(missing)].sort(),
@@ -386,7 +415,7 @@ export function resolveSelection(
  * worse than not starting. Others are returned, for one warning.
  */
 function takeUnfit(out: Map<string, { id: string; value: string; required: boolean }>): Unfit[] {
-  const byId = (a: Unfit, b: Unfit): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const byId = (a: Unfit, b: Unfit): number => compareNames(a.id, b.id);
   const unfit: Unfit[] = [];
   const required: Unfit[] = [];
   for (const [name, entry] of out) {
