@@ -2,6 +2,11 @@
  * The emulator's own TLS certificate: self-signed, made at start for the names it answers.
  * The key pair comes from node:crypto; node-forge only lays out the certificate, and is
  * loaded here, on first use, so nothing else (the library, the preload) ever loads it.
+ *
+ * node-forge is an optional peer dependency, not a dependency: node:crypto can make keys but
+ * not certificates, and every app that loads its secrets would otherwise install 1.9 MB (and
+ * every advisory against it) for a command few of them run. Without it, `tls: true` says how
+ * to add it, and `tls: { key, cert }` (the CLI's --tls-cert and --tls-key) needs nothing.
  */
 import { generateKeyPair, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -68,8 +73,21 @@ async function generate(names: readonly string[]): Promise<TlsCredentials> {
   return { key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, cert: pki.certificateToPem(cert) };
 }
 
+/** What `tls: true` says when node-forge is not installed. */
+export const NO_FORGE =
+  'the emulator makes its own TLS certificate with node-forge, which is not installed (it is an optional peer dependency): ' +
+  'npm install --save-dev node-forge (or npx -p node-forge -p clarifai-secrets clarifai-secrets emulator --tls), ' +
+  'or pass a certificate of your own with --tls-cert and --tls-key';
+
 async function loadForge(): Promise<typeof import('node-forge')> {
-  const mod = (await import('node-forge')) as typeof import('node-forge') & { default?: typeof import('node-forge') };
+  let mod: typeof import('node-forge') & { default?: typeof import('node-forge') };
+  try {
+    mod = (await import('node-forge')) as typeof mod;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new Error(NO_FORGE, { cause: error });
+    throw error;
+  }
   return mod.default ?? mod;
 }
 

@@ -59,6 +59,14 @@ describe('installed from source', () => {
       env: { PATH: process.env['PATH'], HOME: scratch, CLARIFAI_SECRETS_CACHE_DIR: 'off' },
     });
     expect(preloaded.stderr).toMatch(/^clarifai-secrets: CLARIFAI_PAT is not set.*\[ERR_CONFIG\]\n$/);
+
+    // A normal install carries what a load needs, not the emulator's certificate maker:
+    // `emulator --tls` then says how to add it, in one line, before anything listens.
+    expect(existsSync(join(app, 'node_modules', 'node-forge'))).toBe(false);
+    const tls = await run(join(app, 'node_modules', '.bin', 'clarifai-secrets'), ['emulator', '--tls', '--port', '0'], { cwd: app, killAfterMs: 20_000 });
+    expect(tls.code).toBe(1);
+    expect(tls.stdout).toBe('');
+    expect(tls.stderr).toMatch(/^clarifai-secrets emulator: the emulator makes its own TLS certificate with node-forge, which is not installed .*npm install --save-dev node-forge.*--tls-cert and --tls-key\n$/);
   }, 180_000);
 
   it('publint and arethetypeswrong find nothing wrong with the tarball', async () => {
