@@ -93,14 +93,17 @@ type Attempt =
   | { aborted: true }
   | { error: SecretsError; retryable: boolean; retryAfter?: number | undefined };
 
-/** @internal Not part of the public API: a resolved configuration, and the HTTP client to use. */
-export interface ClientInternals {
-  transport?: Transport;
-  config?: Config;
+/**
+ * The key under which `clientFor` hands the constructor settings already resolved. Never
+ * exported, so no caller outside this module can pass it: for everyone else, the public
+ * constructor resolves its options.
+ */
+const RESOLVED = Symbol('resolved');
+interface Resolved {
+  config: Config;
+  transport: Transport | undefined;
 }
-
-/** Handed from `withInternals` to the constructor it calls; never set outside that call. */
-let pendingInternals: ClientInternals | undefined;
+type FactoryOptions = SecretsClientOptions & { [RESOLVED]?: Resolved };
 
 /**
  * A client for Clarifai's secrets API. Every option is optional: what is not given is
@@ -115,28 +118,13 @@ export class SecretsClient {
   readonly #secrets: Decode<Secret> = (envelope, where) => decodeMany(envelope, this.userId, where);
 
   constructor(options: SecretsClientOptions = {}) {
-    const internals = pendingInternals ?? {};
-    pendingInternals = undefined;
-    const config = internals.config ?? resolveConfig(options);
+    const resolved = (options as FactoryOptions)[RESOLVED];
+    const config = resolved?.config ?? resolveConfig(options);
     this.userId = config.userId;
     this.baseUrl = config.baseUrl;
     this.timeout = config.timeout;
     this.#config = config;
-    this.#transport = internals.transport ?? undiciTransport(options.dispatcher);
-  }
-
-  /**
-   * @internal For this package's loaders and CLI, and its tests: a client over a
-   * configuration already resolved and, optionally, another transport. Not part of the
-   * public API (left out of the published types).
-   */
-  static withInternals(internals: ClientInternals): SecretsClient {
-    pendingInternals = internals;
-    try {
-      return new SecretsClient();
-    } finally {
-      pendingInternals = undefined;
-    }
+    this.#transport = resolved?.transport ?? undiciTransport(options.dispatcher);
   }
 
   /** One secret; `ERR_NOT_FOUND` when it does not exist. */
@@ -397,6 +385,17 @@ export class SecretsClient {
         'check the network, or raise CLARIFAI_SECRETS_TIMEOUT',
     );
   }
+}
+
+/**
+ * A client over settings already resolved (a load's job, a command's flags) and, for a load,
+ * the transport of its path: resolving them again would read the environment and the `.env`
+ * a second time, and might not give what the caller checked. For this package only: the
+ * barrel leaves it out.
+ */
+export function clientFor(config: Config, transport?: Transport): SecretsClient {
+  const options: FactoryOptions = { [RESOLVED]: { config, transport } };
+  return new SecretsClient(options);
 }
 
 /** A success envelope, or the error the answer means. */

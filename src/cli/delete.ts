@@ -3,13 +3,14 @@
  * only way to say yes, so a script never deletes by accident.
  */
 import { isatty } from 'node:tty';
-import { MAX_PER_PAGE, SecretsClient } from '../api/client.js';
-import { requireToken, resolveConfig } from '../settings/config.js';
+import { MAX_PER_PAGE } from '../api/client.js';
+import { requireToken } from '../settings/config.js';
 import { ConfigError, NotFoundError } from '../errors.js';
 import { nearest, oneOf } from '../settings/nearest.js';
 import { quoted } from '../settings/printable.js';
 import { idProblem } from '../ids.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, parseCommand } from './args.js';
+import { commandClient } from './client.js';
 import { Cancelled, confirm } from './input.js';
 
 export const usage = `Usage: clarifai-secrets delete ID... [--yes]
@@ -34,9 +35,8 @@ export async function main(argv: string[]): Promise<number> {
     const problem = idProblem(id);
     if (problem) throw new ConfigError(`delete: secret ${quoted(id)} is not an id the API could mean (${problem})`);
   }
-  const config = resolveConfig(connectionOptions(values));
+  const { config, client } = commandClient(values);
   requireToken(config);
-  const client = SecretsClient.withInternals({ config });
   const what = ids.length === 1 ? `secret ${quoted(ids[0] as string)}` : `${ids.length} secrets (${ids.map((id) => quoted(id)).join(', ')})`;
   // Before any request: a script without --yes learns that at once.
   if (!values.yes && !isatty(0)) {

@@ -5,7 +5,7 @@
  * Never prints the token: only where it came from.
  */
 import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs';
-import { SecretsClient } from '../api/client.js';
+import { clientFor } from '../api/client.js';
 import { type Config, resolveConfig } from '../settings/config.js';
 import { isSecretsError } from '../errors.js';
 import { type CachedCopy, ageOf } from '../load/disk-cache.js';
@@ -95,7 +95,8 @@ async function checkSelection(report: Report, config: Config): Promise<void> {
 }
 
 async function checkApi(report: Report, config: Config): Promise<boolean> {
-  const client = SecretsClient.withInternals({ config, transport: loadTransport(undefined) });
+  // A load's client, not a command's: the token is proven over the transport a load takes.
+  const client = clientFor(config, loadTransport(undefined));
   const host = new URL(config.baseUrl).host;
   const started = performance.now();
   try {

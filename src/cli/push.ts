@@ -4,12 +4,13 @@
  * the API's 1000 a request). The plan names keys only: `+ NEW`, `~ CHANGED`, `= SAME`.
  */
 import { readFileSync } from 'node:fs';
-import { MAX_PER_PAGE, SecretsClient } from '../api/client.js';
-import { requireToken, resolveConfig } from '../settings/config.js';
+import { MAX_PER_PAGE } from '../api/client.js';
+import { requireToken } from '../settings/config.js';
 import { ConfigError, InvalidValueError } from '../errors.js';
 import { lazyRequire } from '../lazy-require.js';
 import type { SecretInput } from '../api/wire.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, parseCommand } from './args.js';
+import { commandClient } from './client.js';
 
 export const usage = `Usage: clarifai-secrets push [FILE] [--dry-run]
 
@@ -76,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
   if (positionals.length > 1) throw new UsageError(`push takes one file, got ${positionals.length} arguments`);
   const file = positionals[0] ?? '.env';
-  const config = resolveConfig(connectionOptions(values));
+  const { config, client } = commandClient(values);
   requireToken(config);
   const parsed = readDotenv(file);
 
@@ -88,7 +89,6 @@ export async function main(argv: string[]): Promise<number> {
     throw new InvalidValueError(nul, `${nul.join(', ')} in ${file} ${nul.length === 1 ? 'holds' : 'hold'} a NUL byte, which no environment variable can carry: nothing was pushed`);
   }
 
-  const client = SecretsClient.withInternals({ config });
   const ids = new Set(wanted.map(([key]) => key));
   // Only the values of keys in the file are kept, and only to compare.
   const stored = new Map<string, string>();

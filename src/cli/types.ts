@@ -5,10 +5,9 @@
  * skipped); the API is asked only when a wildcard needs the ids, and values are dropped as
  * each page arrives.
  */
-import { SecretsClient } from '../api/client.js';
-import { type LoadOptions, resolveConfig } from '../settings/config.js';
 import { hasWildcards, isSelected, parseSelection, resolveSelection } from '../settings/selection.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, parseCommand } from './args.js';
+import { commandClient } from './client.js';
 
 export const usage = `Usage: clarifai-secrets types [--secrets LIST] [--output FILE]
 
@@ -49,15 +48,13 @@ export function declaration(names: ReadonlyArray<readonly [name: string, optiona
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
   if (positionals.length > 0) throw new UsageError('types takes no arguments; choose secrets with --secrets LIST');
-  const options: LoadOptions = connectionOptions(values);
-  if (values.secrets !== undefined) options.secrets = values.secrets;
-  const config = resolveConfig(options);
+  const { config, client } = commandClient(values, values.secrets === undefined ? {} : { secrets: values.secrets });
   const selection = parseSelection(config.secrets, config.userId, { fromFile: config.secretsFromFile });
 
   // Ids only: a value never leaves this loop. Named ids count whether they exist or not.
   const ids = new Map<string, string>();
   if (hasWildcards(selection)) {
-    for await (const { id } of SecretsClient.withInternals({ config }).listAll()) if (isSelected(selection, id)) ids.set(id, '');
+    for await (const { id } of client.listAll()) if (isSelected(selection, id)) ids.set(id, '');
   }
   for (const entry of selection.named) ids.set(entry.id, '');
   const resolved = resolveSelection(selection, ids);

@@ -2,12 +2,13 @@
  * `clarifai-secrets create ID` and `clarifai-secrets update ID`: the value comes from stdin
  * (to its end, one trailing newline stripped) or `--value-file F` (as is).
  */
-import { SecretsClient } from '../api/client.js';
-import { requireToken, resolveConfig } from '../settings/config.js';
+import type { SecretsClient } from '../api/client.js';
+import { requireToken } from '../settings/config.js';
 import { ConflictError, NotFoundError, isSecretsError } from '../errors.js';
 import type { Secret, SecretInput, SecretPatch } from '../api/wire.js';
 import { isatty } from 'node:tty';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, oneId, parseCommand } from './args.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, oneId, parseCommand } from './args.js';
+import { commandClient } from './client.js';
 import { Cancelled, readValue } from './input.js';
 import { envNameFor, envUnfit, requireNameable } from '../settings/selection.js';
 
@@ -111,9 +112,8 @@ function command(verb: 'create' | 'update'): { usage: string; main(argv: string[
         verb === 'update' && description !== undefined && (keepValue || (values['value-file'] === undefined && isatty(0)));
       // The id, settings and token first: no one should type a value only to learn one is wrong.
       if (verb === 'create') requireNameable(id);
-      const config = resolveConfig(connectionOptions(values));
+      const { config, client } = commandClient(values);
       requireToken(config);
-      const client = SecretsClient.withInternals({ config });
       let value: string | undefined;
       if (!descriptionOnly) {
         try {

@@ -3,7 +3,7 @@
  * last-known-good copy after a success, serving it when the API cannot answer, and
  * deleting it when the API says the token or a secret is gone.
  */
-import { SecretsClient } from '../api/client.js';
+import { clientFor } from '../api/client.js';
 import { type CachedCopy, type DiskCache, ageOf } from './disk-cache.js';
 import { MissingSecretsError, isSecretsError, isUnavailable } from '../errors.js';
 import type { Fetched, LoadJob } from './load-job.js';
@@ -20,7 +20,7 @@ const PARALLEL_GETS = 8;
  * walk also keeps every id it saw in `seen` (ids only), for the hint when one is missing.
  */
 async function fetchSelected(job: LoadJob, transport: Transport, signal: AbortSignal, seen: Set<string>): Promise<Map<string, string>> {
-  const client = SecretsClient.withInternals({ config: job.config, transport });
+  const client = clientFor(job.config, transport);
   const found = new Map<string, string>();
   const ids = namedIdsToGet(job.selection);
   if (ids) {
@@ -53,7 +53,7 @@ async function fetchSelected(job: LoadJob, transport: Transport, signal: AbortSi
 async function missingError(job: LoadJob, transport: Transport, signal: AbortSignal, missing: readonly string[], seen: Set<string>): Promise<MissingSecretsError> {
   if (seen.size === 0) {
     try {
-      const client = SecretsClient.withInternals({ config: job.config, transport });
+      const client = clientFor(job.config, transport);
       for await (const secret of client.listValues({ signal })) seen.add(secret.id);
     } catch {
       seen.clear();

@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SecretsClient } from '../../src/api/client.js';
+import { SecretsClient, type SecretsClientOptions, clientFor } from '../../src/api/client.js';
 import { resolveConfig } from '../../src/settings/config.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { SecretsError, isSecretsError } from '../../src/errors.js';
@@ -48,10 +48,7 @@ async function failure(promise: Promise<unknown>): Promise<SecretsError> {
 
 describe.each(transports)('SecretsClient over %s', (_name, transport) => {
   const client = (options: { pat?: string; userId?: string; timeout?: number; baseUrl?: string } = {}) =>
-    SecretsClient.withInternals({
-      transport,
-      config: resolveConfig({ envFile: false, pat: PAT, baseUrl: emulator.url, cacheDir: false, ...options }, {}),
-    });
+    clientFor(resolveConfig({ envFile: false, pat: PAT, baseUrl: emulator.url, cacheDir: false, ...options }, {}), transport);
 
   it('creates, gets, lists, updates and deletes, on the wire exactly as Clarifai expects', async () => {
     const c = client();
@@ -404,10 +401,7 @@ describe.each(transports)('SecretsClient over %s', (_name, transport) => {
   });
 
   it('sends a session token in its own header, not as a key', async () => {
-    const c = SecretsClient.withInternals({
-      transport,
-      config: resolveConfig({ envFile: false, baseUrl: emulator.url, cacheDir: false }, { CLARIFAI_SESSION_TOKEN: 'sess-CLIENT-1' }),
-    });
+    const c = clientFor(resolveConfig({ envFile: false, baseUrl: emulator.url, cacheDir: false }, { CLARIFAI_SESSION_TOKEN: 'sess-CLIENT-1' }), transport);
     await c.list().catch(() => undefined);
     expect(emulator.requests[0]?.headers).not.toHaveProperty('authorization');
     expect(emulator.requests[0]?.headers['x-clarifai-session-token']).toBe('<redacted>');
@@ -497,25 +491,31 @@ describe('SecretsClient configuration', () => {
     await dispatcher.close();
   });
 
-  it('takes no internals through its public constructor', async () => {
+  it('takes no internals through its public constructor, only through the package factory', async () => {
     let used = false;
     const spy: Transport = async () => {
       used = true;
       throw new Error('not this one');
     };
-    // A second argument, as the constructor once took one, changes nothing: the token and
-    // the base URL come from the options, the requests go over the default transport.
-    const Client = SecretsClient as unknown as new (options: object, internals: object) => SecretsClient;
     const config = resolveConfig({ envFile: false, pat: 'pat-other', baseUrl: 'http://127.0.0.1:9' }, {});
-    const c = new Client({ envFile: false, pat: PAT, baseUrl: emulator.url }, { transport: spy, config });
-    expect(c.baseUrl).toBe(emulator.url);
-    await c.list();
+    // A second argument, as the constructor once took one, or keys that look like the
+    // factory's change nothing: the token and the base URL come from the options, the
+    // requests go over the default transport.
+    const Client = SecretsClient as unknown as new (options: object, internals: object) => SecretsClient;
+    const options = { envFile: false, pat: PAT, baseUrl: emulator.url } as const;
+    const lookalike = { config, transport: spy, [Symbol('resolved')]: { config, transport: spy }, [Symbol.for('resolved')]: { config, transport: spy } };
+    for (const c of [new Client(options, { transport: spy, config }), new SecretsClient({ ...options, ...lookalike } as SecretsClientOptions)]) {
+      expect(c.baseUrl).toBe(emulator.url);
+      await c.list();
+    }
     expect(used).toBe(false);
-    // The seam itself works, once, and leaves the next public construction alone.
-    const seam = SecretsClient.withInternals({ transport: spy, config });
-    await expect(seam.list()).rejects.toThrow();
+    // No static way in either: the class holds only what every class does.
+    expect(Object.getOwnPropertyNames(SecretsClient).sort()).toEqual(['length', 'name', 'prototype']);
+    // The factory takes the settings and the transport as they are.
+    const made = clientFor(config, spy);
+    expect(made.baseUrl).toBe('http://127.0.0.1:9');
+    await expect(made.list()).rejects.toThrow();
     expect(used).toBe(true);
-    expect(new SecretsClient({ envFile: false, pat: PAT, baseUrl: emulator.url }).baseUrl).toBe(emulator.url);
   });
 
   it('says which argument is wrong, and sends nothing', async () => {
@@ -557,11 +557,8 @@ describe('SecretsClient configuration', () => {
 
   it('lets an error that is not a transport failure through as it is', async () => {
     const bug = new TypeError('a bug in the transport');
-    const c = SecretsClient.withInternals({
-      transport: async () => {
-        throw bug;
-      },
-      config: resolveConfig({ envFile: false, pat: PAT, baseUrl: emulator.url }, {}),
+    const c = clientFor(resolveConfig({ envFile: false, pat: PAT, baseUrl: emulator.url }, {}), async () => {
+      throw bug;
     });
     await expect(c.get('A')).rejects.toBe(bug);
   });

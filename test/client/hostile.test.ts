@@ -8,7 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SecretsClient } from '../../src/api/client.js';
+import { clientFor } from '../../src/api/client.js';
 import { nodeTransport } from '../../src/api/transport/node-http.js';
 import type { Transport } from '../../src/api/transport/types.js';
 import { undiciTransport } from '../../src/api/transport/undici.js';
@@ -52,7 +52,7 @@ const transports: Array<[string, Transport]> = [
 
 describe.each(transports)('over %s', (_name, transport) => {
   const client = (baseUrl = emulator.url, timeout = 5000) =>
-    SecretsClient.withInternals({ transport, config: resolveConfig({ envFile: false, pat: PAT, baseUrl, timeout, cacheDir: false }, {}) });
+    clientFor(resolveConfig({ envFile: false, pat: PAT, baseUrl, timeout, cacheDir: false }, {}), transport);
 
   it.each([401, 403, 404])('an HTML %i page is not Clarifai saying no: it names CLARIFAI_API_BASE, not the user id', async (status) => {
     emulator.inject({ kind: 'raw', status, body: '<html><body>Sign in to continue</body></html>', contentType: 'text/html' }, { times: Infinity });
@@ -152,13 +152,13 @@ describe('a base URL that is not the API', () => {
   });
 
   it.each(transports)('says when https meets a plain-HTTP port (%s)', async (_name, transport) => {
-    const client = SecretsClient.withInternals({ transport, config: resolveConfig({ envFile: false, pat: PAT, baseUrl: plain.url.replace('http:', 'https:'), timeout: 5000, cacheDir: false }, {}) });
+    const client = clientFor(resolveConfig({ envFile: false, pat: PAT, baseUrl: plain.url.replace('http:', 'https:'), timeout: 5000, cacheDir: false }, {}), transport);
     const error = await failure(client.list());
     expect(error.message).toMatch(/answered in plain HTTP/);
   });
 
   it.each(transports)('names NODE_EXTRA_CA_CERTS for an untrusted certificate (%s)', async (_name, transport) => {
-    const client = SecretsClient.withInternals({ transport, config: resolveConfig({ envFile: false, pat: PAT, baseUrl: tls.url, timeout: 5000, cacheDir: false }, {}) });
+    const client = clientFor(resolveConfig({ envFile: false, pat: PAT, baseUrl: tls.url, timeout: 5000, cacheDir: false }, {}), transport);
     const error = await failure(client.list());
     expect(error.message).toMatch(/not trusted.*NODE_EXTRA_CA_CERTS/);
   });

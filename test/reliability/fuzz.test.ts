@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SecretsClient } from '../../src/api/client.js';
+import { clientFor } from '../../src/api/client.js';
 import { resolveConfig } from '../../src/settings/config.js';
 import { isSecretsError } from '../../src/errors.js';
 import { parseSelection, resolveSelection } from '../../src/settings/selection.js';
@@ -149,10 +149,10 @@ describe('valid input is accepted', () => {
         const wire = secrets.map((s) => ({ ...s, user_id: 'u', created_at: '2025-10-03T09:18:10Z', modified_at: '2025-10-03T09:18:10Z' }));
         const ok = (body: unknown): HttpResponse =>
           ({ status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) }) as HttpResponse;
-        const listed = await SecretsClient.withInternals({ config, transport: answering(ok({ status: { code: 10000 }, secrets: wire })) }).list();
+        const listed = await clientFor(config, answering(ok({ status: { code: 10000 }, secrets: wire }))).list();
         expect(listed.map((s) => [s.id, s.value, s.version])).toEqual(secrets.map((s) => [s.id, s.value, s.version]));
         for (const one of wire) {
-          const got = await SecretsClient.withInternals({ config, transport: answering(ok({ status: { code: 10000 }, secret: one })) }).get(one.id);
+          const got = await clientFor(config, answering(ok({ status: { code: 10000 }, secret: one }))).get(one.id);
           expect([got.id, got.value, got.version, got.userId]).toEqual([one.id, one.value, one.version, 'u']);
         }
       }),
@@ -210,7 +210,7 @@ describe('response validator', () => {
       fc.asyncProperty(response, async (res) =>
         onlySecretsErrorsAsync('responses', async () => {
           // Retries would wait between attempts; one attempt shows the validator's answer.
-          const client = SecretsClient.withInternals({ config, transport: answering({ ...res, headers: { ...res.headers, 'retry-after': '3600' } } as HttpResponse) });
+          const client = clientFor(config, answering({ ...res, headers: { ...res.headers, 'retry-after': '3600' } } as HttpResponse));
           if (method === 'get') {
             const secret = await client.get('A');
             expect(typeof secret.value).toBe('string');
