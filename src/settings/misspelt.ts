@@ -10,6 +10,8 @@ import { editDistance } from './nearest.js';
 /** Names this package reads or writes besides the settings of `.env` files. */
 const OTHER_KNOWN = [
   'CLARIFAI_SECRETS_ENV_FILE',
+  // Read from the environment only, never from a `.env` file (config.ts).
+  'CLARIFAI_PAT_FILE',
   // Written by a load for child processes, and by the synchronous loader for its worker.
   'CLARIFAI_SECRETS_LOADED',
   'CLARIFAI_SECRETS_SYNC_WORKER',

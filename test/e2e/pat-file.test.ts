@@ -78,6 +78,14 @@ describe('CLARIFAI_PAT_FILE', () => {
     expect(JSON.parse(ran.stdout)).toMatchObject({ key: VALUE, pat: null, file: tokenFile });
   });
 
+  it('doctor names the token file as the source, and takes CLARIFAI_PAT_FILE for no misspelt setting', async () => {
+    const ran = await runNode([CLI, 'doctor'], { cwd: project.dir, env: env(), killAfterMs: 20_000 });
+    expect(ran.code, ran.stdout).toBe(0);
+    expect(ran.stdout).toContain(`token: set (CLARIFAI_PAT_FILE (${tokenFile}))`);
+    expect(ran.stdout + ran.stderr).not.toMatch(/misspelt/);
+    expectNoLeak(ran.stdout + ran.stderr, { PAT }, 'doctor');
+  });
+
   it('a FIFO in its place is refused at once, not waited on', async () => {
     const fifo = join(mkdtempSync(join(tmpdir(), 'cs-patfile-fifo-')), 'pat');
     (await import('node:child_process')).execFileSync('mkfifo', [fifo]);

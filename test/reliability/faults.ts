@@ -162,8 +162,9 @@ export const FAULTS: FaultCase[] = [
   { name: '403 missing scope (11007)', inject: once({ kind: 'error', status: 403, code: 11007 }), cold: error('ERR_FORBIDDEN'), warm: error('ERR_FORBIDDEN') },
   { name: '404 on the list (wrong user)', inject: once({ kind: 'error', status: 404, code: 11101 }), cold: error('ERR_NOT_FOUND'), warm: error('ERR_NOT_FOUND') },
   // Data
-  // A listing prints ids, never values: a NUL is no concern of it.
-  { name: 'a value with a NUL byte', inject: () => undefined, seed: [{ id: 'MX_NUL', value: 'left\u0000right' }], cold: error('ERR_INVALID_VALUE'), warm: error('ERR_INVALID_VALUE'), listing: LOADED },
+  // A listing prints ids, never values: a NUL is no concern of it. Named, the secret is
+  // required and the load fails; reached through * it would be skipped with a warning.
+  { name: 'a value with a NUL byte', inject: () => undefined, seed: [{ id: 'MX_NUL', value: 'left\u0000right' }], secrets: 'MX_A,MX_NUL', cold: error('ERR_INVALID_VALUE'), warm: error('ERR_INVALID_VALUE'), listing: LOADED },
   { name: 'values with newlines, quotes and unicode', inject: () => undefined, seed: [{ id: 'MX_ML', value: 'line1\nline2 "q" \'s\' $X #h ünï 🔑' }], cold: LOADED, warm: LOADED },
   { name: 'an id that is not a valid env name', inject: () => undefined, seed: [{ id: 'odd.id-1', value: 'odd-value' }], cold: LOADED, warm: LOADED },
   { name: 'server caps per_page below what was asked', inject: (e) => void e.setPerPageCap(3), cold: LOADED, warm: LOADED },
