@@ -53,7 +53,7 @@ export default defineConfig([
     ...bundle,
     entry: { index: 'src/index.ts', emulator: 'src/emulator/index.ts' },
     format: ['esm', 'cjs'],
-    // Members marked @internal (the client's test seam) stay out of the published types.
+    // Members marked @internal (the client's listValues, the loaders' deferCopy) stay out of the published types.
     dts: { compilerOptions: { stripInternal: true } },
     esbuildPlugins: [rawText],
   },
