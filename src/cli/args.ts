@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { nearest, oneOf } from '../settings/nearest.js';
+import { GLOBAL_FLAGS_HELP } from './command.js';
 
 /** A usage error: exit code 2 and a pointer to `--help`. */
 export class UsageError extends Error {
@@ -19,6 +20,8 @@ export class HelpRequested extends Error {
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** A string option given more than once keeps every value, in order (else the last one wins). */
+  multiple?: boolean;
 }
 export type Spec = Record<string, OptionSpec>;
 
@@ -43,12 +46,11 @@ export const CONNECTION_OPTIONS = {
 export const CONNECTION_HELP = `  --env-file F      the .env file read for CLARIFAI_* settings (default ./.env; Node stops
                     with "node: F: not found" when F is missing: CLARIFAI_SECRETS_ENV_FILE=F
                     gives this tool's own message instead)
-  --api-base URL    API base URL (default: CLARIFAI_API_BASE, else https://api.clarifai.com)
-  --user-id ID      user whose secrets are used (default: CLARIFAI_USER_ID, else "me")
+${GLOBAL_FLAGS_HELP}
   --help, -h        show this help`;
 
 export type Values<S extends Spec> = {
-  [K in keyof S]?: S[K]['type'] extends 'string' ? string : boolean;
+  [K in keyof S]?: S[K]['type'] extends 'string' ? (S[K] extends { multiple: true } ? string[] : string) : boolean;
 };
 
 export interface Parsed<S extends Spec> {
@@ -68,7 +70,7 @@ export function parseCommand<S extends Spec>(argv: readonly string[], spec: S): 
     allowPositionals: true,
     tokens: true,
   });
-  const values: Record<string, string | boolean> = {};
+  const values: Record<string, string | string[] | boolean> = {};
   const positionals: string[] = [];
   for (const token of tokens) {
     if (token.kind === 'positional') positionals.push(token.value);
@@ -87,7 +89,8 @@ export function parseCommand<S extends Spec>(argv: readonly string[], spec: S): 
       if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-') && token.value !== '-')) {
         throw new UsageError(`option ${flag} needs a value (write ${flag}=VALUE for one that starts with "-")`);
       }
-      values[token.name] = token.value;
+      const earlier = values[token.name];
+      values[token.name] = option.multiple ? [...(Array.isArray(earlier) ? earlier : []), token.value] : token.value;
     }
   }
   if (values['help'] === true) throw new HelpRequested();

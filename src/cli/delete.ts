@@ -11,9 +11,10 @@ import { quoted } from '../settings/printable.js';
 import { idProblem } from '../ids.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, parseCommand } from './args.js';
 import { commandClient } from './client.js';
+import { declareCommand } from './command.js';
 import { Cancelled, confirm } from './input.js';
 
-export const usage = `Usage: clarifai-secrets delete ID... [--yes]
+const usage = `Usage: clarifai-secrets delete ID... [--yes]
 
 Deletes secrets. Checks first that every ID exists: when one does not, it is named and
 nothing is deleted. Asks for confirmation on a terminal; elsewhere (scripts, CI) it refuses
@@ -26,7 +27,7 @@ ${CONNECTION_HELP}
 
 const SPEC = { ...CONNECTION_OPTIONS, yes: { type: 'boolean', short: 'y' } } as const satisfies Spec;
 
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
   if (positionals.length === 0) throw new UsageError('delete needs at least one secret id');
   if (positionals.includes('')) throw new UsageError('delete needs non-empty secret ids');
@@ -74,3 +75,5 @@ export async function main(argv: string[]): Promise<number> {
   process.stderr.write(`clarifai-secrets: deleted ${what}\n`);
   return 0;
 }
+
+export const remove = declareCommand('delete', { usage, options: SPEC, main });

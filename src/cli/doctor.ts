@@ -17,8 +17,9 @@ import { fetchFromApi } from '../load/fetch-fresh.js';
 import { lazyRequire } from '../lazy-require.js';
 import { PROXY_VARS, loadTransport } from '../api/transport/choose.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
+import { declareCommand } from './command.js';
 
-export const usage = `Usage: clarifai-secrets doctor
+const usage = `Usage: clarifai-secrets doctor
 
 Checks the Node.js version, the settings, the token (one list request), how fast the API
 answers, and the cache folder. Prints what is wrong and how to fix it; never the token.
@@ -190,7 +191,7 @@ function checkReferences(report: Report, config: Config): void {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
   if (positionals.length > 0) throw new UsageError('doctor takes no arguments');
   const report = new Report();
@@ -240,3 +241,5 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.write(`clarifai-secrets doctor\n${report.lines.join('\n')}\n${summary}\n`);
   return report.failures > 0 ? 1 : 0;
 }
+
+export const doctor = declareCommand('doctor', { usage, options: SPEC, main });

@@ -6,10 +6,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { invalidHostNameReason } from '../emulator/host-check.js';
 import { servesOtherMachines } from '../emulator/emulator.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
+import { HelpRequested, type Spec, UsageError, parseCommand } from './args.js';
+import { declareCommand } from './command.js';
 
 const DEFAULT_PORT = 8787;
 const DEFAULT_HOST = '127.0.0.1';
@@ -54,16 +55,6 @@ export interface EmulatorCommandIo {
   signal?: AbortSignal | undefined;
 }
 
-class UsageError extends Error {
-  /** A file named by a flag could not be read: the flags were right, so no pointer to --help. */
-  constructor(
-    message: string,
-    readonly readingFile = false,
-  ) {
-    super(message);
-  }
-}
-
 interface Settings {
   port: number;
   host: string;
@@ -76,34 +67,25 @@ interface Settings {
   latencyMs: number;
 }
 
-function parse(argv: string[]): Settings | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'allow-host': { type: 'string', multiple: true },
-        data: { type: 'string' },
-        pat: { type: 'string' },
-        user: { type: 'string' },
-        tls: { type: 'boolean' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        latency: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // Never echo a stray argument: it could be a token typed in the wrong place.
-    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError('this command takes no positional arguments');
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return 'help';
+// No --api-base or --user-id: it is the API, not a client of one.
+const SPEC = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'allow-host': { type: 'string', multiple: true },
+  data: { type: 'string' },
+  pat: { type: 'string' },
+  user: { type: 'string' },
+  tls: { type: 'boolean' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  latency: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Spec;
+
+function parse(argv: string[]): Settings {
+  const { values, positionals } = parseCommand(argv, SPEC);
+  // Never echo a stray argument: it could be a token typed in the wrong place.
+  if (positionals.length > 0) throw new UsageError('this command takes no positional arguments');
   let port = DEFAULT_PORT;
   if (values.port !== undefined) {
     if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError('--port must be a number from 0 to 65535');
@@ -142,35 +124,49 @@ function readTlsFiles(files: { certFile: string; keyFile: string }): { key: Buff
       return readFileSync(file);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError(`cannot read ${flag} ${file}${code ? ` (${code})` : ''}`, true);
+      throw new Error(`cannot read ${flag} ${file}${code ? ` (${code})` : ''}`);
     }
   };
   return { cert: read('--tls-cert', files.certFile), key: read('--tls-key', files.keyFile) };
 }
 
-export async function emulatorCommand(
-  argv: string[],
-  io: EmulatorCommandIo = { stdout: process.stdout, stderr: process.stderr },
-): Promise<number> {
-  let settings: Settings | 'help';
-  let tlsFiles: { key: Buffer; cert: Buffer } | undefined;
+/** The settings, or the exit code of a usage error or `--help` once its text is written. */
+async function settingsOf(argv: string[], io: EmulatorCommandIo): Promise<Settings | number> {
   try {
-    settings = parse(argv);
-    if (settings === 'help') {
-      io.stdout.write(USAGE);
-      return 0;
-    }
+    const settings = parse(argv);
     // Checked before anything listens: the default token is public, so on an interface other
     // machines reach, anyone there could read and change the secrets.
     if ((settings.pat === undefined || settings.pat === DEFAULT_PAT) && (await servesOtherMachines(settings.host))) {
       throw new UsageError(`--host ${settings.host} serves other machines and the default token is public: pass --pat with a token of your own`);
     }
+    return settings;
+  } catch (error) {
+    // Here rather than in the dispatcher: in-process callers get it on their own streams.
+    if (error instanceof HelpRequested) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    if (!(error instanceof UsageError)) throw error;
+    // Its own prefix, like every line it writes, rather than the dispatcher's.
+    io.stderr.write(`${PREFIX}: ${error.message} (see --help)\n`);
+    return 2;
+  }
+}
+
+/** The command with its output in `io`: the bin runs it on the process's streams, tests in-process. */
+export async function emulatorCommand(
+  argv: string[],
+  io: EmulatorCommandIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  const settings = await settingsOf(argv, io);
+  if (typeof settings === 'number') return settings;
+  let tlsFiles: { key: Buffer; cert: Buffer } | undefined;
+  try {
     tlsFiles = typeof settings.tls === 'object' ? readTlsFiles(settings.tls) : undefined;
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    // A bad flag is a usage error (2); a --tls-cert or --tls-key that cannot be read is not.
-    io.stderr.write(`${PREFIX}: ${error.message}${error.readingFile ? '' : ' (see --help)'}\n`);
-    return error.readingFile ? 1 : 2;
+    // The flags were right, so a failure (1) with no pointer to --help.
+    io.stderr.write(`${PREFIX}: ${(error as Error).message}\n`);
+    return 1;
   }
 
   let emulator: Emulator;
@@ -256,3 +252,5 @@ function waitForStop(signal: AbortSignal | undefined): Promise<void> {
     else signal?.addEventListener('abort', stop);
   });
 }
+
+export const emulator = declareCommand('emulator', { usage: USAGE, options: SPEC, main: (argv) => emulatorCommand(argv) });

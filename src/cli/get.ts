@@ -4,8 +4,9 @@
  */
 import { SecretsClient } from '../api/client.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, connectionOptions, oneId, parseCommand } from './args.js';
+import { declareCommand } from './command.js';
 
-export const usage = `Usage: clarifai-secrets get ID [--json]
+const usage = `Usage: clarifai-secrets get ID [--json]
 
 Prints the value of secret ID followed by one newline:  export KEY="$(clarifai-secrets get KEY)"
 
@@ -16,10 +17,12 @@ ${CONNECTION_HELP}
 
 const SPEC = { ...CONNECTION_OPTIONS, json: { type: 'boolean' } } as const satisfies Spec;
 
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
   const id = oneId(positionals, 'get');
   const secret = await new SecretsClient(connectionOptions(values)).get(id);
   process.stdout.write(values.json ? `${JSON.stringify(secret, null, 2)}\n` : `${secret.value}\n`);
   return 0;
 }
+
+export const get = declareCommand('get', { usage, options: SPEC, main });

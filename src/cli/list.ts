@@ -5,8 +5,9 @@
 import { SecretsClient } from '../api/client.js';
 import { escapeControls, quoted } from '../settings/printable.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
+import { declareCommand } from './command.js';
 
-export const usage = `Usage: clarifai-secrets list [--json]
+const usage = `Usage: clarifai-secrets list [--json]
 
 Lists the secrets of the user: id, version, last change and description. Never values.
 Control, bidi and line-separator characters in ids and descriptions are shown as \\uXXXX
@@ -56,7 +57,7 @@ function table(rows: readonly Row[]): string {
     .concat('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
   if (positionals.length > 0) throw new UsageError('list takes no arguments');
   const client = new SecretsClient(connectionOptions(values));
@@ -79,3 +80,5 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.write(table(rows));
   return 0;
 }
+
+export const list = declareCommand('list', { usage, options: SPEC, main });

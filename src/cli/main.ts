@@ -7,54 +7,28 @@
 import { failureMessage } from '../startup/output.js';
 import { VERSION } from '../version.js';
 import { nearest, oneOf } from '../settings/nearest.js';
-
-interface CommandModule {
-  usage: string;
-  main(argv: string[]): Promise<number>;
-}
+import { COMMANDS, type Command, type CommandName, GLOBAL_FLAGS_HELP, commandList } from './command.js';
 
 // Two bundles behind the bin (tsup.config.ts): `run`, which starts apps and so is on their
-// startup path, and every other command.
-const tools = (): Promise<typeof import('./tools.js')> => import('./tools.js');
-const COMMANDS: Record<string, () => Promise<CommandModule>> = {
-  run: () => import('./run.js'),
-  get: () => tools().then((m) => m.get),
-  list: () => tools().then((m) => m.list),
-  create: () => tools().then((m) => m.create),
-  update: () => tools().then((m) => m.update),
-  delete: () => tools().then((m) => m.remove),
-  push: () => tools().then((m) => m.push),
-  pull: () => tools().then((m) => m.pull),
-  types: () => tools().then((m) => m.types),
-  doctor: () => tools().then((m) => m.doctor),
-  emulator: async () => {
-    const { emulatorCommand } = await tools();
-    return { usage: '', main: (argv) => emulatorCommand(argv) };
-  },
-};
+// startup path, and every other command. The table of names and summaries is all this file
+// holds of them.
+function load(name: CommandName): Promise<Command> {
+  return name === 'run' ? import('./run.js').then((m) => m.run) : import('./tools.js').then((m) => m.commands[name]);
+}
+
+function isCommand(word: string): word is CommandName {
+  return COMMANDS.some((command) => command.name === word);
+}
 
 const USAGE = `Usage: clarifai-secrets <command> [options]
 
 Puts your Clarifai secrets into a program's environment, and provisions them.
 
 Commands:
-  run [options] -- CMD [ARGS...]   run CMD with the secrets in its environment
-  get ID [--json]                  print one secret's value
-  list [--json]                    list secrets (ids, versions, descriptions; never values)
-  create ID                        create a secret; the value comes from stdin or --value-file
-  update ID                        change a secret's value or description
-  delete ID... [--yes]             delete secrets
-  push [FILE] [--dry-run]          create or update secrets from a .env file (default .env)
-  pull [--format env|json|shell|github]
-                                   print secrets as a .env file, JSON or shell exports;
-                                   github: add them to a GitHub Actions job's $GITHUB_ENV
-  types [--output FILE]            a TypeScript .d.ts of the env names (never values)
-  doctor                           check the configuration, the token and the API
-  emulator [--port N]              run a local Clarifai-compatible API for development and CI
+${commandList()}
 
 Global options:
-  --api-base URL    API base URL (default: CLARIFAI_API_BASE, else https://api.clarifai.com)
-  --user-id ID      user whose secrets are used (default: CLARIFAI_USER_ID, else "me")
+${GLOBAL_FLAGS_HELP}
   --help, -h        show help (also: clarifai-secrets <command> --help)
   --version         print the version
 
@@ -79,7 +53,7 @@ function shown(word: string): string {
 }
 
 /** Words other tools use for our commands: a suggestion only, never run as an alias. */
-const SYNONYMS: Record<string, string> = {
+const SYNONYMS: Record<string, CommandName> = {
   rm: 'delete',
   remove: 'delete',
   del: 'delete',
@@ -102,7 +76,7 @@ const SYNONYMS: Record<string, string> = {
 
 function unknownCommand(word: string): number {
   const lower = word.toLowerCase();
-  const near = Object.hasOwn(SYNONYMS, lower) ? [SYNONYMS[lower] as string] : nearest(lower, Object.keys(COMMANDS));
+  const near = Object.hasOwn(SYNONYMS, lower) ? [SYNONYMS[lower] as CommandName] : nearest(lower, COMMANDS.map((command) => command.name));
   return usageError(`unknown command${shown(word)}${near.length > 0 ? `: did you mean ${oneOf(near)}?` : ''}`);
 }
 
@@ -150,18 +124,18 @@ async function main(argv: string[]): Promise<number> {
       say(process.stdout, USAGE);
       return 0;
     }
-    const load = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined;
-    if (!load) return unknownCommand(topic);
-    return runCommand(topic, await load(), ['--help']);
+    if (!isCommand(topic)) return unknownCommand(topic);
+    return runCommand(await load(topic), ['--help']);
   }
-  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!load) return unknownCommand(name);
-  if (name === 'emulator' && globals.length > 0) return usageError('emulator takes no --api-base or --user-id', name);
+  if (!isCommand(name)) return unknownCommand(name);
+  const command = await load(name);
+  // Global flags go only to a command that parses them (not the emulator: it is the API).
+  if (globals.length > 0 && !Object.hasOwn(command.options, 'api-base')) return usageError(`${name} takes no --api-base or --user-id`, name);
 
-  return runCommand(name, await load(), [...globals, ...rest]);
+  return runCommand(command, [...globals, ...rest]);
 }
 
-async function runCommand(name: string, command: CommandModule, argv: string[]): Promise<number> {
+async function runCommand(command: Command, argv: string[]): Promise<number> {
   try {
     return await command.main(argv);
   } catch (error) {
@@ -170,7 +144,7 @@ async function runCommand(name: string, command: CommandModule, argv: string[]):
       say(process.stdout, command.usage);
       return 0;
     }
-    if (error instanceof Error && error.name === 'UsageError') return usageError(error.message, name);
+    if (error instanceof Error && error.name === 'UsageError') return usageError(error.message, command.name);
     // One line, no stack, the code in brackets: the preload's failure line. Messages never
     // hold values or tokens.
     say(process.stderr, `${PREFIX}: ${failureMessage(error)}`);

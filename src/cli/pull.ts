@@ -8,11 +8,12 @@ import { type LoadOptions, resolveConfig } from '../settings/config.js';
 import { isSecretsError } from '../errors.js';
 import { loadResolved } from '../load/loader.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
+import { declareCommand } from './command.js';
 import { FORMATS, type Format, format } from './formats.js';
 import { githubEnvFile, writeGithub } from './github.js';
 import { writePrivateFile } from './private-file.js';
 
-export const usage = `Usage: clarifai-secrets pull [--secrets LIST] [--format env|json|shell|github] [--output F]
+const usage = `Usage: clarifai-secrets pull [--secrets LIST] [--format env|json|shell|github] [--output F]
 
 Prints secrets with their values, under the env names \`run\` would give them:
   env     a .env file that dotenv and node --env-file read back exactly (the default)
@@ -41,7 +42,7 @@ const SPEC = {
   output: { type: 'string', short: 'o' },
 } as const satisfies Spec;
 
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
   if (positionals.length > 0) throw new UsageError('pull takes no arguments; choose secrets with --secrets LIST');
   if (values.json && values.format !== undefined && values.format !== 'json') {
@@ -88,3 +89,5 @@ export async function main(argv: string[]): Promise<number> {
   if (entries.length === 0) process.stderr.write('clarifai-secrets: no secrets matched\n');
   return 0;
 }
+
+export const pull = declareCommand('pull', { usage, options: SPEC, main });

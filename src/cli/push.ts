@@ -11,8 +11,9 @@ import { lazyRequire } from '../lazy-require.js';
 import type { SecretInput } from '../api/wire.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, parseCommand } from './args.js';
 import { commandClient } from './client.js';
+import { declareCommand } from './command.js';
 
-export const usage = `Usage: clarifai-secrets push [FILE] [--dry-run]
+const usage = `Usage: clarifai-secrets push [FILE] [--dry-run]
 
 Reads FILE (default .env) with dotenv's parser, creates the secrets that do not exist and
 updates those whose value differs. Prints one line per key, never a value:
@@ -73,7 +74,7 @@ function plan(wanted: ReadonlyArray<[string, string]>, stored: ReadonlyMap<strin
   return { creates, updates, lines };
 }
 
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
   if (positionals.length > 1) throw new UsageError(`push takes one file, got ${positionals.length} arguments`);
   const file = positionals[0] ?? '.env';
@@ -114,3 +115,5 @@ export async function main(argv: string[]): Promise<number> {
   );
   return 0;
 }
+
+export const push = declareCommand('push', { usage, options: SPEC, main });

@@ -11,9 +11,10 @@ import { reportFailure, say } from '../startup/output.js';
 import { succeed, warnMisspelt } from '../startup/begin.js';
 import type { SecretsChange, SecretsWatcher } from '../watch/watcher.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, type Values, connectionOptions, parseCommand } from './args.js';
+import { declareCommand } from './command.js';
 import { type SuperviseOptions, supervise } from './supervise.js';
 
-export const usage = `Usage: clarifai-secrets run [options] [--] CMD [ARGS...]
+const usage = `Usage: clarifai-secrets run [options] [--] CMD [ARGS...]
 
 Loads your Clarifai secrets and runs CMD (without a shell) with them in its environment.
 The secrets go to CMD's environment only: never to its arguments, never to a file.
@@ -181,7 +182,7 @@ async function maskersFor(names: ReadonlySet<string>, env: NodeJS.ProcessEnv, to
   };
 }
 
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const { options, command } = splitCommand(argv, SPEC);
   const { values } = parseCommand(options, SPEC);
   const [file, ...args] = command;
@@ -226,3 +227,5 @@ export async function main(argv: string[]): Promise<number> {
     watcher?.close();
   }
 }
+
+export const run = declareCommand('run', { usage, options: SPEC, main });

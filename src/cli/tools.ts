@@ -2,12 +2,26 @@
  * Every command but `run`, for the bin to load in one piece: the build makes this its own
  * bundle, so that `run`, which starts apps, loads none of their code.
  */
-export * as get from './get.js';
-export * as list from './list.js';
-export { create, update } from './write.js';
-export * as remove from './delete.js';
-export * as push from './push.js';
-export * as pull from './pull.js';
-export * as types from './types.js';
-export * as doctor from './doctor.js';
-export { emulatorCommand } from './emulator-command.js';
+import type { Command, CommandName } from './command.js';
+import { get } from './get.js';
+import { list } from './list.js';
+import { create, update } from './write.js';
+import { remove } from './delete.js';
+import { push } from './push.js';
+import { pull } from './pull.js';
+import { types } from './types.js';
+import { doctor } from './doctor.js';
+import { emulator } from './emulator-command.js';
+
+export const commands = {
+  get,
+  list,
+  create,
+  update,
+  delete: remove,
+  push,
+  pull,
+  types,
+  doctor,
+  emulator,
+} satisfies Record<Exclude<CommandName, 'run'>, Command>;

@@ -8,8 +8,9 @@
 import { hasWildcards, isSelected, parseSelection, resolveSelection } from '../settings/selection.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, parseCommand } from './args.js';
 import { commandClient } from './client.js';
+import { declareCommand } from './command.js';
 
-export const usage = `Usage: clarifai-secrets types [--secrets LIST] [--output FILE]
+const usage = `Usage: clarifai-secrets types [--secrets LIST] [--output FILE]
 
 Writes a TypeScript declaration that adds the env names of your secrets to
 NodeJS.ProcessEnv, so process.env.NAME is a string to the compiler. Never a value.
@@ -45,7 +46,7 @@ export function declaration(names: ReadonlyArray<readonly [name: string, optiona
   );
 }
 
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
   if (positionals.length > 0) throw new UsageError('types takes no arguments; choose secrets with --secrets LIST');
   const { config, client } = commandClient(values, values.secrets === undefined ? {} : { secrets: values.secrets });
@@ -75,3 +76,5 @@ export async function main(argv: string[]): Promise<number> {
   if (names.length === 0) process.stderr.write('clarifai-secrets: no secrets matched: the declaration adds no names\n');
   return 0;
 }
+
+export const types = declareCommand('types', { usage, options: SPEC, main });

@@ -9,6 +9,7 @@ import type { Secret, SecretInput, SecretPatch } from '../api/wire.js';
 import { isatty } from 'node:tty';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, oneId, parseCommand } from './args.js';
 import { commandClient } from './client.js';
+import { type Command, declareCommand } from './command.js';
 import { Cancelled, readValue } from './input.js';
 import { envNameFor, envUnfit, requireNameable } from '../settings/selection.js';
 
@@ -96,12 +97,13 @@ async function save(
   return (await client.update([patch]))[0];
 }
 
-function command(verb: 'create' | 'update'): { usage: string; main(argv: string[]): Promise<number> } {
-  const usage = usageOf(verb);
-  return {
-    usage,
+function command(verb: 'create' | 'update'): Command {
+  const options = verb === 'create' ? SPEC : UPDATE_SPEC;
+  return declareCommand(verb, {
+    usage: usageOf(verb),
+    options,
     async main(argv) {
-      const { values, positionals } = parseCommand(argv, verb === 'create' ? SPEC : UPDATE_SPEC);
+      const { values, positionals } = parseCommand(argv, options);
       const id = oneId(positionals, verb, true);
       const keepValue = 'keep-value' in values && values['keep-value'] === true;
       const description = values.description;
@@ -141,7 +143,7 @@ function command(verb: 'create' | 'update'): { usage: string; main(argv: string[
         throw error;
       }
     },
-  };
+  });
 }
 
 export const create = command('create');
