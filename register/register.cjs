@@ -1,12 +1,11 @@
 // node -r clarifai-secrets/register app.js
 // With CLARIFAI_SECRETS_CACHE_TTL above 0 in the environment, a fresh cached copy is served
 // by the small cache-hit bundle (dist/warm.cjs), which leaves the full library unloaded.
-// Everything else goes to the full preload: the same file the package name resolves to, so
-// an app that requires 'clarifai-secrets' shares that instance; by path, it skips a second
-// package resolution at every start.
-if (!(Number(process.env.CLARIFAI_SECRETS_CACHE_TTL) > 0 && require('../dist/warm.cjs').startFromFreshCopy())) {
-  require('../dist/index.cjs').preloadBeforeMain();
-}
+// Everything else goes to the full preload, which goes on from what the cache-hit start
+// handed it: the same file the package name resolves to, so an app that requires
+// 'clarifai-secrets' shares that instance; by path, it skips a second package resolution.
+const handed = Number(process.env.CLARIFAI_SECRETS_CACHE_TTL) > 0 ? require('../dist/warm.cjs').startFromFreshCopy() : undefined;
+if (handed !== true) require('../dist/index.cjs').preloadBeforeMain(handed);
 
 // As jest's globalSetup, the load above has already run, once, in jest's own process,
 // before any test file or worker starts; jest only asks this file for a function.

@@ -1,12 +1,11 @@
 // node --import clarifai-secrets/register app.js
 // With CLARIFAI_SECRETS_CACHE_TTL above 0 in the environment, a fresh cached copy is served
 // by the small cache-hit bundle (dist/warm.js), which leaves the full library unloaded.
-// Everything else goes to the full preload: the same file the package name resolves to, so
-// an app that imports 'clarifai-secrets' shares that instance; by path, it skips a second
-// package resolution at every start.
-if (!(Number(process.env.CLARIFAI_SECRETS_CACHE_TTL) > 0 && (await import('../dist/warm.js')).startFromFreshCopy())) {
-  await (await import('../dist/index.js')).preload();
-}
+// Everything else goes to the full preload, which goes on from what the cache-hit start
+// handed it: the same file the package name resolves to, so an app that imports
+// 'clarifai-secrets' shares that instance; by path, it skips a second package resolution.
+const handed = Number(process.env.CLARIFAI_SECRETS_CACHE_TTL) > 0 ? (await import('../dist/warm.js')).startFromFreshCopy() : undefined;
+if (handed !== true) await (await import('../dist/index.js')).preload(handed);
 
 // As a test runner's globalSetup (vitest, jest), the load above has already run, once, in
 // the runner's own process, before any test file or worker starts; the runner only asks

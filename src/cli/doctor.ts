@@ -54,6 +54,7 @@ function checkNode(report: Report): void {
 }
 
 function tokenSource(config: Config): string {
+  if (config.patFile !== undefined) return `CLARIFAI_PAT_FILE (${config.patFile})`;
   const name = config.pat ? 'CLARIFAI_PAT' : 'CLARIFAI_SESSION_TOKEN';
   return process.env[name]?.trim() ? `${name}, from the environment` : `${name}, from ${config.envFile ?? 'the .env file'}`;
 }

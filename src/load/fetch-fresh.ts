@@ -97,24 +97,13 @@ export async function fetchFromApi(job: LoadJob, transport: Transport, signal?: 
 }
 
 /**
- * When the copy of a success reaches the disk: before the load resolves, once the app has
- * started (DiskCache.writeSoon), or by the caller (the sync worker leaves it to the
- * thread that waits for it, which then writes it soon).
+ * A fresh copy from the API, or the fallback. What is kept of a fresh one (memory, the disk
+ * copy) is the caller's, through start.ts's keepFresh: the sync worker leaves it to the thread
+ * that waits for it.
  */
-export type CopyWrite = 'now' | 'soon' | 'caller';
-
-/** A fresh copy from the API, or the fallback. */
-export async function fetchFresh(
-  job: LoadJob,
-  transport: Transport,
-  warn: (message: string) => void,
-  disk: DiskCache | undefined,
-  copyWrite: CopyWrite = job.deferCopy ? 'soon' : 'now',
-): Promise<Fetched> {
+export async function fetchFresh(job: LoadJob, transport: Transport, warn: (message: string) => void, disk: DiskCache | undefined): Promise<Fetched> {
   try {
     const copy = await fetchFromApi(job, transport);
-    if (copyWrite === 'now') disk?.write(copy);
-    else if (copyWrite === 'soon') disk?.writeSoon(copy);
     return { ...copy, source: 'api' };
   } catch (error) {
     // A usable answer never came (unreachable, 5xx, throttled, too slow, garbage): the app

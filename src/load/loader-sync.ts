@@ -1,8 +1,9 @@
 import { type Config, resolveConfig } from '../settings/config.js';
 import { ConfigError, UnavailableError, reviveError } from '../errors.js';
-import { type Fetched, type LoadJob, type LoadReport, alreadyLoaded, applyToEnv, diskCacheFor, freshFromDisk, markerOf, nowMs, prepareJob, warnUnfit } from './load-job.js';
+import { type Fetched, type LoadJob, type LoadReport, markerOf } from './load-job.js';
+import { type Start, finishLoad, startLoad } from './start.js';
+import { keepFresh, peekMemory } from './memory-cache.js';
 import type { LoadSecretsOptions } from './loader.js';
-import { peekMemory, rememberInMemory } from './memory-cache.js';
 import { type SyncAnswer, type SyncRequest, WORKER_ENV } from './sync-protocol.js';
 import { warnOnStderr } from '../warn.js';
 
@@ -48,21 +49,18 @@ export function loadResolvedSync(config: Config, options: Omit<LoadSecretsOption
   if ((options as LoadSecretsOptions).dispatcher) {
     throw new ConfigError('loadSecretsSync cannot use a dispatcher (it runs in a worker): use loadSecrets');
   }
-  const startedAt = nowMs();
-  const env = options.env ?? process.env;
-  const done = options.reload ? undefined : alreadyLoaded(config, env, startedAt);
-  if (done) return done;
-  const job = prepareJob(options, config);
-  const warn = options.onWarning ?? warnOnStderr;
-  const disk = diskCacheFor(job, warn);
-  const fetched = peekMemory(job) ?? freshFromDisk(job, disk) ?? fetchInWorker(job, warn, () => markerOf(job));
-  if (job.deferCopy && fetched.source === 'api') {
-    const { source: _source, ...copy } = fetched;
-    disk?.writeSoon(copy);
+  return loadStartedSync(startLoad(config, options, options.onWarning ?? warnOnStderr, peekMemory));
+}
+
+/** The rest of a synchronous load past its start (startLoad), by the worker when there is no hit. */
+export function loadStartedSync(start: Start): LoadReport {
+  if ('done' in start) return start.done;
+  let fetched = start.hit;
+  if (!fetched) {
+    fetched = fetchInWorker(start.job, start.warn, () => markerOf(start.job));
+    keepFresh(start.job, start.disk, fetched);
   }
-  rememberInMemory(job, fetched);
-  warnUnfit(fetched, warn);
-  return applyToEnv(job, fetched, env, startedAt);
+  return finishLoad(start, fetched);
 }
 
 /** `meanwhile` runs on this thread while the worker starts and fetches. */

@@ -1,8 +1,8 @@
 import { type Config, type LoadOptions, resolveConfig } from '../settings/config.js';
 import { fetchFresh } from './fetch-fresh.js';
-import { type Fetched, type LoadJob, type LoadReport, alreadyLoaded, applyToEnv, diskCacheFor, freshFromDisk, markerOf, nowMs, prepareJob, warnUnfit } from './load-job.js';
-import type { DiskCache } from './disk-cache.js';
-import { peekMemory, sharedLoad } from './memory-cache.js';
+import { type Fetched, type LoadReport, markerOf } from './load-job.js';
+import { keepFresh, peekMemory, sharedLoad } from './memory-cache.js';
+import { type Start, type Started, finishLoad, startLoad } from './start.js';
 import { loadTransport } from '../api/transport/choose.js';
 import { warnOnStderr } from '../warn.js';
 
@@ -44,24 +44,27 @@ export function loadSecrets(options: LoadSecretsOptions = {}): Promise<LoadRepor
 /**
  * Asks the API, and hashes the marker while the request is out: once the request is on its
  * way Node has nothing to do until the answer, and node:crypto's first load is a few ms that
- * need not come before the request or after the answer.
+ * need not come before the request or after the answer. Loads of the same key share one
+ * request, and what it brings is kept once.
  */
-function fetchWhileHashing(job: LoadJob, options: LoadSecretsOptions, warn: (message: string) => void, disk: DiskCache | undefined): Promise<Fetched> {
-  const fetching = sharedLoad(job, () => fetchFresh(job, loadTransport(options.dispatcher), warn, disk));
+function fetchWhileHashing(started: Started, options: LoadSecretsOptions): Promise<Fetched> {
+  const { job, warn, disk } = started;
+  const fetching = sharedLoad(job, async () => {
+    const fetched = await fetchFresh(job, loadTransport(options.dispatcher), warn, disk);
+    keepFresh(job, disk, fetched);
+    return fetched;
+  });
   setImmediate(() => markerOf(job));
   return fetching;
 }
 
 /** `loadSecrets` with the configuration already resolved (the preload reads it first). */
 export async function loadResolved(config: Config, options: LoadSecretsOptions): Promise<LoadReport> {
-  const startedAt = nowMs();
-  const env = options.env ?? process.env;
-  const done = options.reload ? undefined : alreadyLoaded(config, env, startedAt);
-  if (done) return done;
-  const job = prepareJob(options, config);
-  const warn = options.onWarning ?? warnOnStderr;
-  const disk = diskCacheFor(job, warn);
-  const fetched = peekMemory(job) ?? freshFromDisk(job, disk) ?? (await fetchWhileHashing(job, options, warn, disk));
-  warnUnfit(fetched, warn);
-  return applyToEnv(job, fetched, env, startedAt);
+  return loadStarted(startLoad(config, options, options.onWarning ?? warnOnStderr, peekMemory), options);
+}
+
+/** The rest of a load past its start (startLoad), by a request when there is no hit. */
+export async function loadStarted(start: Start, options: LoadSecretsOptions): Promise<LoadReport> {
+  if ('done' in start) return start.done;
+  return finishLoad(start, start.hit ?? (await fetchWhileHashing(start, options)));
 }

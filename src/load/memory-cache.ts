@@ -1,6 +1,7 @@
 /**
  * The in-process cache: loads of the same base URL, user, token and selection share one
- * request while it runs, and its result for `CLARIFAI_SECRETS_CACHE_TTL` seconds.
+ * request while it runs, and its result for `CLARIFAI_SECRETS_CACHE_TTL` seconds; and
+ * `keepFresh`, the one rule for what a load keeps of a fresh answer (memory and disk copy).
  *
  * It lives in a `globalThis` slot so that the ESM and CJS copies of this package (a
  * preload loaded with `-r` and an app that imports us) see one cache. Loads in flight are a
@@ -10,6 +11,7 @@
 import type { LRUCache } from 'lru-cache';
 import { lazyRequire } from '../lazy-require.js';
 import type { Fetched, LoadJob } from './load-job.js';
+import type { DiskCache } from './disk-cache.js';
 
 interface Slot {
   inFlight: Map<string, Promise<Fetched>>;
@@ -53,7 +55,7 @@ export function rememberInMemory(job: LoadJob, fetched: Fetched): void {
   s.results.set(job.memoryKey, fetched, { ttl: job.config.cacheTtl * 1000 });
 }
 
-/** Runs `load` unless the same load is already running, and shares its result. */
+/** Runs `load` unless the same load is already running, and shares its result (`load` keeps it: start.ts's keepFresh). */
 export function sharedLoad(job: LoadJob, load: () => Promise<Fetched>): Promise<Fetched> {
   const { inFlight } = slot();
   const running = inFlight.get(job.memoryKey);
@@ -61,7 +63,6 @@ export function sharedLoad(job: LoadJob, load: () => Promise<Fetched>): Promise<
   const started = load().then(
     (fetched) => {
       inFlight.delete(job.memoryKey);
-      rememberInMemory(job, fetched);
       return fetched;
     },
     (error: unknown) => {
@@ -71,4 +72,19 @@ export function sharedLoad(job: LoadJob, load: () => Promise<Fetched>): Promise<
   );
   inFlight.set(job.memoryKey, started);
   return started;
+}
+
+/**
+ * What a load keeps of an answer fresh from the API, once per request, decided here for every
+ * entry point: the result in memory for the TTL, and the last-known-good copy, written before
+ * the load resolves, or once the app has started when the job defers it (DiskCache.writeSoon).
+ * `writeCopy: false` keeps the copy on disk as it is (a watcher's poll that brought nothing new).
+ */
+export function keepFresh(job: LoadJob, disk: DiskCache | undefined, fetched: Fetched, writeCopy = true): void {
+  if (fetched.source !== 'api') return;
+  rememberInMemory(job, fetched);
+  if (!writeCopy || !disk) return;
+  const { source: _source, ...copy } = fetched;
+  if (job.deferCopy) disk.writeSoon(copy);
+  else disk.write(copy);
 }

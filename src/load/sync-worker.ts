@@ -12,8 +12,8 @@ export async function run({ job }: SyncRequest): Promise<SyncAnswer> {
   const warnings: string[] = [];
   try {
     const warn = (message: string): void => void warnings.push(message);
-    // A deferred copy is written by the waiting thread, after it has let the app start.
-    const fetched = await fetchFresh(job, loadTransport(undefined), warn, diskCacheFor(job, warn), job.deferCopy ? 'caller' : 'now');
+    // What is kept of the answer (the copy, memory) is the waiting thread's: start.ts's keepFresh.
+    const fetched = await fetchFresh(job, loadTransport(undefined), warn, diskCacheFor(job, warn));
     return { ok: true, fetched, warnings };
   } catch (error) {
     return { ok: false, error: serializeError(error), warnings };

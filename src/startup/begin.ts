@@ -4,26 +4,45 @@
  * same way.
  */
 import { type Config, failOpenRequested, resolveConfig } from '../settings/config.js';
-import { type LoadReport, alreadyLoaded, nowMs } from '../load/load-job.js';
+import type { LoadReport } from '../load/load-job.js';
+import { type Started, startLoad } from '../load/start.js';
 import { describeMisspelt, misspeltSettings } from '../settings/misspelt.js';
 import { WORKER_ENV } from '../load/sync-protocol.js';
+import { warnOnStderr } from '../warn.js';
 import { describeReport, reportFailure, say } from './output.js';
 
 /**
- * The configuration, or undefined when there is nothing to do: inside the package's own
- * sync worker, or when the marker shows this selection is loaded (by a parent process, or by
- * the main thread that started this worker thread: a worker gets a copy of its env). Says so
- * in debug mode. Throws what the configuration's resolver throws.
+ * What the cache-hit start hands on to the full preload when it has no fresh copy: the
+ * settings, the job and the copy's handle, so that nothing is resolved, prepared or read twice.
  */
-export function configToLoad(): Config | undefined {
+export interface Handoff {
+  config: Config;
+  started: Started;
+}
+
+function isHandoff(value: unknown): value is Handoff {
+  return typeof value === 'object' && value !== null && 'config' in value && 'started' in value;
+}
+
+/**
+ * A preload's start (load/start.ts), or undefined when there is nothing to do: inside the
+ * package's own sync worker, or when the marker shows this selection is loaded (by a parent
+ * process, or by the main thread that started this worker thread: a worker gets a copy of its
+ * env), which debug mode reports. The misspelt-settings warning is given once, here, when
+ * there is a load to do. Throws what the configuration's resolver throws.
+ */
+export function beginPreload(handed?: unknown): Handoff | undefined {
+  // Handed on by the cache-hit start, which has given the warning already.
+  if (isHandoff(handed)) return handed;
   if (process.env[WORKER_ENV]) return undefined;
   const config = resolveConfig();
-  const done = alreadyLoaded(config, process.env, nowMs());
-  if (done) {
-    if (config.debug) say(describeReport(done));
+  const start = startLoad(config, { deferCopy: true }, warnOnStderr);
+  if ('done' in start) {
+    succeed(config, start.done);
     return undefined;
   }
-  return config;
+  warnMisspelt();
+  return { config, started: start };
 }
 
 /** The one warning about variables that look like misspelt settings, once per start. */

@@ -5,34 +5,35 @@
  */
 import type { Config } from '../settings/config.js';
 import { ConfigError } from '../errors.js';
-import { loadResolved } from '../load/loader.js';
-import { loadResolvedSync } from '../load/loader-sync.js';
-import { configToLoad, fail, succeed, warnMisspelt } from './begin.js';
+import { loadStarted } from '../load/loader.js';
+import { loadStartedSync } from '../load/loader-sync.js';
+import { beginPreload, fail, succeed } from './begin.js';
 import { mainWaitsForRunMain, runMainHook } from '../node-features.js';
 
-/** The configuration to load with (see configToLoad), after the misspelt-settings warning. */
-function begin(): Config | undefined {
-  const config = configToLoad();
-  if (config) warnMisspelt();
-  return config;
-}
-
-export async function preload(): Promise<void> {
+/**
+ * The `--import` preload: the secrets are in the environment when it resolves. `handed` is
+ * what the cache-hit start (dist/warm.js) handed on; custom preload scripts pass nothing.
+ */
+export async function preload(handed?: unknown): Promise<void> {
   let config: Config | undefined;
   try {
-    config = begin();
-    if (config) succeed(config, await loadResolved(config, { deferCopy: true }));
+    const begun = beginPreload(handed);
+    if (!begun) return;
+    config = begun.config;
+    succeed(config, await loadStarted(begun.started, { deferCopy: true }));
   } catch (error) {
     fail(error, config);
   }
 }
 
-/** Loads synchronously (a worker thread when it must fetch): done when it returns. */
-export function preloadSync(): void {
+/** Loads synchronously (a worker thread when it must fetch): done when it returns. `handed` as for `preload`. */
+export function preloadSync(handed?: unknown): void {
   let config: Config | undefined;
   try {
-    config = begin();
-    if (config) succeed(config, loadResolvedSync(config, { deferCopy: true }));
+    const begun = beginPreload(handed);
+    if (!begun) return;
+    config = begun.config;
+    succeed(config, loadStartedSync(begun.started));
   } catch (error) {
     fail(error, config);
   }
@@ -45,22 +46,23 @@ export function preloadSync(): void {
  * load: no worker thread, about 45 ms and 10 MiB less (bench/README.md). In every other
  * shape, known or not, this is `preloadSync()`.
  */
-export function preloadBeforeMain(): void {
+export function preloadBeforeMain(handed?: unknown): void {
   let config: Config | undefined;
   try {
     const hook = runMainHook();
     if (!hook || !mainWaitsForRunMain().waits) {
-      preloadSync();
+      preloadSync(handed);
       return;
     }
-    config = begin();
-    if (!config) return;
+    const begun = beginPreload(handed);
+    if (!begun) return;
+    config = begun.config;
     const ready = config;
     let called = false;
     hook.replace(function runMainAfterSecrets(this: unknown, ...args: unknown[]) {
       called = true;
       hook.restore();
-      loadResolved(ready, { deferCopy: true })
+      loadStarted(begun.started, { deferCopy: true })
         .then(
           (report) => succeed(ready, report),
           (error: unknown) => fail(error, ready),

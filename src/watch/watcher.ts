@@ -8,7 +8,7 @@ import { fetchFromApi, isGone } from '../load/fetch-fresh.js';
 import type { CachedCopy } from '../load/disk-cache.js';
 import { type LoadJob, type LoadReport, diskCacheFor, prepareJob } from '../load/load-job.js';
 import { type LoadSecretsOptions, loadSecrets } from '../load/loader.js';
-import { rememberInMemory } from '../load/memory-cache.js';
+import { keepFresh } from '../load/memory-cache.js';
 import { warnOnStderr } from '../warn.js';
 import { type Owned, type SecretsChange, applyCopy, isEmptyChange } from './apply.js';
 import { Fingerprints } from './fingerprints.js';
@@ -168,11 +168,10 @@ class Poller {
           ? { changed: [], added: [], removed: [] }
           : applyCopy(copy, this.#owned, this.#env, job.config.override, this.#fingerprints);
       this.#applied = fingerprint;
-      if (fingerprint !== this.#onDisk) {
-        diskCacheFor(job, this.#warn)?.write(copy);
-        this.#onDisk = fingerprint;
-      }
-      rememberInMemory(job, { ...copy, source: 'api' });
+      // The copy on disk is rewritten only when the answer changed: polls are frequent.
+      const changed = fingerprint !== this.#onDisk;
+      keepFresh(job, changed ? diskCacheFor(job, this.#warn) : undefined, { ...copy, source: 'api' }, changed);
+      this.#onDisk = fingerprint;
     } catch (error) {
       if (this.#stop.signal.aborted) return;
       this.#failed(error);

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { isSecretsError } from '../../src/errors.js';
 import { loadTransport } from '../../src/api/transport/choose.js';
 import { fetchFresh, fetchFromApi } from '../../src/load/fetch-fresh.js';
+import { keepFresh, peekMemory } from '../../src/load/memory-cache.js';
 import { diskCacheFor, prepareJob } from '../../src/load/load-job.js';
 import { type LoadSecretsOptions, loadSecrets } from '../../src/load/loader.js';
 import { expectNoLeak } from '../support/leaks.js';
@@ -120,14 +121,18 @@ describe('when the copy is written', () => {
   });
 
   it.each([
-    ['now', 1, 1],
-    ['soon', 0, 1],
-    ['caller', 0, 0],
-  ] as const)('copyWrite %s: %i copy at once, %i WRITE_SOON_MS later', async (copyWrite, atOnce, later) => {
-    const job = prepareJob(options({}, { secrets: 'STRIPE_KEY' }));
+    ['fetchFresh alone', false, undefined, 0, 0],
+    ['keepFresh', false, true, 1, 1],
+    ['keepFresh, the copy deferred', true, true, 0, 1],
+    ['keepFresh, the copy kept as it is', false, false, 0, 0],
+  ] as const)('%s: %#', async (_what, deferCopy, writeCopy, atOnce, later) => {
+    const job = { ...prepareJob(options({}, { secrets: 'STRIPE_KEY', cacheTtl: 60 })), deferCopy };
     const disk = diskCacheFor(job, (m) => warnings.push(m));
-    const fetched = await fetchFresh(job, loadTransport(undefined), (m) => warnings.push(m), disk, copyWrite);
+    const fetched = await fetchFresh(job, loadTransport(undefined), (m) => warnings.push(m), disk);
     expect(fetched.source).toBe('api');
+    if (writeCopy !== undefined) keepFresh(job, disk, fetched, writeCopy);
+    // The one rule also keeps the answer in memory for the TTL.
+    expect(peekMemory(job)?.source).toBe(writeCopy === undefined ? undefined : 'cache');
     expect(readdirSync(cacheDir)).toHaveLength(atOnce);
     await afterWriteSoon();
     expect(readdirSync(cacheDir)).toHaveLength(later);

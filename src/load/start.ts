@@ -1,0 +1,58 @@
+/**
+ * The one pipeline of a load. Every entry point (both preloads and their cache-hit start,
+ * `loadSecrets`, `loadSecretsSync`, `run`, the watcher's first load) begins with `startLoad`
+ * (the marker, the job, a memory or disk hit) and ends with `finishLoad`; they differ only in
+ * how they fetch when there is no hit. What is kept of an answer fresh from the API (the
+ * in-process result, the disk copy) is decided in memory-cache.ts's `keepFresh` alone.
+ */
+import type { Config, LoadOptions } from '../settings/config.js';
+import type { DiskCache, Warn } from './disk-cache.js';
+import { type Fetched, type LoadJob, type LoadReport, alreadyLoaded, applyToEnv, diskCacheFor, freshFromDisk, nowMs, prepareJob, warnUnfit } from './load-job.js';
+
+type Env = Record<string, string | undefined>;
+
+/** A load past its start that has work left: a hit to apply, or a fetch to make. */
+export interface Started {
+  config: Config;
+  job: LoadJob;
+  env: Env;
+  warn: Warn;
+  /** The disk copy's handle: its read is kept, so a fallback decrypts nothing twice. */
+  disk: DiskCache | undefined;
+  startedAt: number;
+  /** A result in memory, or a disk copy inside the TTL: no request needed. */
+  hit?: Fetched;
+}
+
+export type Start = { done: LoadReport } | Started;
+
+export interface StartOptions extends LoadOptions {
+  env?: Env;
+  onWarning?: Warn;
+  reload?: boolean;
+  deferCopy?: boolean;
+}
+
+/**
+ * The shared start: done at once when the marker covers the selection (no token needed),
+ * else the job, the copy's handle and any hit: `inMemory`'s (memory-cache.ts's peekMemory;
+ * the cache-hit start of a new process has none, and leaves that module out of its bundle),
+ * else a disk copy inside the TTL. Throws what the configuration and the selection throw.
+ */
+export function startLoad(config: Config, options: StartOptions, warn: Warn, inMemory?: (job: LoadJob) => Fetched | undefined): Start {
+  const startedAt = nowMs();
+  const env = options.env ?? process.env;
+  const done = options.reload ? undefined : alreadyLoaded(config, env, startedAt);
+  if (done) return { done };
+  const job = prepareJob(options, config);
+  const disk = diskCacheFor(job, warn);
+  const hit = inMemory?.(job) ?? freshFromDisk(job, disk);
+  return { config, job, env, warn, disk, startedAt, ...(hit ? { hit } : {}) };
+}
+
+/** The shared end: the one warning about values no env var can hold, then the env and the report. */
+export function finishLoad(started: Started, fetched: Fetched): LoadReport {
+  warnUnfit(fetched, started.warn);
+  return applyToEnv(started.job, fetched, started.env, started.startedAt);
+}
+
