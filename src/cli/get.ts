@@ -2,8 +2,8 @@
  * `clarifai-secrets get ID [--json]`: the value alone and one newline, so that
  * `$(clarifai-secrets get ID)` is the value; `--json` prints the whole record.
  */
-import { SecretsClient } from '../api/client.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, connectionOptions, oneId, parseCommand } from './args.js';
+import { commandClient } from './client.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, oneId, parseCommand } from './args.js';
 import { declareCommand } from './command.js';
 
 const usage = `Usage: clarifai-secrets get ID [--json]
@@ -20,7 +20,7 @@ const SPEC = { ...CONNECTION_OPTIONS, json: { type: 'boolean' } } as const satis
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
   const id = oneId(positionals, 'get');
-  const secret = await new SecretsClient(connectionOptions(values)).get(id);
+  const secret = await commandClient(values).client.get(id);
   process.stdout.write(values.json ? `${JSON.stringify(secret, null, 2)}\n` : `${secret.value}\n`);
   return 0;
 }

@@ -2,9 +2,9 @@
  * `clarifai-secrets list [--json]`: ids, versions, descriptions and dates. Values are
  * dropped as soon as each page arrives and never printed.
  */
-import { SecretsClient } from '../api/client.js';
+import { commandClient } from './client.js';
 import { escapeControls, quoted } from '../settings/printable.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, parseCommand } from './args.js';
 import { declareCommand } from './command.js';
 
 const usage = `Usage: clarifai-secrets list [--json]
@@ -60,7 +60,7 @@ function table(rows: readonly Row[]): string {
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, SPEC);
   if (positionals.length > 0) throw new UsageError('list takes no arguments');
-  const client = new SecretsClient(connectionOptions(values));
+  const { client } = commandClient(values);
   const rows: Row[] = [];
   for await (const { id, version, description, createdAt, modifiedAt, expiresAt } of client.listAll()) {
     const row: Row = { id, version, createdAt, modifiedAt };
