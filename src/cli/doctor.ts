@@ -4,7 +4,7 @@
  * same HTTP client the preload and `run` use. Exit 0 when nothing failed, 1 otherwise.
  * Never prints the token: only where it came from.
  */
-import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { clientFor } from '../api/client.js';
 import { type Config, resolveConfig } from '../settings/config.js';
 import { isSecretsError } from '../errors.js';
@@ -14,7 +14,6 @@ import { parseSelection } from '../settings/selection.js';
 import { findReferences } from '../settings/references.js';
 import { describeMisspelt, misspeltSettings } from '../settings/misspelt.js';
 import { fetchFromApi } from '../load/fetch-fresh.js';
-import { lazyRequire } from '../lazy-require.js';
 import { PROXY_VARS, loadTransport } from '../api/transport/choose.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, connectionOptions, parseCommand } from './args.js';
 import { declareCommand } from './command.js';
@@ -64,13 +63,7 @@ function checkSpelling(report: Report, config: Config | undefined): void {
   const fromEnv = misspeltSettings(Object.keys(process.env));
   if (fromEnv.length > 0) report.add('warn', `settings: ${describeMisspelt(fromEnv, 'in the environment')}`, 'rename each to the setting it was meant to be, or unset it');
   if (config?.envFile === undefined) return;
-  let keys: string[] = [];
-  try {
-    keys = Object.keys(lazyRequire<typeof import('dotenv')>('dotenv').parse(readFileSync(config.envFile, 'utf8')));
-  } catch {
-    return;
-  }
-  const fromFile = misspeltSettings(keys);
+  const fromFile = misspeltSettings(config.envFileKeys);
   if (fromFile.length > 0) report.add('warn', `settings: ${describeMisspelt(fromFile, `in ${config.envFile}`)}`, `rename each to the setting it was meant to be in ${config.envFile}`);
 }
 

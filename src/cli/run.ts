@@ -127,7 +127,7 @@ async function load(
   const loaded: Loaded = { config: undefined, names: new Set(), watcher: undefined };
   try {
     const config = (loaded.config = resolveConfig(loadOptions));
-    warnMisspelt();
+    warnMisspelt(config);
     let report: LoadReport;
     if (watching) {
       // Loaded only with --watch: a plain run starts without the watcher's code.

@@ -131,6 +131,8 @@ export interface Config {
   debug: boolean;
   /** The `.env` file that was read, if any. */
   envFile: string | undefined;
+  /** That file's keys that start like a setting (names only): a misspelt one there is warned about too. */
+  envFileKeys: string[];
 }
 
 export const DEFAULT_BASE_URL = 'https://api.clarifai.com';
@@ -195,6 +197,8 @@ function parseWhole(text: string, from: string, unit: string, min: number, max: 
 /** What a `.env` file gives us: its CLARIFAI_* settings and its reference lines, nothing else. */
 interface EnvFileParts {
   settings: Env;
+  /** Every key of the file that starts like one of ours (names only), for the misspelt-settings warning. */
+  ourKeys: string[];
   references: Array<[name: string, value: string]>;
   /** CLARIFAI_PAT_FILE, which a `.env` file may not set (see checkTrust). */
   patFile?: string;
@@ -206,9 +210,9 @@ export const REFERENCE_SCHEME = /^\s*clarifai:\/\//i;
 /**
  * Reads the CLARIFAI_* keys and the `clarifai://` reference lines of a `.env` file with
  * dotenv's parser. Most `.env` files hold the app's own variables only; dotenv's parser copies
- * each key and value from the text as written, so a file without the text `CLARIFAI_` or
- * `clarifai://` can give none of ours, and loading dotenv for it (about 2 ms of every start)
- * is skipped.
+ * each key and value from the text as written, so a file without the text `CLARIFAI` or
+ * `clarifai://` can give none of ours (not even a misspelt one, in the usual upper case), and
+ * loading dotenv for it (about 2 ms of every start) is skipped.
  */
 function readEnvFile(path: string, explicit: boolean): EnvFileParts | undefined {
   const fs = process.getBuiltinModule('node:fs');
@@ -222,11 +226,12 @@ function readEnvFile(path: string, explicit: boolean): EnvFileParts | undefined 
         'fix CLARIFAI_SECRETS_ENV_FILE or --env-file',
     );
   }
-  const parts: EnvFileParts = { settings: {}, references: [] };
-  if (!text.includes('CLARIFAI_') && !/clarifai:\/\//i.test(text)) return parts;
+  const parts: EnvFileParts = { settings: {}, ourKeys: [], references: [] };
+  if (!text.includes('CLARIFAI') && !/clarifai:\/\//i.test(text)) return parts;
   const dotenv = lazyRequire<typeof import('dotenv')>('dotenv');
   const parsed = dotenv.parse(text);
   for (const key of ENV_KEYS) if (parsed[key] !== undefined) parts.settings[key] = parsed[key];
+  parts.ourKeys = Object.keys(parsed).filter((key) => key.toUpperCase().startsWith('CLARIFAI'));
   if (parsed['CLARIFAI_PAT_FILE']) parts.patFile = parsed['CLARIFAI_PAT_FILE'];
   for (const [name, value] of Object.entries(parsed)) {
     if (REFERENCE_SCHEME.test(value) && !name.toUpperCase().startsWith('CLARIFAI_')) parts.references.push([name, value]);
@@ -332,6 +337,11 @@ class Sources {
     const file = options.envFile === false ? undefined : path.resolve(named ?? '.env');
     this.#file = file ? readEnvFile(file, named !== undefined) : undefined;
     this.envFile = this.#file ? file : undefined;
+  }
+
+  /** The file's keys that start like ours. */
+  get ourKeys(): string[] {
+    return this.#file?.ourKeys ?? [];
   }
 
   /** The file's reference lines. */
@@ -494,6 +504,7 @@ export function resolveConfig(options: LoadOptions = {}, env: Env = process.env)
     failOpen: sources.bool(options.failOpen, 'CLARIFAI_SECRETS_FAIL_OPEN', false),
     debug: sources.bool(options.debug, 'CLARIFAI_SECRETS_DEBUG', false),
     envFile: sources.envFile,
+    envFileKeys: sources.ourKeys,
   };
 }
 

@@ -41,14 +41,16 @@ export function beginPreload(handed?: unknown): Handoff | undefined {
     succeed(config, start.done);
     return undefined;
   }
-  warnMisspelt();
+  warnMisspelt(config);
   return { config, started: start };
 }
 
-/** The one warning about variables that look like misspelt settings, once per start. */
-export function warnMisspelt(): void {
+/** The warning about variables that look like misspelt settings, in the environment and in the `.env` file, once per start. */
+export function warnMisspelt(config: Config): void {
   const misspelt = misspeltSettings(Object.keys(process.env));
   if (misspelt.length > 0) say(`warning: ${describeMisspelt(misspelt)}`);
+  const inFile = misspeltSettings(config.envFileKeys);
+  if (inFile.length > 0) say(`warning: ${describeMisspelt(inFile, `in ${config.envFile}`)}`);
 }
 
 /** The debug line of a load that is done. */

@@ -245,6 +245,15 @@ describe("a cloned repository's .env", () => {
     expectNoLeak(ran.stdout + ran.stderr, planted, 'output');
   });
 
+  it.each(shapes)('a misspelt setting in the .env file gets the same one warning as one in the environment (%s)', async (_shape, args) => {
+    const file = folder.write('.env', 'CLARIFAI_SECRET_DEBUG=true\nCLARIFAI_SECRETS=OK=ok\n');
+    const ran = await runNode(args, { cwd: folder.dir, env: baseEnv({ CLARIFAI_PAT: PAT, CLARIFAI_API_BASE: emulator.url, CLARIFAI_SECRETS_CACHE_DIR: 'off' }), killAfterMs: 20_000 });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stderr).toBe(
+      `clarifai-secrets: warning: a variable that looks like a misspelt setting is in ${file} and ignored: CLARIFAI_SECRET_DEBUG (did you mean CLARIFAI_SECRETS_DEBUG?)\n`,
+    );
+  });
+
   it('a reference line fills in only names the environment does not set, without --env-file', async () => {
     folder.write('.env', `OK=clarifai://secrets/ok\nOTHER=clarifai://secrets/gitcfg\nPLAIN=not-injected\n`);
     folder.write('refs.cjs', 'console.log(JSON.stringify({ ok: process.env.OK ?? null, other: process.env.OTHER ?? null, plain: process.env.PLAIN ?? null }));\n');
