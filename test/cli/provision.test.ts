@@ -148,6 +148,17 @@ describe('create, get, update, list, delete', () => {
     expect(ran).toMatchObject({ code: 1, stdout: '', stderr: 'clarifai-secrets: secret "NOPE" does not exist for user "me" [ERR_NOT_FOUND]\n' });
   });
 
+  it('get of a missing secret names the nearest existing ids, as loads and delete do', async () => {
+    const ran = await w.cli(['get', 'db_url']);
+    expect(ran).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'clarifai-secrets: secret "db_url" does not exist for user "me" (did you mean db-url?) [ERR_NOT_FOUND]\n',
+    });
+    // The hint's one list walk: a page, then the empty page that ends it.
+    expect(w.calls()).toEqual(['GET /v2/users/me/secrets/db_url', 'GET /v2/users/me/secrets', 'GET /v2/users/me/secrets']);
+  });
+
   it('delete refuses without --yes when stdin is not a terminal, and deletes in one request with it', async () => {
     const refused = await w.cli(['delete', 'STRIPE_KEY', 'OPENAI_API_KEY']);
     expect(refused.code).toBe(1);
