@@ -1,7 +1,7 @@
 /**
- * A list walk over HTTPS: one connection, one TLS handshake, the pages one after the other
- * on it (asking for pages 1 and 2 together would open a second connection and pay a second
- * full handshake).
+ * A list walk over HTTPS asks for pages 1 and 2 in the same round, as over plain HTTP: the
+ * two connections' TLS handshakes run side by side, so the empty page that ends the walk
+ * costs no round trip of its own (tens of ms where users are).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -49,7 +49,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-it('walks the pages one after the other on one connection, with one handshake', async () => {
+it('asks for pages 1 and 2 together, each on a connection of its own, before page 1 answers', async () => {
   // The startup path (Node's https), trusting the test certificate the way users do.
   const ran = await run(process.execPath, ['app.mjs'], {
     cwd: project.dir,
@@ -57,6 +57,8 @@ it('walks the pages one after the other on one connection, with one handshake', 
   });
   expect(ran.stderr).toBe('');
   expect(ran.stdout).toBe('a\n');
-  expect(order).toEqual(['request 1', 'answer 1', 'request 2', 'answer 2']);
-  expect(handshakes).toHaveLength(1);
+  // Page 2 (answered at once) arrives before the late page 1: both were out in one round.
+  expect(order.slice(0, 2).sort()).toEqual(['request 1', 'request 2']);
+  expect(order.slice(2)).toEqual(['answer 2', 'answer 1']);
+  expect(handshakes).toHaveLength(2);
 });
