@@ -57,8 +57,10 @@ it('asks for pages 1 and 2 together, each on a connection of its own, before pag
   });
   expect(ran.stderr).toBe('');
   expect(ran.stdout).toBe('a\n');
-  // Page 2 (answered at once) arrives before the late page 1: both were out in one round.
-  expect(order.slice(0, 2).sort()).toEqual(['request 1', 'request 2']);
-  expect(order.slice(2)).toEqual(['answer 2', 'answer 1']);
+  // Page 2 was asked for before the late page 1 answered: both were out in one round (the
+  // two connections' handshakes finish in either order, so only that order is fixed).
+  expect([...order].sort()).toEqual(['answer 1', 'answer 2', 'request 1', 'request 2']);
+  expect(order.indexOf('request 2')).toBeLessThan(order.indexOf('answer 1'));
+  expect(order.at(-1)).toBe('answer 1');
   expect(handshakes).toHaveLength(2);
 });
