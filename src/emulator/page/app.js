@@ -369,6 +369,9 @@
   }
 
   async function confirmed() {
+    // A close queued before the dialog was opened again (Escape, then Delete at once) belongs
+    // to the earlier opening: acting on it would take the new one's id and drop its answer.
+    if ($('confirm-delete').open) return;
     const id = deleting;
     deleting = null;
     if ($('confirm-delete').returnValue !== 'delete' || id === null) {
