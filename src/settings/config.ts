@@ -391,6 +391,8 @@ interface TokenSource {
   problem?: string;
   /** True when the token is the `.env` file's own. */
   fromFile: boolean;
+  /** A session token stands in for a PAT. */
+  session?: true;
 }
 
 const EMPTY_PAT =
@@ -425,7 +427,7 @@ function tokenSource(options: LoadOptions, sources: Sources, env: Env): TokenSou
   const setting = sources.get('CLARIFAI_PAT');
   if (setting) return { pat: setting.text, fromFile: setting.fromFile === true };
   const session = sources.get('CLARIFAI_SESSION_TOKEN');
-  return { fromFile: session?.fromFile === true };
+  return session ? { fromFile: session.fromFile === true, session: true } : { fromFile: false };
 }
 
 /**
@@ -437,7 +439,7 @@ function checkTrust(options: LoadOptions, sources: Sources, token: TokenSource, 
   const untrusted = destination.find((setting) => setting?.fromFile);
   if (!untrusted) return;
   if (token.problem) throw new ConfigError(token.problem);
-  const hasToken = token.pat !== undefined || token.patFile !== undefined || sources.get('CLARIFAI_SESSION_TOKEN') !== undefined;
+  const hasToken = token.pat !== undefined || token.patFile !== undefined || token.session === true;
   if (!hasToken || token.fromFile) return;
   const name = untrusted.from.split(' ')[0];
   const from = options.pat !== undefined || options.patFile !== undefined ? 'an option' : 'the environment';
