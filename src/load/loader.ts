@@ -1,6 +1,6 @@
 import { type Config, type LoadOptions, resolveConfig } from '../settings/config.js';
 import { fetchFresh } from './fetch-fresh.js';
-import { type Fetched, type LoadReport, markerOf } from './load-job.js';
+import { type Fetched, type LoadJob, type LoadReport, markerOf } from './load-job.js';
 import { keepFresh, peekMemory, sharedLoad } from './memory-cache.js';
 import { type Start, type Started, finishLoad, startLoad } from './start.js';
 import { loadTransport } from '../api/transport/choose.js';
@@ -59,8 +59,8 @@ function fetchWhileHashing(started: Started, options: LoadSecretsOptions): Promi
 }
 
 /** `loadSecrets` with the configuration already resolved (the preload reads it first). */
-export async function loadResolved(config: Config, options: LoadSecretsOptions): Promise<LoadReport> {
-  return loadStarted(startLoad(config, options, options.onWarning ?? warnOnStderr, peekMemory), options);
+export async function loadResolved(config: Config, options: LoadSecretsOptions, prepared?: LoadJob): Promise<LoadReport> {
+  return loadStarted(startLoad(config, options, options.onWarning ?? warnOnStderr, peekMemory, prepared), options);
 }
 
 /** The rest of a load past its start (startLoad), by a request when there is no hit. */

@@ -38,13 +38,21 @@ export interface StartOptions extends LoadOptions {
  * else the job, the copy's handle and any hit: `inMemory`'s (memory-cache.ts's peekMemory;
  * the cache-hit start of a new process has none, and leaves that module out of its bundle),
  * else a disk copy inside the TTL. Throws what the configuration and the selection throw.
+ * `prepared` is a job the caller already made with the same options (the watcher keeps it
+ * for its polls), so it is not made twice.
  */
-export function startLoad(config: Config, options: StartOptions, warn: Warn, inMemory?: (job: LoadJob) => Fetched | undefined): Start {
+export function startLoad(
+  config: Config,
+  options: StartOptions,
+  warn: Warn,
+  inMemory?: (job: LoadJob) => Fetched | undefined,
+  prepared?: LoadJob,
+): Start {
   const startedAt = nowMs();
   const env = options.env ?? process.env;
   const done = options.reload ? undefined : alreadyLoaded(config, env, startedAt);
   if (done) return { done };
-  const job = prepareJob(options, config);
+  const job = prepared ?? prepareJob(options, config);
   const disk = diskCacheFor(job, warn);
   const hit = inMemory?.(job) ?? freshFromDisk(job, disk);
   return { config, job, env, warn, disk, startedAt, ...(hit ? { hit } : {}) };

@@ -7,7 +7,8 @@ import { ConfigError, isSecretsError, isUnavailable } from '../errors.js';
 import { fetchFromApi, isGone } from '../load/fetch-fresh.js';
 import type { CachedCopy } from '../load/disk-cache.js';
 import { type LoadJob, type LoadReport, diskCacheFor, prepareJob } from '../load/load-job.js';
-import { type LoadSecretsOptions, loadSecrets } from '../load/loader.js';
+import { type LoadSecretsOptions, loadResolved } from '../load/loader.js';
+import { resolveConfig } from '../settings/config.js';
 import { keepFresh } from '../load/memory-cache.js';
 import { warnOnStderr } from '../warn.js';
 import { type Owned, type SecretsChange, applyCopy, isEmptyChange } from './apply.js';
@@ -61,14 +62,16 @@ export async function watchSecrets(options: WatchSecretsOptions = {}): Promise<S
   const env = options.env ?? process.env;
   // The job first: the load replaces the env's clarifai:// references, which the polls must
   // still ask for. Its error waits: the load rejects first, as loadSecrets would.
+  // Both are made once: the load starts from this job rather than preparing its own.
+  const config = resolveConfig(options);
   let job: LoadJob | undefined;
   let unprepared: unknown;
   try {
-    job = prepareJob(options);
+    job = prepareJob(options, config);
   } catch (error) {
     unprepared = error;
   }
-  const report = await loadSecrets(options);
+  const report = await loadResolved(config, options, job);
   // The load needed no token (the env already held this selection); polling does.
   if (!job) throw unprepared;
   const poller = new Poller(job, options, env, intervalMs);

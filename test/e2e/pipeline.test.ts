@@ -61,3 +61,23 @@ describe('a preload with a TTL and only a stale copy', () => {
     expect(counts).toEqual({ env: 1, copy: 1 });
   });
 });
+
+describe('watchSecrets', () => {
+  it('reads the .env file and the copy once for its first load', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'cs-pipeline-cache-'));
+    const env = baseEnv({ CLARIFAI_PAT: PAT, CLARIFAI_API_BASE: emulator.url, CLARIFAI_SECRETS_CACHE_DIR: cacheDir });
+    project.write(
+      'watch.mjs',
+      `import { watchSecrets } from 'clarifai-secrets';
+const watcher = await watchSecrets({ intervalMs: 60_000 });
+console.log(process.env.PL_KEY ?? 'unset', watcher.report.source);
+watcher.close();
+`,
+    );
+    const ran = await runNode(['-r', './probe.cjs', 'watch.mjs'], { cwd: project.dir, env });
+    expect(ran.stdout, ran.stderr).toBe('pl-value-5b2e api\n');
+    const counts = JSON.parse(/probe (\{.*\})/.exec(ran.stderr)?.[1] ?? '{}') as { env: number; copy: number };
+    // One .env read for the settings; the copy is read once by the watcher to know what is on disk.
+    expect(counts.env).toBe(1);
+  });
+});
