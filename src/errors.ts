@@ -35,7 +35,9 @@ export type SecretsErrorCode =
   /** A secret's value cannot be put in an environment variable (it holds a NUL byte). */
   | 'ERR_INVALID_VALUE'
   /** The API refused the request for another reason (bad request, mixed status). */
-  | 'ERR_API';
+  | 'ERR_API'
+  /** A secret file (`NAME=@ID`, `run --mount`) could not be made: its folder, a full disk, a path taken. */
+  | 'ERR_FILE';
 
 export interface SecretsErrorInfo {
   /** HTTP status of the response that caused the error, when there was one. */
@@ -171,6 +173,14 @@ export class ApiError extends SecretsError {
   }
 }
 
+/** `ERR_FILE`: a secret's file or `run --mount`'s pipe could not be made; nothing of it is left behind. */
+export class FileError extends SecretsError {
+  static override readonly kind = 'FileError';
+  constructor(message: string) {
+    super('ERR_FILE', message);
+  }
+}
+
 /** True for any `SecretsError`, from any copy of the package; narrows to `code` when given. */
 export function isSecretsError(value: unknown, code?: SecretsErrorCode): value is SecretsError {
   return value instanceof SecretsError && (code === undefined || value.code === code);
@@ -203,6 +213,7 @@ const REGISTRY: ReadonlyMap<string, { type: ErrorClass; fields: readonly ExtraFi
       [BadResponseError, []],
       [InvalidValueError, ['ids']],
       [ApiError, []],
+      [FileError, []],
     ] as const
   ).map(([type, fields]): [string, { type: ErrorClass; fields: readonly ExtraField[] }] => [
     type.kind,

@@ -32,6 +32,7 @@ export {
   BadResponseError,
   InvalidValueError,
   ApiError,
+  FileError,
   isSecretsError,
   type SecretsErrorCode,
   type SecretsErrorInfo,

@@ -13,16 +13,20 @@ import type { SecretsChange, SecretsWatcher } from '../watch/watcher.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, type Values, connectionOptions, parseCommand } from './args.js';
 import { declareCommand } from './command.js';
 import { type SuperviseOptions, supervise } from './supervise.js';
+import { removeSecretFiles, valueBehind } from '../files/secret-files.js';
+import { MOUNT_FORMATS, type Mount, type MountFormat, mountPipe } from './mount.js';
 
 const usage = `Usage: clarifai-secrets run [options] [--] CMD [ARGS...]
 
 Loads your Clarifai secrets and runs CMD (without a shell) with them in its environment.
-The secrets go to CMD's environment only: never to its arguments, never to a file.
+The secrets go to CMD's environment only: never to its arguments, and to a file only
+when asked (NAME=@ID, --mount), removed when CMD ends.
 Exits with CMD's exit code, or dies of the signal that killed it.
 
 Options (before CMD):
   --secrets LIST    which secrets: ID, NAME=ID, ID? (optional), PREFIX*, * (default:
-                    CLARIFAI_SECRETS, else all)
+                    CLARIFAI_SECRETS, else all); NAME=@ID puts the value in a file
+                    of its own and NAME holds its path
   --override        secrets replace variables that are already set
   --mask            replace every secret value in CMD's output with <concealed> (values
                     shorter than 4 characters stay visible, and are named once)
@@ -33,6 +37,11 @@ Options (before CMD):
                     seconds between two checks, at least 2 (default 60, with jitter)
   --watch-grace SECONDS
                     on a restart, seconds from SIGTERM to SIGKILL (default 10)
+  --mount PATH      also give CMD every loaded secret as one file at PATH, a named pipe
+                    (nothing written to disk) that each reader reads whole; PATH must
+                    not exist, and is removed when CMD ends
+  --mount-format env|json
+                    what --mount's file holds: .env lines (default) or one JSON object
 ${CONNECTION_HELP}
 
 Examples:
@@ -40,6 +49,8 @@ Examples:
   clarifai-secrets run --secrets OPENAI_API_KEY,DB_URL -- npm start
   clarifai-secrets run --mask -- sh -c 'echo "key is $OPENAI_API_KEY"'
   clarifai-secrets run --watch --watch-interval 300 -- node server.js
+  clarifai-secrets run --secrets GOOGLE_APPLICATION_CREDENTIALS=@gcp-key -- node app.js
+  clarifai-secrets run --mount ./secrets.env -- docker compose --env-file ./secrets.env up
 `;
 
 const SPEC = {
@@ -51,6 +62,8 @@ const SPEC = {
   watch: { type: 'boolean' },
   'watch-interval': { type: 'string' },
   'watch-grace': { type: 'string' },
+  mount: { type: 'string' },
+  'mount-format': { type: 'string' },
 } as const satisfies Spec;
 
 /** The settings a nested preload compares its marker against, by the flag that set them. */
@@ -93,6 +106,33 @@ function watchSettings(values: Values<typeof SPEC>): { intervalMs: number; grace
   return {
     intervalMs: seconds(interval ?? '60', '--watch-interval', 2, 86_400) * 1000,
     graceMs: seconds(grace ?? '10', '--watch-grace', 0, 3_600) * 1000,
+  };
+}
+
+/** `--mount` and its format, checked before anything is loaded. */
+function mountSettings(values: Values<typeof SPEC>): { path: string; format: MountFormat } | undefined {
+  const format = values['mount-format'];
+  if (values.mount === undefined) {
+    if (format !== undefined) throw new UsageError('--mount-format needs --mount PATH');
+    return undefined;
+  }
+  if (values.mount === '') throw new UsageError('--mount needs a path: --mount ./secrets.env');
+  if (format !== undefined && !(MOUNT_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--mount-format takes ${MOUNT_FORMATS.join(' or ')}${format.length <= 12 ? ` (got "${format}")` : ''}`);
+  }
+  return { path: values.mount, format: (format as MountFormat | undefined) ?? 'env' };
+}
+
+/**
+ * The text `--mount` answers with: the loaded names as the env holds them at that moment
+ * (after a --watch change, the new values). Throws ERR_INVALID_VALUE for a value the
+ * format cannot carry, naming it.
+ */
+async function mountText(format: MountFormat, names: ReadonlySet<string>, env: NodeJS.ProcessEnv): Promise<() => string> {
+  const { formatEnv, formatJson } = await import('./formats.js');
+  return () => {
+    const entries = [...names].sort().flatMap((name): Array<[string, string]> => (env[name] === undefined ? [] : [[name, env[name]]]));
+    return format === 'env' ? formatEnv(entries) : formatJson(entries);
   };
 }
 
@@ -167,7 +207,8 @@ async function maskersFor(names: ReadonlySet<string>, env: NodeJS.ProcessEnv, to
     const concealed = tokens.flatMap(formsToConceal);
     const short: string[] = [];
     for (const name of names) {
-      const value = env[name];
+      // A secret loaded as a file: what the child may print is the file's text, not its path.
+      const value = env[name] === undefined ? undefined : valueBehind(env[name]);
       if (value === undefined) continue;
       // Masking `ok` or `1` would garble every line that happens to hold those letters.
       if ([...value].length >= MIN_MASKED_LENGTH) {
@@ -188,6 +229,7 @@ async function main(argv: string[]): Promise<number> {
   const [file, ...args] = command;
   if (file === undefined || file === '') throw new UsageError('run needs a command: clarifai-secrets run [options] -- CMD [ARGS...]');
   const watching = watchSettings(values);
+  const mounting = mountSettings(values);
 
   const loadOptions: LoadOptions = connectionOptions(values);
   if (values.secrets !== undefined) loadOptions.secrets = values.secrets;
@@ -221,10 +263,30 @@ async function main(argv: string[]): Promise<number> {
 
   const maskers = values.mask ? await maskersFor(names, env, tokens) : undefined;
   const restarts = watcher && { graceMs: watching?.graceMs ?? 0, subscribe: (r: () => boolean) => (restart = r) };
-  try {
-    return await supervise({ command: file, args, env, maskers, say, restarts });
-  } finally {
+  let mount: Mount | undefined;
+  // The child has ended: so has everything made for it.
+  const onEnded = async (): Promise<void> => {
     watcher?.close();
+    await mount?.close();
+    removeSecretFiles();
+  };
+  try {
+    if (mounting) {
+      const text = await mountText(mounting.format, names, env);
+      // Once now, so a value the format cannot carry is one line before CMD starts.
+      text();
+      mount = mountPipe(mounting.path, () => {
+        try {
+          return text();
+        } catch (error) {
+          say(`--mount ${mounting.path}: ${(error as Error).message}`);
+          return '';
+        }
+      }, say);
+    }
+    return await supervise({ command: file, args, env, maskers, say, restarts, onEnded });
+  } finally {
+    await onEnded();
   }
 }
 

@@ -32,6 +32,11 @@ export interface SuperviseOptions {
   say: (line: string) => void;
   /** With `--watch`: when to restart the child. */
   restarts?: Restarts | undefined;
+  /**
+   * Runs once the last child has ended (or could not start), before `run` mirrors how it
+   * ended: a signal it dies of would leave no later moment to remove what it made.
+   */
+  onEnded?: (() => Promise<void> | void) | undefined;
 }
 
 /**
@@ -68,6 +73,7 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
     const started = await startChild(start, { ...options, maskers: options.maskers?.() });
     if ('error' in started) {
       listeners.unlisten();
+      await options.onEnded?.();
       return spawnFailed(started.error, options.command, options.say);
     }
     running = started;
@@ -80,12 +86,16 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
     if (outcome !== 'restart' || ending) {
       const ended = outcome === 'restart' ? await started.exited : outcome;
       await started.drain();
+      await options.onEnded?.();
       return statusOf(ended, listeners);
     }
     const ended = await stop(started, options.restarts?.graceMs ?? 0);
     await started.drain();
     // A Ctrl-C (or a SIGTERM) came while it stopped: nothing starts again, `run` ends with it.
-    if (ending) return statusOf(ended, listeners);
+    if (ending) {
+      await options.onEnded?.();
+      return statusOf(ended, listeners);
+    }
   }
 }
 

@@ -4,7 +4,8 @@
  */
 import { type Config, type LoadOptions, requireToken, resolveConfig } from '../settings/config.js';
 import { DiskCache, type Warn } from './disk-cache.js';
-import { type Selection, type Unfit, compareNames, describeUnfit, parseSelection } from '../settings/selection.js';
+import { type Selection, type Unfit, compareNames, describeUnfit, fileNames, parseSelection } from '../settings/selection.js';
+import { placeFiles } from '../files/secret-files.js';
 import { fileReferences, findReferences, hasEntries, hasReferences, referenceNames, withReferences } from '../settings/references.js';
 import { rememberResolved, stillResolved } from './resolved-references.js';
 
@@ -208,13 +209,17 @@ export function applyToEnv(
     : new Set(Object.keys(env).filter((name) => env[name] !== undefined).map(fold));
   // A variable holding a reference is replaced whatever the override rule says.
   const references = referenceNames(job.selection);
-  for (const [name, value] of fetched.entries) {
+  const applied: Array<[string, string]> = [];
+  for (const entry of fetched.entries) {
+    const [name] = entry;
     if (present?.has(fold(name)) && !references.has(name)) skipped.push(name);
-    else {
-      env[name] = value;
-      set.push(name);
-      references.delete(name);
-    }
+    else applied.push(entry);
+  }
+  // Every file first (none is left when one fails), then the env: all of the load or none.
+  for (const [name, value] of placeFiles(applied, fileNames(job.selection))) {
+    env[name] = value;
+    set.push(name);
+    references.delete(name);
   }
   // What is left are optional references to missing secrets: unset, not left holding the reference.
   for (const name of references) delete env[name];

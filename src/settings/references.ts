@@ -1,7 +1,7 @@
 /**
  * References: an env var whose whole value is `clarifai://secrets/ID` or
  * `clarifai://users/USER/secrets/ID` (a trailing `?` makes it optional) is replaced by that
- * secret's value. A `.env` file of references says where each value comes from and holds
+ * secret's value; `clarifai://secrets/@ID`, the file form, by the path of a file holding it. A `.env` file of references says where each value comes from and holds
  * none of them, so it can be committed.
  *
  * A reference is a named entry that the user wrote into the variable itself: it is set
@@ -11,7 +11,7 @@
  * never set an exec-hook name.
  */
 import { ConfigError } from '../errors.js';
-import { type NamedEntry, type Selection, compareNames, makeSelection } from './selection.js';
+import { type NamedEntry, type Selection, compareNames, fileNameProblem, makeSelection } from './selection.js';
 import { quoted } from './printable.js';
 import { REFERENCE_SCHEME } from './config.js';
 import { idProblem } from '../ids.js';
@@ -25,11 +25,13 @@ export interface Reference {
   optional: boolean;
   /** A line of the `.env` file, not a variable of the env: it may never set an exec-hook name. */
   fromFile?: true;
+  /** `clarifai://secrets/@ID`: the variable gets the path of a file holding the value. */
+  file?: true;
 }
 
 /** What marks a value as meant to be a reference; anything after it must be well formed. */
 const SCHEME = REFERENCE_SCHEME;
-const FORM = /^clarifai:\/\/(?:users\/([^/]+)\/)?secrets\/([^/]+?)(\?)?$/;
+const FORM = /^clarifai:\/\/(?:users\/([^/]+)\/)?secrets\/(@)?([^/]+?)(\?)?$/;
 /** Ids as the selection accepts them: no wildcard or mapping, and one the API could mean. */
 const BAD_ID = /[*=]/;
 
@@ -78,20 +80,22 @@ function parseReference(name: string, value: string, userId: string, envFile?: s
     throw new ConfigError(`${shown} holds a clarifai:// reference, but CLARIFAI_* settings are read before any secret is loaded: set it to its value`);
   }
   const match = FORM.exec(value);
-  const [, user, id = '', optional] = match ?? [];
+  const [, user, file, id = '', optional] = match ?? [];
   if (!match || BAD_ID.test(id) || idProblem(id)) {
     throw new ConfigError(
       `${shown} holds a malformed reference: write clarifai://secrets/ID or clarifai://users/USER/secrets/ID ` +
-        '(the whole value, a trailing "?" makes it optional)',
+        '(the whole value, a trailing "?" makes it optional; clarifai://secrets/@ID for a file)',
     );
   }
+  const problem = file ? fileNameProblem(name) : undefined;
+  if (problem) throw new ConfigError(`${shown} holds a file reference that ${problem}`);
   if (user !== undefined && user !== 'me' && user !== userId) {
     const who = /^[\w.-]{1,64}$/.test(user) ? `user "${user}"` : 'another user';
     throw new ConfigError(
       `${shown} refers to the secrets of ${who}, but secrets are read for "${userId}": use clarifai://secrets/ID, or set CLARIFAI_USER_ID`,
     );
   }
-  return { name, id, optional: optional === '?' };
+  return { name, id, optional: optional === '?', ...(file ? { file: true as const } : {}) };
 }
 
 /** Whether a CLARIFAI_SECRETS text has any entry (unset, empty and "," have none). */
@@ -114,7 +118,7 @@ export function withReferences(
   const byName = new Map<string, NamedEntry>((base?.named ?? []).map((entry) => [entry.name, entry]));
   for (const ref of references) {
     const other = byName.get(ref.name);
-    if (other && other.id !== ref.id) {
+    if (other && (other.id !== ref.id || other.file !== ref.file)) {
       throw new ConfigError(
         `${shownName(ref.name)} holds a reference to secret ${quoted(ref.id)}, and CLARIFAI_SECRETS loads secret ${quoted(other.id)} into it: keep one of them`,
       );
@@ -126,12 +130,21 @@ export function withReferences(
       // Written into the variable on purpose, unless a `.env` file wrote it.
       mapped: !ref.fromFile || (other?.mapped ?? false),
       reference: true,
+      ...(ref.file ? { file: true as const } : {}),
     });
   }
   return makeSelection(
     { all: base?.all ?? false, prefixes: base?.prefixes ?? [], renames: base?.renames ?? [], named: [...byName.values()] },
-    { base: base?.key ?? null, references: references.map((ref) => (ref.fromFile ? [ref.name, ref.id, ref.optional, 'file'] : [ref.name, ref.id, ref.optional])) },
+    { base: base?.key ?? null, references: references.map(referenceKey) },
   );
+}
+
+/** One reference in a key; what the older keys had stays as it was (`'file'` there means a `.env` line). */
+function referenceKey(ref: Reference): unknown[] {
+  const key: unknown[] = [ref.name, ref.id, ref.optional];
+  if (ref.fromFile) key.push('file');
+  if (ref.file) key.push('as-file');
+  return key;
 }
 
 /** The env names that hold references: set whatever the override rule says. */

@@ -7,6 +7,7 @@
  *   PREFIX*       every secret whose id starts with PREFIX
  *   NEW*=PREFIX*  the same, each under NEW + the rest of its id (`*=prod-*`: prod-DB_URL as DB_URL)
  *   *  (or none)  every secret of the user
+ *   @ID, NAME=@ID secret ID as a file of its own (src/files/): NAME holds the file's path
  *
  * Entries are separated by commas or white space. `users/<user>/secrets/<id>`, Clarifai's
  * own reference form, is accepted wherever an ID is. Env vars holding `clarifai://`
@@ -26,6 +27,8 @@ export interface NamedEntry {
   mapped: boolean;
   /** An env var holding a `clarifai://` reference (references.ts): set whatever the override rule says. */
   reference?: true;
+  /** `@ID`: the value goes to a file (src/files/secret-files.ts) and the env var holds its path. */
+  file?: true;
 }
 
 /** `NEW*=PREFIX*`: secrets whose id starts with `prefix`, under `as` + the rest of the id. */
@@ -97,8 +100,8 @@ const UNFIT_WHY =
 /** The one warning for secrets skipped because no environment variable can hold them. */
 export function describeUnfit(unfit: readonly Unfit[]): string {
   return (
-    `not loaded: ${listUnfit(unfit)}, as ${UNFIT_WHY}; read ${unfit.length === 1 ? 'it' : 'them'} from a file instead ` +
-    '(clarifai-secrets get ID > FILE), or leave them out of CLARIFAI_SECRETS'
+    `not loaded: ${listUnfit(unfit)}, as ${UNFIT_WHY}; load ${unfit.length === 1 ? 'it' : 'them'} as a file instead ` +
+    '(NAME=@ID in CLARIFAI_SECRETS: NAME then holds its path), or leave them out of CLARIFAI_SECRETS'
   );
 }
 
@@ -212,12 +215,27 @@ function parseNamed(entry: string, userId: string, fromFile: boolean): NamedEntr
   const mapped = eq !== -1;
   const name = mapped ? body.slice(0, eq) : undefined;
   if (name?.endsWith('*')) throw invalid(entry, 'has a "*" on one side only: write NEW*=PREFIX* to rename a prefix');
-  const id = parseId(mapped ? body.slice(eq + 1) : body, entry, userId);
+  const right = mapped ? body.slice(eq + 1) : body;
+  const file = right.startsWith('@');
+  const id = parseId(file ? right.slice(1) : right, entry, userId);
   if (!id) throw invalid(entry, 'has no secret id');
   if (name !== undefined && !ENV_NAME.test(name)) {
     throw invalid(entry, 'maps to an invalid env name: use letters, digits and "_", not starting with a digit');
   }
-  return { id, name: name ?? envNameFor(id), optional, mapped: mapped && !fromFile };
+  const named: NamedEntry = { id, name: name ?? envNameFor(id), optional, mapped: mapped && !fromFile };
+  if (!file) return named;
+  const problem = fileNameProblem(named.name);
+  if (problem) throw invalid(entry, problem);
+  return { ...named, file: true };
+}
+
+/**
+ * Why a file's path may not go into `name`: a program that reads such a variable would run
+ * or load what the file holds (`LD_PRELOAD`, `BASH_ENV`, `GIT_SSH`), so no mapping allows it.
+ */
+export function fileNameProblem(name: string): string | undefined {
+  if (!isExecHookName(name)) return undefined;
+  return `would put a file's path into ${name}, which makes programs run or load what it names (see the security guide): load the file under another name`;
 }
 
 /** Adds one named secret; the same one twice merges, two secrets under one env name are refused. */
@@ -228,12 +246,16 @@ function addNamed(byName: Map<string, NamedEntry>, entry: NamedEntry): void {
       `secrets ${quoted(existing.id)} and ${quoted(entry.id)} would both set ${entry.name}: map one of them with NAME=ID`,
     );
   }
+  if (existing && existing.file !== entry.file) {
+    throw new ConfigError(`${entry.name} is asked for both as a value and as a file (@${quoted(entry.id)}): keep one`);
+  }
   byName.set(entry.name, {
     id: entry.id,
     name: entry.name,
     // Asked for twice, once as required: it is required.
     optional: existing ? existing.optional && entry.optional : entry.optional,
     mapped: entry.mapped || (existing?.mapped ?? false),
+    ...(entry.file ? { file: true as const } : {}),
   });
 }
 
@@ -264,6 +286,11 @@ export function makeSelection(parts: Omit<Selection, 'key'>, joined?: References
   return { all: parts.all, prefixes, renames, named, key };
 }
 
+/** The env names whose secrets go to files (`@ID`): they hold the files' paths. */
+export function fileNames(selection: Selection): Set<string> {
+  return new Set(selection.named.filter((entry) => entry.file).map((entry) => entry.name));
+}
+
 /** Whether anything beyond named ids is selected: `*`, a `PREFIX*` or a `NEW*=PREFIX*`. */
 export function hasWildcards(selection: Selection): boolean {
   return selection.all || selection.prefixes.length > 0 || selection.renames.length > 0;
@@ -276,11 +303,21 @@ function selectionKey(all: boolean, prefixes: readonly string[], named: readonly
   return JSON.stringify([
     all,
     prefixes,
-    // `mapped` changes the outcome only for a dangerous name (set, not skipped), and only
-    // there joins the key, so the keys of every other selection stay what they were.
-    named.map((n) => (n.mapped && isExecHookName(n.name) ? [n.name, n.id, n.optional, true] : [n.name, n.id, n.optional])),
+    named.map(namedKey),
     ...(renames.length > 0 ? [renames.map((r) => [r.as, r.prefix])] : []),
   ]);
+}
+
+/**
+ * One named entry in a key. `mapped` changes the outcome only for a dangerous name (set, not
+ * skipped), and `file` only for files, so each joins only there: the keys of every other
+ * selection stay what they were.
+ */
+function namedKey(n: NamedEntry): unknown[] {
+  const key: unknown[] = [n.name, n.id, n.optional];
+  if (n.mapped && isExecHookName(n.name)) key.push(true);
+  if (n.file) key.push('file');
+  return key;
 }
 
 /** `NEW*=PREFIX*`; NEW may be empty (`*=prod-*` strips the prefix). */
@@ -362,7 +399,7 @@ export function resolveSelection(
   selection: Selection,
   found: ReadonlyMap<string, string>,
 ): Resolved & { missingRequired: string[] } {
-  const out = new Map<string, { id: string; value: string; required: boolean }>();
+  const out = new Map<string, { id: string; value: string; required: boolean; file?: true }>();
   const dangerous = new Set<string>();
   const missing: string[] = [];
   const missingRequired: string[] = [];
@@ -370,7 +407,7 @@ export function resolveSelection(
   // A variable holding a reference is that reference's, whatever a wildcard would put there.
   const referenced = new Set(selection.named.filter((entry) => entry.reference).map((entry) => entry.name));
 
-  const put = (name: string, id: string, value: string, mapped: boolean, required: boolean): void => {
+  const put = (name: string, id: string, value: string, mapped: boolean, required: boolean, file?: true): void => {
     if (!mapped && isExecHookName(name)) {
       dangerous.add(name);
       return;
@@ -379,14 +416,14 @@ export function resolveSelection(
     if (other && other.id !== id) {
       throw new ConfigError(`secrets ${quoted(other.id)} and ${quoted(id)} would both set ${name}: map one of them with NAME=ID`);
     }
-    out.set(name, { id, value, required });
+    out.set(name, { id, value, required, ...(file ? { file } : {}) });
   };
 
   for (const entry of selection.named) {
     namedIds.add(entry.id);
     const value = found.get(entry.id);
     if (value === undefined) (entry.optional ? missing : missingRequired).push(entry.id);
-    else put(entry.name, entry.id, value, entry.mapped, !entry.optional);
+    else put(entry.name, entry.id, value, entry.mapped, !entry.optional, entry.file);
   }
   if (hasWildcards(selection)) {
     for (const [id, value] of found) {
@@ -414,11 +451,13 @@ export function resolveSelection(
  * load (naming every such secret): loading half a key, or one that makes every exec fail, is
  * worse than not starting. Others are returned, for one warning.
  */
-function takeUnfit(out: Map<string, { id: string; value: string; required: boolean }>): Unfit[] {
+function takeUnfit(out: Map<string, { id: string; value: string; required: boolean; file?: true }>): Unfit[] {
   const byId = (a: Unfit, b: Unfit): number => compareNames(a.id, b.id);
   const unfit: Unfit[] = [];
   const required: Unfit[] = [];
   for (const [name, entry] of out) {
+    // A file holds any value; its variable holds only the path.
+    if (entry.file) continue;
     const why = envUnfit(name, entry.value);
     if (why !== undefined) (entry.required ? required : unfit).push({ id: entry.id, name, why });
   }
@@ -427,7 +466,7 @@ function takeUnfit(out: Map<string, { id: string; value: string; required: boole
     throw new InvalidValueError(
       [...new Set(required.map((u) => u.id))],
       `${required.length === 1 ? 'secret' : 'secrets'} ${listUnfit(required)} cannot be loaded, as ${UNFIT_WHY}: ` +
-        'read such a value from a file instead (clarifai-secrets get ID > FILE), update the value, or leave it out of CLARIFAI_SECRETS',
+        'load such a value as a file instead (NAME=@ID in CLARIFAI_SECRETS: NAME then holds its path), update the value, or leave it out of CLARIFAI_SECRETS',
     );
   }
   for (const { name } of unfit) out.delete(name);

@@ -13,6 +13,8 @@ import { keepFresh } from '../load/memory-cache.js';
 import { warnOnStderr } from '../warn.js';
 import { type Owned, type SecretsChange, applyCopy, isEmptyChange } from './apply.js';
 import { Fingerprints } from './fingerprints.js';
+import { valueBehind } from '../files/secret-files.js';
+import { fileNames } from '../settings/selection.js';
 import { delayAfterFailure, jittered } from './schedule.js';
 
 export type { SecretsChange } from './apply.js';
@@ -115,7 +117,7 @@ class Poller {
     if (report.source === 'marker') await this.#adoptNow();
     for (const name of report.set) {
       const value = this.#env[name];
-      if (value !== undefined) this.#owned.set(name, this.#fingerprints.of(value));
+      if (value !== undefined) this.#owned.set(name, this.#fingerprints.of(valueBehind(value)));
     }
     const copy = diskCacheFor(this.#job, this.#warn)?.read();
     if (copy) this.#onDisk = this.#fingerprints.ofCopy(copy);
@@ -141,7 +143,8 @@ class Poller {
     if (!this.#adopt) return;
     this.#adopt = false;
     for (const [name, value] of copy.entries) {
-      if (this.#env[name] === value) this.#owned.set(name, this.#fingerprints.of(value));
+      const current = this.#env[name];
+      if (current !== undefined && valueBehind(current) === value) this.#owned.set(name, this.#fingerprints.of(value));
     }
   }
 
@@ -169,7 +172,7 @@ class Poller {
       change =
         fingerprint === this.#applied
           ? { changed: [], added: [], removed: [] }
-          : applyCopy(copy, this.#owned, this.#env, job.config.override, this.#fingerprints);
+          : applyCopy(copy, this.#owned, this.#env, job.config.override, this.#fingerprints, fileNames(job.selection));
       this.#applied = fingerprint;
       // The copy on disk is rewritten only when the answer changed: polls are frequent.
       const changed = fingerprint !== this.#onDisk;

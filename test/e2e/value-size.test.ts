@@ -50,7 +50,7 @@ describe('a value larger than an environment variable can hold', () => {
     const ran = await runNode(args, { cwd: project.dir, env: env({ CLARIFAI_SECRETS: 'BIG_KEY,SMALL_KEY' }), killAfterMs: 20_000 });
     expect(ran.code).toBe(1);
     expect(ran.stdout).toBe('');
-    expect(ran.stderr).toMatch(/^clarifai-secrets: secret "BIG_KEY" \(201 KiB\) cannot be loaded, .*clarifai-secrets get ID > FILE.*\[ERR_INVALID_VALUE\]\n$/);
+    expect(ran.stderr).toMatch(/^clarifai-secrets: secret "BIG_KEY" \(201 KiB\) cannot be loaded, .*NAME=@ID in CLARIFAI_SECRETS.*\[ERR_INVALID_VALUE\]\n$/);
     expectNoLeak(ran.stderr, { BIG: BIG.slice(0, 40), PAT }, 'stderr');
   });
 });

@@ -216,7 +216,7 @@ describe('values an env var cannot hold', () => {
     expect(envUnfit('BIG', '€'.repeat(Math.floor(room / 3) + 1))).toBeGreaterThan(MAX_ENV_STRING_BYTES);
     const big = 'v'.repeat(200 * 1024);
     expect(messageOf(() => resolveSelection(parseSelection('BIG', 'me'), found({ BIG: big })), 'ERR_INVALID_VALUE')).toMatch(
-      /^secret "BIG" \(201 KiB\) cannot be loaded, as .*E2BIG.*clarifai-secrets get ID > FILE/,
+      /^secret "BIG" \(201 KiB\) cannot be loaded, as .*E2BIG.*NAME=@ID in CLARIFAI_SECRETS/,
     );
     expect(resolveSelection(parseSelection('*', 'me'), found({ BIG: big, OK: 'ok' })).unfit).toEqual([{ id: 'BIG', name: 'BIG', why: 200 * 1024 + 5 }]);
   });
@@ -308,7 +308,7 @@ describe('resolveSelection, lists and messages', () => {
     expect(message).toBe(
       'secrets "a-one" (holds a NUL byte), "b-one" (holds a NUL byte) cannot be loaded, as an environment variable cannot hold a NUL byte ' +
         '(Node would cut the value short) or more than 128 KiB (every program started with it would fail with E2BIG): ' +
-        'read such a value from a file instead (clarifai-secrets get ID > FILE), update the value, or leave it out of CLARIFAI_SECRETS',
+        'load such a value as a file instead (NAME=@ID in CLARIFAI_SECRETS: NAME then holds its path), update the value, or leave it out of CLARIFAI_SECRETS',
     );
   });
 });
