@@ -53,6 +53,13 @@ function makePipe(path: string): void {
   }
 }
 
+/** Opens the pipe for writing: resolves with its fd once a reader has opened it. */
+function readerArrives(target: string): Promise<number> {
+  const { O_WRONLY, O_NOFOLLOW } = fs.constants;
+  // The open waits, on a thread of libuv's pool, until a reader opens the pipe.
+  return new Promise((done, fail) => fs.open(target, O_WRONLY | O_NOFOLLOW, (error, fd) => (error ? fail(error) : done(fd))));
+}
+
 /**
  * Serves `text()` at `path` until `close()`. `say` gets the one line of a reader that
  * stopped reading; nothing else is printed.
@@ -61,28 +68,34 @@ export function mountPipe(path: string, text: () => string, say: (line: string) 
   const target = resolve(path);
   makePipe(target);
   let closing = false;
-  let writing = false;
-  const { O_WRONLY, O_RDONLY, O_NONBLOCK, O_NOFOLLOW } = fs.constants;
+  // The answer being written, if one is: a socket over the pipe, so a reader that stops
+  // reading holds the event loop's attention, never a thread (which would hold up the exit).
+  let answering: import('node:net').Socket | undefined;
 
   const serve = async (): Promise<void> => {
+    const { Socket } = process.getBuiltinModule('node:net');
+    const { finished } = process.getBuiltinModule('node:stream/promises');
     while (!closing) {
-      // Waits, on a thread of libuv's pool, until a reader opens the pipe.
-      let handle: import('node:fs/promises').FileHandle;
+      let fd: number;
       try {
-        handle = await fs.promises.open(target, O_WRONLY | O_NOFOLLOW);
+        fd = await readerArrives(target);
       } catch (error) {
         if (!closing) say(`--mount ${path} stopped answering (${describe(error)}): the command can no longer read it`);
         return;
       }
+      if (closing) {
+        fs.closeSync(fd);
+        return;
+      }
+      const socket = (answering = new Socket({ fd, readable: false, writable: true }));
       try {
-        if (closing) return;
-        writing = true;
-        await handle.writeFile(text());
+        socket.end(text());
+        await finished(socket);
       } catch {
         // EPIPE: the reader went away before the end; the next one gets a whole answer.
       } finally {
-        writing = false;
-        await handle.close();
+        socket.destroy();
+        answering = undefined;
       }
       await new Promise((done) => setTimeout(done, BETWEEN_READERS_MS));
     }
@@ -93,15 +106,21 @@ export function mountPipe(path: string, text: () => string, say: (line: string) 
     async close() {
       if (closing) return;
       closing = true;
-      // An open of ours for reading lets the pending open for writing return, so the loop ends.
+      // An open of ours for reading lets a pending open for writing return, so the loop ends.
       try {
-        fs.closeSync(fs.openSync(target, O_RDONLY | O_NONBLOCK));
+        fs.closeSync(fs.openSync(target, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
       } catch {
         // already gone
       }
       fs.rmSync(target, { force: true });
-      const stalled = await Promise.race([served.then(() => false), new Promise<boolean>((done) => setTimeout(() => done(writing), STALLED_READER_MS).unref())]);
-      if (stalled) say(`a reader of --mount ${path} opened it and stopped reading; the pipe is removed, and run ends without waiting for it`);
+      // A reader in the middle of a long answer gets a moment to finish it.
+      const timer = setTimeout(() => {
+        if (!answering) return;
+        say(`a reader of --mount ${path} opened it and stopped reading; the pipe is removed, and run ends without waiting for it`);
+        answering.destroy();
+      }, STALLED_READER_MS);
+      await served;
+      clearTimeout(timer);
     },
   };
 }

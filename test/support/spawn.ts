@@ -18,6 +18,8 @@ export interface RunOptions {
   killAfterMs?: number;
   /** Ends the child (SIGTERM) once its stdout so far passes this test: for programs that never exit on their own (--watch). */
   stopWhen?: (stdout: string) => boolean;
+  /** The signal `stopWhen` sends. @default 'SIGTERM' */
+  stopSignal?: NodeJS.Signals;
 }
 
 /** A minimal environment: PATH and HOME only, so the host's CLARIFAI_* never leak in. */
@@ -34,7 +36,7 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      if (options.stopWhen?.(stdout)) child.kill('SIGTERM');
+      if (options.stopWhen?.(stdout)) child.kill(options.stopSignal ?? 'SIGTERM');
     });
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
