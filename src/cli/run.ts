@@ -223,6 +223,36 @@ async function maskersFor(names: ReadonlySet<string>, env: NodeJS.ProcessEnv, to
   };
 }
 
+/**
+ * The tokens --mask conceals: those left in the child's env with --keep-pat. Without it, the
+ * token and where it came from are removed from the child's env, and there is none to conceal.
+ */
+function tokensFor(keep: boolean, config: Config | undefined, env: NodeJS.ProcessEnv): string[] {
+  if (!keep) {
+    delete env['CLARIFAI_PAT'];
+    delete env['CLARIFAI_PAT_FILE'];
+    delete env['CLARIFAI_SESSION_TOKEN'];
+    return [];
+  }
+  return [config?.pat, config?.sessionToken].filter((token): token is string => token !== undefined && token !== '');
+}
+
+/** `--mount`: the pipe, answering with the loaded names as the env holds them at each read. */
+async function startMount(mounting: { path: string; format: MountFormat }, names: ReadonlySet<string>, env: NodeJS.ProcessEnv): Promise<Mount> {
+  const text = await mountText(mounting.format, names, env);
+  // Once now, so a value the format cannot carry is one line before CMD starts.
+  text();
+  const answer = (): string => {
+    try {
+      return text();
+    } catch (error) {
+      say(`--mount ${mounting.path}: ${(error as Error).message}`);
+      return '';
+    }
+  };
+  return mountPipe(mounting.path, answer, say);
+}
+
 async function main(argv: string[]): Promise<number> {
   const { options, command } = splitCommand(argv, SPEC);
   const { values } = parseCommand(options, SPEC);
@@ -251,16 +281,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values['env-file'] !== undefined) env['CLARIFAI_SECRETS_ENV_FILE'] = process.getBuiltinModule('node:path').resolve(values['env-file']);
 
-  const tokens: string[] = [];
-  if (values['keep-pat']) {
-    if (config?.pat) tokens.push(config.pat);
-    if (config?.sessionToken) tokens.push(config.sessionToken);
-  } else {
-    delete env['CLARIFAI_PAT'];
-    delete env['CLARIFAI_PAT_FILE'];
-    delete env['CLARIFAI_SESSION_TOKEN'];
-  }
-
+  const tokens = tokensFor(values['keep-pat'] === true, config, env);
   const maskers = values.mask ? await maskersFor(names, env, tokens) : undefined;
   const restarts = watcher && { graceMs: watching?.graceMs ?? 0, subscribe: (r: () => boolean) => (restart = r) };
   let mount: Mount | undefined;
@@ -271,19 +292,7 @@ async function main(argv: string[]): Promise<number> {
     removeSecretFiles();
   };
   try {
-    if (mounting) {
-      const text = await mountText(mounting.format, names, env);
-      // Once now, so a value the format cannot carry is one line before CMD starts.
-      text();
-      mount = mountPipe(mounting.path, () => {
-        try {
-          return text();
-        } catch (error) {
-          say(`--mount ${mounting.path}: ${(error as Error).message}`);
-          return '';
-        }
-      }, say);
-    }
+    if (mounting) mount = await startMount(mounting, names, env);
     return await supervise({ command: file, args, env, maskers, say, restarts, onEnded });
   } finally {
     await onEnded();

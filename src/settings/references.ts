@@ -118,7 +118,11 @@ export function withReferences(
   const byName = new Map<string, NamedEntry>((base?.named ?? []).map((entry) => [entry.name, entry]));
   for (const ref of references) {
     const other = byName.get(ref.name);
-    if (other && (other.id !== ref.id || other.file !== ref.file)) {
+    if (other && other.id === ref.id && other.file !== ref.file) {
+      const [held, loaded] = ref.file ? ['a file reference', 'a value'] : ['a reference', 'a file'];
+      throw new ConfigError(`${shownName(ref.name)} holds ${held} to secret ${quoted(ref.id)}, and CLARIFAI_SECRETS loads it as ${loaded}: keep one of them`);
+    }
+    if (other && other.id !== ref.id) {
       throw new ConfigError(
         `${shownName(ref.name)} holds a reference to secret ${quoted(ref.id)}, and CLARIFAI_SECRETS loads secret ${quoted(other.id)} into it: keep one of them`,
       );

@@ -39,6 +39,13 @@ describe('types', () => {
     expect(w.calls()).toEqual([]);
   });
 
+  it('a file entry (NAME=@ID) is declared with a comment saying it holds a path', async () => {
+    const ran = await w.cli(['types', '--secrets', 'GOOGLE_APPLICATION_CREDENTIALS=@gcp-key, TLS=@tls?, PLAIN'], { env: w.env({ CLARIFAI_PAT: undefined }) });
+    expect(ran).toMatchObject({ code: 0, stderr: '' });
+    const path = '      /** The path of a file holding the secret (NAME=@ID). */\n';
+    expect(ran.stdout).toBe(declared(`${path}      GOOGLE_APPLICATION_CREDENTIALS: string;\n      PLAIN: string;\n${path}      TLS?: string;\n`));
+  });
+
   it('wildcards and renames ask the API for ids; dangerous names are left out and named', async () => {
     const ran = await w.cli(['types', '--secrets', '*=prod-*, STRIPE_KEY'], { env: w.env({ CLARIFAI_SECRETS: 'ignored' }) });
     expect(ran.code).toBe(0);

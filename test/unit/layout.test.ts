@@ -13,7 +13,7 @@ import { REPO_ROOT } from '../support/package-link.js';
 const SRC = join(REPO_ROOT, 'src');
 
 /** Lower rank = lower stage. The root's shared files (errors, warn, ...) are below all. */
-const RANK: Record<string, number> = { '': 0, settings: 1, api: 2, load: 3, startup: 4, watch: 5, cli: 6 };
+const RANK: Record<string, number> = { '': 0, settings: 1, api: 2, files: 3, load: 4, startup: 5, watch: 6, cli: 7 };
 /** A function is read whole: past a screenful, its steps deserve names. */
 const MAX_FUNCTION_LINES = 60;
 /** The emulator is a server of its own: it shares the protocol's constants with the client and nothing else. */
