@@ -13,10 +13,10 @@ import {
   readFileSync,
   renameSync,
   unlinkSync,
-  writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { idProblem } from '../ids.js';
+import { writeAll } from '../write-all.js';
 import type { StoredSecret, StoreState } from './store.js';
 import { formatTimestamp, parseTimestamp, type Timestamp } from './timestamp.js';
 
@@ -90,7 +90,7 @@ export function saveDataFile(path: string, state: StoreState): void {
   const fd = openSync(temp, 'wx', 0o600);
   try {
     fchmodSync(fd, 0o600); // the umask could have taken bits away; be exact
-    writeSync(fd, text);
+    writeAll(fd, text);
     fsyncSync(fd);
   } catch (error) {
     closeSync(fd);

@@ -4,7 +4,9 @@
  * is renamed over the target, so a reader sees the old file or the whole new one, and a target
  * that was open to others, or a symlink, is replaced rather than written through.
  */
-const { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } = process.getBuiltinModule('node:fs');
+import { writeAll } from '../write-all.js';
+
+const { closeSync, fsyncSync, openSync, renameSync, rmSync } = process.getBuiltinModule('node:fs');
 const { basename, dirname, join, resolve } = process.getBuiltinModule('node:path');
 
 /**
@@ -18,7 +20,7 @@ export function replacePrivately(path: string, text: string, { durable = true }:
   let fd: number | undefined;
   try {
     fd = openSync(temp, 'wx', 0o600);
-    writeSync(fd, text);
+    writeAll(fd, text);
     if (durable) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;

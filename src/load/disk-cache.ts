@@ -18,6 +18,7 @@
 import type { Stats } from 'node:fs';
 import { mainModuleStarted } from '../node-features.js';
 import type { Unfit } from '../settings/selection.js';
+import { writeAll } from '../write-all.js';
 
 // Builtins through getBuiltinModule: in the ESM build a static import also builds an ES
 // module facade for each, which the startup path would pay for. crypto (~3.5 ms to load) only
@@ -36,7 +37,6 @@ const {
   readdirSync,
   renameSync,
   unlinkSync,
-  writeSync,
 } = process.getBuiltinModule('node:fs');
 const { dirname, join } = process.getBuiltinModule('node:path');
 
@@ -257,7 +257,7 @@ export class DiskCache {
       }
       const fd = openSync(tmp, CREATE, 0o600);
       try {
-        writeSync(fd, this.#seal(copy));
+        writeAll(fd, this.#seal(copy));
         fsyncSync(fd);
       } finally {
         closeSync(fd);

@@ -4,6 +4,7 @@
  * holds, the file is 0600 in a 0700 folder, and it is gone once the process (for `run`, the
  * child) has ended, whichever way it ended.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { CLI, type Project, makeProject } from '../support/package-link.js';
 import { baseEnv, runNode } from '../support/spawn.js';
-import { expectNoLeak } from '../support/leaks.js';
+import { expectNoLeak, expectNoLeakInFolder } from '../support/leaks.js';
 
 const PAT = 'pat-FILES-e2e-6b1d9f04';
 const USER = 'files-user';
@@ -269,7 +270,79 @@ setInterval(() => {}, 1000);
   });
 });
 
+describe('the last-known-good copy', () => {
+  it('serves a file secret on a fallback like any other, and holds no value in clear', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'cs-files-cache-'));
+    const withCache = env({ CLARIFAI_SECRETS: 'GCP=@gcp-key', CLARIFAI_SECRETS_CACHE_DIR: cacheDir });
+    const first = await runNode(['-r', 'clarifai-secrets/register', 'app.cjs', 'GCP'], { cwd: project.dir, env: withCache });
+    expect(first.code, first.stderr).toBe(0);
+    emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
+    try {
+      const fallback = await runNode(['--import', 'clarifai-secrets/register', 'app.cjs', 'GCP'], { cwd: project.dir, env: withCache });
+      expect(fallback.code, fallback.stderr).toBe(0);
+      expectFile(seen(fallback.stdout), JSON_KEY);
+      expect(fallback.stderr).toMatch(/last-known-good/);
+    } finally {
+      emulator.clearFaults();
+    }
+    expectNoLeakInFolder(cacheDir, planted);
+    expectNothingLeft();
+  });
+});
+
+/** A file system this small cannot hold the key: a full disk, where root may mount one. */
+function smallDisk(): string | undefined {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'cs-files-full-'));
+  return spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=700', 'tmpfs', dir], { stdio: 'ignore' }).status === 0 ? dir : undefined;
+}
+
+const disk = smallDisk();
+afterAll(() => {
+  if (disk) spawnSync('umount', [disk]);
+});
+
+describe('a disk that fills up', () => {
+  it.skipIf(!disk)('keeps the last-known-good copy whole: a copy cut short never replaces it', async () => {
+    const cacheDir = join(disk as string, 'cache');
+    const withCache = env({ CLARIFAI_SECRETS: 'PLAIN', CLARIFAI_SECRETS_CACHE_DIR: cacheDir });
+    const first = await runNode(['-r', 'clarifai-secrets/register', 'app.cjs'], { cwd: project.dir, env: withCache });
+    expect(first.code, first.stderr).toBe(0);
+    // Fill the disk to a few KB, then make the next copy larger than what is left.
+    const filler = join(disk as string, 'filler');
+    const free = Number(spawnSync('sh', ['-c', `df -k --output=avail "${disk as string}" | tail -1`], { encoding: 'utf8' }).stdout.trim());
+    spawnSync('sh', ['-c', `head -c ${(free - 8) * 1024} /dev/zero > "${filler}"`]);
+    const BIGGER = `files-bigger-${'b'.repeat(12_000)}`;
+    emulator.seed(USER, [{ id: 'PLAIN', value: BIGGER }]);
+    const second = await runNode(['-r', 'clarifai-secrets/register', 'app.cjs'], { cwd: project.dir, env: withCache });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/ENOSPC/);
+    spawnSync('rm', ['-f', filler]);
+    emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
+    try {
+      project.write('plain.cjs', 'console.log(process.env.PLAIN === ' + JSON.stringify(PLAIN) + ' ? "old value" : "other");\n');
+      const fallback = await runNode(['-r', 'clarifai-secrets/register', 'plain.cjs'], { cwd: project.dir, env: withCache });
+      expect(fallback.stdout, fallback.stderr).toBe('old value\n');
+      expect(fallback.stderr).toMatch(/last-known-good/);
+    } finally {
+      emulator.clearFaults();
+    }
+  });
+});
+
 describe('bad input: one line, no file left', () => {
+
+  it.skipIf(!disk)('a full disk', async () => {
+    runtime = join(disk as string, 'runtime');
+    mkdirSync(runtime);
+    const ran = await runNode(['-r', 'clarifai-secrets/register', 'app.cjs'], { cwd: project.dir, env: env({ CLARIFAI_SECRETS: 'PLAIN_FILE=@PLAIN, TLS_KEY=@tls-key' }) });
+    expect(ran.code, ran.stdout).toBe(1);
+    expect(ran.stdout).toBe('');
+    expect(ran.stderr).toMatch(/^clarifai-secrets: cannot write the file of TLS_KEY in .*\(no space left on the device\).*\[ERR_FILE\]\n$/);
+    expectNoLeak(ran.stderr, planted, 'stderr');
+    expectNothingLeft();
+  });
+
   it.each([
     ['a required id that does not exist', 'TLS_KEY=@tls-key, NOPE=@no-such-id', /^clarifai-secrets: .*no-such-id.*\[ERR_MISSING_SECRETS\]\n$/],
     ['an exec-hook name, even mapped', 'NODE_OPTIONS=@tls-key', /^clarifai-secrets: CLARIFAI_SECRETS entry "NODE_OPTIONS=@tls-key" would put a file's path into NODE_OPTIONS.*\[ERR_CONFIG\]\n$/],
