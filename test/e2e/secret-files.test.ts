@@ -227,6 +227,25 @@ describe('the files go when the process goes', () => {
     expectNothingLeft();
   });
 
+  it('a worker thread that loads them removes them as it ends, while the process goes on', async () => {
+    project.write(
+      'worker.mjs',
+      `import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+const worker = new Worker(\`const { loadSecrets } = require('clarifai-secrets');
+loadSecrets({ secrets: 'TLS_KEY=@tls-key' }).then(() => {
+  require('node:worker_threads').parentPort.postMessage(process.env.TLS_KEY);
+  setTimeout(() => {}, 300);
+});\`, { eval: true });
+let path;
+worker.on('message', (p) => { path = p; console.log('while it runs: ' + existsSync(p)); });
+worker.on('exit', () => console.log('after it ended: ' + existsSync(path)));
+`,
+    );
+    const ran = await runNode(['worker.mjs'], { cwd: project.dir, env: env() });
+    expect(ran.stdout, ran.stderr).toBe('while it runs: true\nafter it ended: false\n');
+  });
+
   it("an app's own signal handler decides when it ends, and the files are there until it does", async () => {
     project.write(
       'graceful.cjs',
