@@ -122,6 +122,15 @@ describe('NAME=@ID on every entry point', () => {
     expectNoLeak(ran.stderr, planted, 'stderr');
   });
 
+  it('run --mask conceals what the file holds when the child prints it', async () => {
+    const ran = await runNode([CLI, 'run', '--mask', '--secrets', 'GCP=@gcp-key', '--', 'sh', '-c', 'cat "$GCP"; echo; echo "$GCP"'], { cwd: project.dir, env: env() });
+    expect(ran.code, ran.stderr).toBe(0);
+    const [shown, path] = ran.stdout.split('\n');
+    expect(shown).toBe('<concealed>');
+    expect(path?.startsWith(join(runtime, 'clarifai-secrets'))).toBe(true);
+    expectNoLeak(ran.stdout + ran.stderr, planted, 'output');
+  });
+
   it('@ID names the variable as ID would be, and ? makes it optional', async () => {
     const ran = await runNode(['-r', 'clarifai-secrets/register', 'app.cjs', 'gcp_key'], {
       cwd: project.dir,
