@@ -5,9 +5,10 @@
  *   reader following it would), against the emulator started as the document says
  *   (`clarifai-secrets emulator`, on a free port instead of 8787), with the built package
  *   installed in that folder; a block followed by a ```text output block prints exactly that;
- * - every `clarifai-secrets COMMAND --flag` the documents name, in a code block or a code
- *   span, is a command of the CLI and a flag of that command's help;
- * - every link resolves: relative links to files (and headings) of this repository; the
+ * - every `clarifai-secrets COMMAND --flag` the documents (and the folders' READMEs: src/*,
+ *   examples/*, ...) name, in a code block or a code span, is a command of the CLI and a flag
+ *   of that command's help;
+ * - every link in them resolves: relative links to files (and headings) of this repository; the
  *   README's only to files the package ships or to absolute URLs, so they work on the
  *   registry's page too;
  * - no file of the repository cites a design or protocol document it does not contain.
@@ -18,10 +19,9 @@
  * test/integrations runs) are not marked runnable.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { mkdtempSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Project, CLI, REPO_ROOT, makeProject } from '../support/package-link.js';
 import { baseEnv } from '../support/spawn.js';
@@ -35,6 +35,10 @@ const DOCUMENTS = [
     .sort()
     .map((name) => `docs/${name}`),
 ];
+/** The folders' own READMEs: their commands and links are checked too (none is marked runnable). */
+const FOLDER_READMES = execFileSync('git', ['ls-files', '*/README.md'], { cwd: REPO_ROOT, encoding: 'utf8' })
+  .split('\n')
+  .filter((file) => file !== '' && file !== 'bench/README.md');
 const read = (doc: string): string => readFileSync(join(REPO_ROOT, doc), 'utf8');
 
 /** The repository's address on GitHub, as package.json's `repository` names it. */
@@ -127,7 +131,7 @@ describe('every command and flag the documents name exists', () => {
     return found;
   }
 
-  for (const doc of DOCUMENTS) {
+  for (const doc of [...DOCUMENTS, ...FOLDER_READMES]) {
     it(doc, () => {
       const wrong: string[] = [];
       for (const line of commandLines(read(doc))) {
@@ -171,7 +175,7 @@ describe('every link resolves', () => {
     expect(repository?.url).toBe(`git+${REPOSITORY}.git`);
   });
 
-  for (const doc of DOCUMENTS) {
+  for (const doc of [...DOCUMENTS, ...FOLDER_READMES]) {
     it(doc, () => {
       const markdown = read(doc);
       const prose = proseOf(markdown);
