@@ -113,7 +113,7 @@ for (const [name, s] of scores) {
   console.log(`${name.padEnd(10)} ${s.percent.toFixed(1).padStart(6)}%   ${s.detected} / ${s.detected + s.undetected}`);
 }
 console.log(`merged report: ${mergedFile}`);
-// The README's table, from the merged report.
+// CONTRIBUTING.md's table, from the merged report.
 console.log('\n| module | files | mutants detected / tested | score |\n|---|---|---|---|');
 for (const [name, m] of Object.entries(merged.modules)) {
   const files = m.files.filter((f) => !f.startsWith('!')).map((f) => `\`${f}\``).join(', ');

@@ -27,7 +27,7 @@ export interface Fetched {
 export interface LoadReport {
   /** Env names that were set. */
   set: string[];
-  /** Env names left alone: already set (and no override), exec-hook names, or values no env var can hold (see the README). */
+  /** Env names left alone: already set (and no override), exec-hook names, or values no env var can hold (see docs/selection.md). */
   skipped: string[];
   /** Optional ids (`ID?`) that do not exist. */
   missing: string[];

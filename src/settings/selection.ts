@@ -1,5 +1,5 @@
 /**
- * Which secrets to load and under which env names (the README, "Which secrets").
+ * Which secrets to load and under which env names (docs/selection.md).
  *
  *   ID            secret ID into env var ID
  *   NAME=ID       secret ID into env var NAME

@@ -1,5 +1,5 @@
 /**
- * The README's emulator snippet, as a new user pastes it, works; and the mistake it used to
+ * The emulator guide's snippet (docs/emulator.md), as a new user pastes it, works; and the mistake it used to
  * make (`users: { me: [...] }`) gets a message that says what to write instead.
  */
 import { readFileSync } from 'node:fs';
@@ -9,10 +9,10 @@ import { startEmulator } from '../../src/emulator/index.js';
 import { SecretsClient } from '../../src/api/client.js';
 import { REPO_ROOT } from '../support/package-link.js';
 
-describe("the README's emulator snippet", () => {
+describe("the emulator guide's snippet", () => {
   it('starts, and the token reads the seeded secret as "me"', async () => {
-    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-    const line = readme.split('\n').find((l) => l.startsWith('const emulator = await startEmulator('));
+    const guide = readFileSync(join(REPO_ROOT, 'docs', 'emulator.md'), 'utf8');
+    const line = guide.split('\n').find((l) => l.startsWith('const emulator = await startEmulator('));
     expect(line).toBeDefined();
     const options = /startEmulator\((.*)\);$/.exec(line as string)?.[1] as string;
     const emulator = await startEmulator(new Function(`return (${options});`)() as Parameters<typeof startEmulator>[0]);

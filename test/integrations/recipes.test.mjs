@@ -1,8 +1,8 @@
 /**
- * The README's Recipes, each run as written, with the tools installed from this folder's
+ * The recipes of docs/recipes.md, each run as written, with the tools installed from this folder's
  * package.json, against the emulator: the app or the tests see the secret, and the emulator's
  * request log counts what one run costs. The commands and config lines are checked against the
- * README, so the two cannot drift apart.
+ * guide, so the two cannot drift apart.
  *
  *   npm run build && npm ci --prefix test/integrations --no-audit --no-fund
  *   npx vitest run --config test/integrations/vitest.config.mjs
@@ -22,8 +22,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const APPS = join(HERE, 'apps');
 const BIN = join(HERE, 'node_modules', '.bin');
 const INSTALLED = existsSync(join(BIN, 'jest'));
-const README = readFileSync(join(HERE, '..', '..', 'README.md'), 'utf8');
-const RECIPES = README.slice(README.indexOf('\n## Recipes'), README.indexOf('\n## ', README.indexOf('\n## Recipes') + 1));
+const RECIPES = readFileSync(join(HERE, '..', '..', 'docs', 'recipes.md'), 'utf8');
 
 const PAT = 'pat-INT-recipes-3e9d71';
 const VALUE = 'sk-INT-openai-value-51c2';
@@ -58,9 +57,9 @@ function env(extra = {}) {
   });
 }
 
-/** A README command line as argv and env (`A='b c'` words before the command are env). */
+/** A recipe's command line as argv and env (`A='b c'` words before the command are env). */
 function parseRecipe(line, shown = true) {
-  if (shown) expect(RECIPES, `the README's Recipes show: ${line}`).toContain(line);
+  if (shown) expect(RECIPES, `docs/recipes.md shows: ${line}`).toContain(line);
   const words = line.match(/(?:[^\s']+|'[^']*')+/g);
   const assigned = {};
   while (/^[A-Z_]+=/.test(words[0])) {
@@ -70,7 +69,7 @@ function parseRecipe(line, shown = true) {
   return { argv: words.map((w) => w.replace(/^'(.*)'$/, '$1')), assigned };
 }
 
-/** Runs a README command line to its end. */
+/** Runs a recipe's command line to its end. */
 async function recipe(line, { cwd, extraEnv = {}, shown = true } = {}) {
   const { argv, assigned } = parseRecipe(line, shown);
   const ran = await run(argv[0], argv.slice(1), { cwd, env: env({ ...assigned, ...extraEnv }) });
@@ -79,7 +78,7 @@ async function recipe(line, { cwd, extraEnv = {}, shown = true } = {}) {
 }
 
 /**
- * Starts a README command line that never ends on its own (a watcher, a server); `watch` sees
+ * Starts a recipe's command line that never ends on its own (a watcher, a server); `watch` sees
  * stdout as it grows and returns true to end it (SIGTERM). Resolves to what it printed.
  */
 function serve(line, { cwd, extraEnv = {}, watch }) {
@@ -108,10 +107,10 @@ function serve(line, { cwd, extraEnv = {}, watch }) {
   });
 }
 
-/** The README shows this block of a config file exactly as the fixture has it. */
+/** docs/recipes.md shows this block of a config file exactly as the fixture has it. */
 function expectShown(file, excerpt) {
   expect(readFileSync(join(APPS, file), 'utf8'), file).toContain(excerpt);
-  expect(RECIPES, `the README's Recipes show ${file}`).toContain(excerpt);
+  expect(RECIPES, `docs/recipes.md shows ${file}`).toContain(excerpt);
 }
 
 /** A copy of a fixture app in the scratch folder: watchers are made to restart by touching it. */
@@ -181,7 +180,7 @@ describe.skipIf(!INSTALLED)('recipes', () => {
   describe('pm2: node_args, one load per instance', () => {
     it.each([
       ['fork', 'pm2 start ecosystem.config.js', 1],
-      // The README's file with cluster mode's two lines added.
+      // The guide's file with cluster mode's two lines added.
       ['cluster', 'pm2 start ecosystem.cluster.config.js', 2],
     ])('%s mode', async (mode, line, instances) => {
       expectShown('pm2/ecosystem.config.js', "node_args: '--import clarifai-secrets/register',");

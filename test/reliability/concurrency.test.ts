@@ -1,7 +1,7 @@
 /**
  * Many loads at once: 50 concurrent loadSecrets() calls in one process, and 20 preloaded
  * processes started together against a cold and then a warm cache. The request counts go
- * to test/reports/concurrency.json for the README.
+ * to test/reports/concurrency.json for docs/reliability.md.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,7 +2,7 @@
  * Property tests over the parsers that meet hostile input: the selection grammar, the
  * configuration resolver, and the response validator (the whole client response path, fed
  * by a transport that answers anything). None may throw anything but a SecretsError. The
- * number of inputs tried goes to fuzz.json (test/support/reports.ts) for the README's figures.
+ * number of inputs tried goes to fuzz.json (test/support/reports.ts) for the figures in docs/reliability.md.
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
