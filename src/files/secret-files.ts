@@ -25,6 +25,7 @@ type Entry = [name: string, value: string];
 const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 let folder: string | undefined;
+let listening = false;
 
 /** What an errno means to whoever must fix it. */
 function reason(error: unknown): string {
@@ -118,6 +119,7 @@ function onSignal(signal: NodeJS.Signals): void {
   if (process.listenerCount(signal) > 1) return;
   removeSecretFiles();
   for (const name of ENDING_SIGNALS) process.off(name, onSignal);
+  listening = false;
   process.kill(process.pid, signal);
 }
 
@@ -132,9 +134,13 @@ function processFolder(): string {
   } catch (error) {
     throw new FileError(`cannot make a folder for secret files in ${root} (${reason(error)}): free some space, or set TMPDIR to another folder`);
   }
-  process.once('exit', removeSecretFiles);
-  if (process.getBuiltinModule('node:worker_threads').isMainThread) {
-    for (const signal of ENDING_SIGNALS) process.on(signal, onSignal);
+  // Once per process: a folder made again (after `run` removed the first) needs no second listener.
+  if (!listening) {
+    listening = true;
+    process.on('exit', removeSecretFiles);
+    if (process.getBuiltinModule('node:worker_threads').isMainThread) {
+      for (const signal of ENDING_SIGNALS) process.on(signal, onSignal);
+    }
   }
   return folder;
 }
