@@ -3,8 +3,8 @@
  * share: prepare the job, and apply what was fetched to an env object.
  */
 import { type Config, type LoadOptions, requireToken, resolveConfig } from '../settings/config.js';
-import { DiskCache, type Warn } from './disk-cache.js';
-import { type Selection, type Unfit, compareNames, describeUnfit, fileNames, parseSelection } from '../settings/selection.js';
+
+import { type Selection, type Unfit, compareNames, fileNames, parseSelection } from '../settings/selection.js';
 import { placeFiles } from '../files/secret-files.js';
 import { fileReferences, findReferences, hasEntries, hasReferences, referenceNames, withReferences } from '../settings/references.js';
 import { rememberResolved, stillResolved } from './resolved-references.js';
@@ -16,7 +16,7 @@ export interface Fetched {
   entries: Array<[name: string, value: string]>;
   missing: string[];
   dangerous: string[];
-  /** Selected secrets that no environment variable can hold: skipped, with one warning (warnUnfit). */
+  /** Selected secrets that no environment variable can hold: skipped, with one warning (start.ts's finishLoad). */
   unfit?: Unfit[];
   source: Source;
   /** Epoch ms of the fetch behind it. */
@@ -106,9 +106,9 @@ function markedKeyOf(config: Config, base: Selection): string {
  * Whether a parent's marker says everything in `env` is loaded: its selection is ours and no
  * variable still holds a reference (a child's own new ones must still be resolved).
  */
-export function markerCovers(config: Config, env: Record<string, string | undefined>): boolean {
+export function markerCovers(config: Config, env: Record<string, string | undefined>, base: Selection = baseSelection(config)): boolean {
   const marker = env[MARKER];
-  return marker !== undefined && marker === markerFor(config, { key: markedKeyOf(config, baseSelection(config)) }) && !hasReferences(env);
+  return marker !== undefined && marker === markerFor(config, { key: markedKeyOf(config, base) }) && !hasReferences(env);
 }
 
 /**
@@ -120,8 +120,9 @@ export function alreadyLoaded(
   config: Config,
   env: Record<string, string | undefined>,
   startedAt: number,
+  base?: Selection,
 ): LoadReport | undefined {
-  if (!markerCovers(config, env)) return undefined;
+  if (!markerCovers(config, env, base)) return undefined;
   return { set: [], skipped: [], missing: [], source: 'marker', durationMs: Math.round((nowMs() - startedAt) * 10) / 10 };
 }
 
@@ -129,21 +130,23 @@ function scopeOf(config: Config): string {
   return `${config.baseUrl}\n${config.userId}`;
 }
 
+/** `base`: CLARIFAI_SECRETS already parsed (baseSelection), when the caller has it from the marker check. */
 export function prepareJob(
   options: LoadOptions & { env?: Record<string, string | undefined>; reload?: boolean; deferCopy?: boolean },
   config: Config = resolveConfig(options),
+  base: Selection = baseSelection(config),
 ): LoadJob {
   const env = options.env ?? process.env;
-  const base = baseSelection(config);
   const markedKey = markedKeyOf(config, base);
   // Hashed now only when there is a parent's marker to compare it with.
   const marker = env[MARKER] === undefined ? undefined : markerFor(config, { key: markedKey });
   // A parent loaded CLARIFAI_SECRETS and the .env's reference lines already (the marker names
   // both): only references it could not see, the env's own new ones, are left.
   const covered = !options.reload && marker !== undefined && env[MARKER] === marker;
-  const found = [...findReferences(env, config.userId), ...(covered ? [] : fileReferences(config.fileReferences, env, config.userId, config.envFile))];
   // Variables this process already resolved in this env are still references to a new load.
-  const earlier = stillResolved(env, scopeOf(config)).filter((ref) => !found.some((f) => f.name === ref.name));
+  const resolvedBefore = stillResolved(env, scopeOf(config));
+  const found = [...findReferences(env, config.userId), ...(covered ? [] : fileReferences(config.fileReferences, env, config.userId, config.envFile))];
+  const earlier = resolvedBefore.filter((ref) => !found.some((f) => f.name === ref.name));
   const references = [...found, ...earlier].sort((a, b) => compareNames(a.name, b.name));
   const selection = withReferences(base, references, {
     explicit: hasEntries(config.secrets),
@@ -161,35 +164,6 @@ export function prepareJob(
     deadlineAt: Date.now() + config.timeout,
     deferCopy: options.deferCopy === true,
   };
-}
-
-export function diskCacheFor(job: LoadJob, warn: Warn): DiskCache | undefined {
-  const { config } = job;
-  if (!config.cacheDir) {
-    if (config.cacheWarning) warn(config.cacheWarning);
-    return undefined;
-  }
-  return new DiskCache(
-    { dir: config.cacheDir, token: job.token, baseUrl: config.baseUrl, userId: config.userId, selection: job.selection.key },
-    warn,
-  );
-}
-
-/**
- * The disk copy when it is inside the TTL: served with no request. Read synchronously, so
- * both loaders share it, and before anything heavier is loaded (the cache-hit startup path).
- */
-export function freshFromDisk(job: LoadJob, disk: DiskCache | undefined): Fetched | undefined {
-  if (job.config.cacheTtl === 0 || !disk) return undefined;
-  const copy = disk.read();
-  if (!copy) return undefined;
-  const age = Date.now() - copy.at;
-  return age >= 0 && age < job.config.cacheTtl * 1000 ? { ...copy, source: 'cache' } : undefined;
-}
-
-/** The one warning of a load about values no environment variable can hold, if there are any. */
-export function warnUnfit(fetched: Fetched, warn: Warn): void {
-  if (fetched.unfit) warn(describeUnfit(fetched.unfit));
 }
 
 /** Applies under the override rule and builds the report. */

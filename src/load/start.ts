@@ -6,8 +6,9 @@
  * in-process result, the disk copy) is decided in memory-cache.ts's `keepFresh` alone.
  */
 import type { Config, LoadOptions } from '../settings/config.js';
-import type { DiskCache, Warn } from './disk-cache.js';
-import { type Fetched, type LoadJob, type LoadReport, alreadyLoaded, applyToEnv, diskCacheFor, freshFromDisk, nowMs, prepareJob, warnUnfit } from './load-job.js';
+import { DiskCache, type Warn } from './disk-cache.js';
+import { type Fetched, type LoadJob, type LoadReport, alreadyLoaded, applyToEnv, baseSelection, nowMs, prepareJob } from './load-job.js';
+import { describeUnfit } from '../settings/selection.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -50,9 +51,11 @@ export function startLoad(
 ): Start {
   const startedAt = nowMs();
   const env = options.env ?? process.env;
-  const done = options.reload ? undefined : alreadyLoaded(config, env, startedAt);
+  // CLARIFAI_SECRETS parsed once, for the marker check and the job.
+  const base = prepared ? undefined : baseSelection(config);
+  const done = options.reload ? undefined : alreadyLoaded(config, env, startedAt, base);
   if (done) return { done };
-  const job = prepared ?? prepareJob(options, config);
+  const job = prepared ?? prepareJob(options, config, base);
   const disk = diskCacheFor(job, warn);
   const hit = inMemory?.(job) ?? freshFromDisk(job, disk);
   return { config, job, env, warn, disk, startedAt, ...(hit ? { hit } : {}) };
@@ -60,7 +63,30 @@ export function startLoad(
 
 /** The shared end: the one warning about values no env var can hold, then the env and the report. */
 export function finishLoad(started: Started, fetched: Fetched): LoadReport {
-  warnUnfit(fetched, started.warn);
+  if (fetched.unfit) started.warn(describeUnfit(fetched.unfit));
   return applyToEnv(started.job, fetched, started.env, started.startedAt);
 }
 
+export function diskCacheFor(job: LoadJob, warn: Warn): DiskCache | undefined {
+  const { config } = job;
+  if (!config.cacheDir) {
+    if (config.cacheWarning) warn(config.cacheWarning);
+    return undefined;
+  }
+  return new DiskCache(
+    { dir: config.cacheDir, token: job.token, baseUrl: config.baseUrl, userId: config.userId, selection: job.selection.key },
+    warn,
+  );
+}
+
+/**
+ * The disk copy when it is inside the TTL: served with no request. Read synchronously, so
+ * both loaders share it, and before anything heavier is loaded (the cache-hit startup path).
+ */
+export function freshFromDisk(job: LoadJob, disk: DiskCache | undefined): Fetched | undefined {
+  if (job.config.cacheTtl === 0 || !disk) return undefined;
+  const copy = disk.read();
+  if (!copy) return undefined;
+  const age = Date.now() - copy.at;
+  return age >= 0 && age < job.config.cacheTtl * 1000 ? { ...copy, source: 'cache' } : undefined;
+}

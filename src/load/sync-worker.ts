@@ -6,7 +6,7 @@ import { serializeError } from '../errors.js';
 import { fetchFresh } from './fetch-fresh.js';
 import type { SyncAnswer, SyncRequest } from './sync-protocol.js';
 import { loadTransport } from '../api/transport/choose.js';
-import { diskCacheFor } from './load-job.js';
+import { diskCacheFor } from './start.js';
 
 export async function run({ job }: SyncRequest): Promise<SyncAnswer> {
   const warnings: string[] = [];
