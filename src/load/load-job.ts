@@ -3,7 +3,6 @@
  * share: prepare the job, and apply what was fetched to an env object.
  */
 import { type Config, type LoadOptions, requireToken, resolveConfig } from '../settings/config.js';
-
 import { type Selection, type Unfit, compareNames, fileNames, parseSelection } from '../settings/selection.js';
 import { placeFiles } from '../files/secret-files.js';
 import { fileReferences, findReferences, hasEntries, hasReferences, referenceNames, withReferences } from '../settings/references.js';
@@ -143,10 +142,9 @@ export function prepareJob(
   // A parent loaded CLARIFAI_SECRETS and the .env's reference lines already (the marker names
   // both): only references it could not see, the env's own new ones, are left.
   const covered = !options.reload && marker !== undefined && env[MARKER] === marker;
-  // Variables this process already resolved in this env are still references to a new load.
-  const resolvedBefore = stillResolved(env, scopeOf(config));
   const found = [...findReferences(env, config.userId), ...(covered ? [] : fileReferences(config.fileReferences, env, config.userId, config.envFile))];
-  const earlier = resolvedBefore.filter((ref) => !found.some((f) => f.name === ref.name));
+  // Variables this process already resolved in this env are still references to a new load.
+  const earlier = stillResolved(env, scopeOf(config)).filter((ref) => !found.some((f) => f.name === ref.name));
   const references = [...found, ...earlier].sort((a, b) => compareNames(a.name, b.name));
   const selection = withReferences(base, references, {
     explicit: hasEntries(config.secrets),
