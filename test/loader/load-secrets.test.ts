@@ -96,7 +96,7 @@ describe('loadSecrets', () => {
   it('names the nearest existing ids for a missing one (ids only), by GETs or by a list walk', async () => {
     const few = await failure(loadSecrets(options({ secrets: 'db_url' })));
     expect(few.code).toBe('ERR_MISSING_SECRETS');
-    expect(few.message).toMatch(/^secret not found: db_url \(did you mean db-url\?\); create them/);
+    expect(few.message).toMatch(/^secret not found: db_url \(did you mean db-url\?\); create it \(clarifai-secrets create ID\) or mark it optional/);
     const many = await failure(loadSecrets(options({ secrets: 'openai_api_key, STRIPE_KEY, db-url, ZZZ_NOTHING_LIKE_IT' })));
     expect(many.message).toMatch(/^2 secrets not found: ZZZ_NOTHING_LIKE_IT, openai_api_key \(did you mean OPENAI_API_KEY\?\);|^2 secrets not found: openai_api_key \(did you mean OPENAI_API_KEY\?\), ZZZ_NOTHING_LIKE_IT;/);
     expectNoLeak(few.message + many.message, PLANTED, 'the missing-secret messages');
