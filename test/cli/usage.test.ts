@@ -80,8 +80,8 @@ describe('usage errors: exit 2, one line pointing to --help', () => {
     [['run', '--frob', '--', 'true'], /^unknown option --frob \(see clarifai-secrets run --help\)$/],
     [['emulator', '--port', 'many'], /^--port must be a number/],
     // The emulator parses with the shared parser: the same suggestions, never an echoed value.
-    [['emulator', '--alow-host', 'x'], /^unknown option --alow-host: did you mean --allow-host\? \(see --help\)$/],
-    [['emulator', '--tokn=pat-CLI-argv-VALUE'], /^unknown option --tokn \(see --help\)$/],
+    [['emulator', '--alow-host', 'x'], /^unknown option --alow-host: did you mean --allow-host\? \(see clarifai-secrets emulator --help\)$/],
+    [['emulator', '--tokn=pat-CLI-argv-VALUE'], /^unknown option --tokn \(see clarifai-secrets emulator --help\)$/],
     [['--user-id', 'x', 'emulator'], /^emulator takes no --api-base or --user-id \(see clarifai-secrets emulator --help\)$/],
   ];
 
