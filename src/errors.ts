@@ -105,6 +105,9 @@ export class ConflictError extends SecretsError {
   }
 }
 
+/** Where a personal access token is made: every message that says to make one names this page. */
+export const TOKEN_PAGE = 'https://clarifai.com/settings/security';
+
 /** What to do about `count` missing required secrets, in the right number. */
 export function missingAdvice(count: number): string {
   const them = count === 1 ? 'it' : 'them';

@@ -8,7 +8,7 @@
  *   4. defaults
  */
 import type { Dispatcher } from 'undici';
-import { ConfigError } from '../errors.js';
+import { ConfigError, TOKEN_PAGE } from '../errors.js';
 import { lazyRequire } from '../lazy-require.js';
 import { idProblem } from '../ids.js';
 
@@ -555,8 +555,7 @@ export function requireToken(config: Config): string {
   if (!token) {
     throw new ConfigError(
       config.tokenProblem ??
-        'CLARIFAI_PAT is not set: create a personal access token in your Clarifai settings ' +
-          '(Security > Personal Access Tokens) and export CLARIFAI_PAT',
+        `CLARIFAI_PAT is not set: create a personal access token at ${TOKEN_PAGE} and export CLARIFAI_PAT`,
     );
   }
   return token;

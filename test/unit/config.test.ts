@@ -313,8 +313,7 @@ describe('resolveConfig, each setting', () => {
 
   it('says where to create a token', () => {
     expect(messageOf(() => requireToken(resolveConfig({ envFile: false }, {})))).toBe(
-      'CLARIFAI_PAT is not set: create a personal access token in your Clarifai settings ' +
-        '(Security > Personal Access Tokens) and export CLARIFAI_PAT',
+      'CLARIFAI_PAT is not set: create a personal access token at https://clarifai.com/settings/security and export CLARIFAI_PAT',
     );
   });
 });
