@@ -250,7 +250,26 @@ export function isLoopback(hostname: string): boolean {
   );
 }
 
+/** A loopback address with an optional port: safe to echo (no token looks like one), and what the emulator prints. */
+const LOOPBACK_HOST_PORT = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?\/?$/i;
+
+/**
+ * `127.0.0.1:8787` parses as a URL of scheme `127.0.0.1:` or not at all, and either way the
+ * message would not say what is missing. Only a loopback address is echoed back.
+ */
+function missingScheme(text: string, from: string): ConfigError | undefined {
+  const trimmed = text.trim();
+  // A host needs a dot or a port to look like one: a bare word (a pasted token) gets the plain message.
+  if (trimmed.includes('://') || !/^[\w.\-[\]:]+(\/\S*)?$/.test(trimmed) || !/[.:]/.test(trimmed)) return undefined;
+  if (LOOPBACK_HOST_PORT.test(trimmed)) {
+    return new ConfigError(`${from} has no scheme: write http://${trimmed} (https:// for a server that is not on this machine)`);
+  }
+  return new ConfigError(`${from} has no scheme: put https:// in front (http:// only for a server on this machine, like the emulator)`);
+}
+
 function parseBaseUrl(text: string, from: string, allowHttp: boolean): string {
+  const schemeless = missingScheme(text, from);
+  if (schemeless) throw schemeless;
   let url: URL;
   try {
     url = new URL(text.trim());
