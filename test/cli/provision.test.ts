@@ -161,8 +161,12 @@ describe('create, get, update, list, delete', () => {
 
   it('delete refuses without --yes when stdin is not a terminal, and deletes in one request with it', async () => {
     const refused = await w.cli(['delete', 'STRIPE_KEY', 'OPENAI_API_KEY']);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^clarifai-secrets: refusing to delete 2 secrets \("STRIPE_KEY", "OPENAI_API_KEY"\) without --yes/);
+    // A usage error, as every other missing flag is: exit 2 and a pointer to the command's help.
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      'clarifai-secrets: refusing to delete 2 secrets ("STRIPE_KEY", "OPENAI_API_KEY") without --yes: there is no terminal to confirm on ' +
+        '(see clarifai-secrets delete --help)\n',
+    );
     expect(w.calls()).toEqual([]);
     expect(stored('STRIPE_KEY')).toBeDefined();
 
