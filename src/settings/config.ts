@@ -89,12 +89,16 @@ export interface LoadOptions extends ConnectionOptions {
    */
   fallback?: boolean;
   /**
-   * Preload and `run` only: a failed load warns and the app starts anyway.
+   * A failed load warns instead of failing. The preload and `run` start the app anyway;
+   * `loadSecrets` and `loadSecretsSync` give the message to `onWarning` once and return a
+   * report with `source: 'failed'`, nothing set, and the error in `error`, instead of
+   * rejecting (throwing). Errors that are not a `SecretsError` (a bug, a misuse) still reject.
    * @default process.env.CLARIFAI_SECRETS_FAIL_OPEN ?? false
    */
   failOpen?: boolean;
   /**
-   * Preload and `run` only: print one report line (names, source, time) on stderr.
+   * After a successful load, one report line (names, source, time; never values) on stderr,
+   * from every entry point: the preload, `run`, `loadSecrets`, `loadSecretsSync`.
    * @default process.env.CLARIFAI_SECRETS_DEBUG ?? false
    */
   debug?: boolean;
