@@ -68,7 +68,9 @@ async function main(argv: string[]): Promise<number> {
       return 130;
     }
     if (!yes) {
-      process.stderr.write('clarifai-secrets: nothing deleted\n');
+      // Not an error line (no code): the user said no, or took the default. Exit 1 still, so
+      // a script that typed into it does not take the delete for done.
+      process.stderr.write('clarifai-secrets: delete not confirmed (only y or yes deletes): nothing deleted\n');
       return 1;
     }
   }
