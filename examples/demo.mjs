@@ -1,24 +1,43 @@
 // npm run demo: the whole product on this machine, with no account and no network.
 // Starts the emulator with sample secrets, then runs the example app through the ESM
 // preload, the CJS preload, the run wrapper and the API. Exits non-zero if any step fails.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmulator } from 'clarifai-secrets/emulator';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', 'dist', 'cli.cjs');
+const root = join(here, '..');
+const cli = join(root, 'dist', 'cli.cjs');
 const pat = 'demo-pat';
 
+console.log('clarifai-secrets demo: a local emulator with 3 sample secrets, and an app that reads them four ways\n');
+
+/** Newest modification time of the files under `path` (ms). */
+function newest(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
+}
+
+// `npm ci` built dist/ already (prepare): build again only when the sources are newer, so
+// the demo's first lines are its own, not a build's.
+const sources = ['src', 'tsup.config.ts', 'package.json'].map((name) => join(root, name));
+if (!existsSync(cli) || Math.max(...sources.map(newest)) > newest(join(root, 'dist'))) {
+  console.log('building dist/ (the sources changed since the last build)...\n');
+  execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js'), '--silent'], { cwd: root, stdio: 'inherit' });
+}
+
+// Imported only now: the build above may have just made it.
+const { startEmulator } = await import('clarifai-secrets/emulator');
 const emulator = await startEmulator({
   pats: { [pat]: 'demo-user' },
   users: {
     'demo-user': [
       { id: 'OPENAI_API_KEY', value: 'sk-demo-openai-0000', description: 'sample' },
       { id: 'STRIPE_KEY', value: 'sk_test_demo_stripe', description: 'sample' },
-      { id: 'database-url', value: 'postgres://demo:demo@localhost/demo', description: 'sample' },
+      { id: 'DATABASE_URL', value: 'postgres://demo:demo@localhost/demo', description: 'sample' },
     ],
   },
 });
@@ -31,18 +50,21 @@ const env = {
   CLARIFAI_SECRETS_DEBUG: 'true',
 };
 
+// Each step: what a user types in an app that installed the package, and what runs here
+// (in this checkout the bin is dist/cli.cjs, which `npx clarifai-secrets` runs there).
+const node = process.execPath;
 const steps = [
-  ['ESM preload', [process.execPath, '--import', 'clarifai-secrets/register', 'esm-import/app.mjs']],
-  ['CJS preload', [process.execPath, '-r', 'clarifai-secrets/register', 'cjs-require/app.cjs']],
-  ['run wrapper', [process.execPath, cli, 'run', '--', process.execPath, 'esm-import/app.mjs']],
-  ['API', [process.execPath, 'programmatic/load.mjs']],
+  ['ESM preload', 'node --import clarifai-secrets/register esm-import/app.mjs', [node, '--import', 'clarifai-secrets/register', 'esm-import/app.mjs']],
+  ['CJS preload', 'node -r clarifai-secrets/register cjs-require/app.cjs', [node, '-r', 'clarifai-secrets/register', 'cjs-require/app.cjs']],
+  ['run wrapper', 'npx clarifai-secrets run -- node esm-import/app.mjs', [node, cli, 'run', '--', node, 'esm-import/app.mjs']],
+  ['API', 'node programmatic/load.mjs   (loadSecrets() in the app)', [node, 'programmatic/load.mjs']],
 ];
 
-console.log(`emulator: ${emulator.url} (user demo-user, 3 sample secrets)\n`);
+console.log(`emulator: ${emulator.url} (user demo-user, token ${pat})\n`);
 let failed = 0;
 // Spawned asynchronously: the emulator lives in this process and must keep answering.
-for (const [title, [command, ...args]] of steps) {
-  console.log(`== ${title}: ${[command, ...args].map((word) => (word === process.execPath ? 'node' : word)).join(' ')}`);
+for (const [title, typed, [command, ...args]] of steps) {
+  console.log(`== ${title}: ${typed}`);
   const ran = await new Promise((resolve) => {
     spawn(command, args, { cwd: here, env, stdio: 'inherit' }).on('close', (code) => resolve(code));
   });

@@ -107,6 +107,15 @@ export class ConflictError extends SecretsError {
   }
 }
 
+/** Where a personal access token is made: every message that says to make one names this page. */
+export const TOKEN_PAGE = 'https://clarifai.com/settings/security';
+
+/** What to do about `count` missing required secrets, in the right number. */
+export function missingAdvice(count: number): string {
+  const them = count === 1 ? 'it' : 'them';
+  return `create ${them} (clarifai-secrets create ID) or mark ${them} optional with a trailing "?"`;
+}
+
 export class MissingSecretsError extends SecretsError {
   static override readonly kind = 'MissingSecretsError';
   /** Every required secret id that does not exist. */
@@ -115,8 +124,7 @@ export class MissingSecretsError extends SecretsError {
     super(
       'ERR_MISSING_SECRETS',
       message ??
-        `${missing.length === 1 ? 'secret' : `${missing.length} secrets`} not found: ${missing.join(', ')}; ` +
-          'create them (clarifai-secrets create ID) or mark them optional with a trailing "?"',
+        `${missing.length === 1 ? 'secret' : `${missing.length} secrets`} not found: ${missing.join(', ')}; ${missingAdvice(missing.length)}`,
     );
     this.missing = [...missing];
   }

@@ -4,7 +4,7 @@ import { isSecretsError, loadSecrets } from 'clarifai-secrets';
 try {
   const report = await loadSecrets({
     // Env name = secret id; `?` marks an optional secret.
-    secrets: ['OPENAI_API_KEY', 'DATABASE_URL=database-url', 'SENTRY_DSN?'],
+    secrets: ['OPENAI_API_KEY', 'DATABASE_URL', 'SENTRY_DSN?'],
   });
   // The report holds names only, never values.
   console.log(`source: ${report.source}`);

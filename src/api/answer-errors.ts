@@ -44,6 +44,25 @@ function label(code: number): string {
 /** The shortest run of a secret's characters that counts as quoting it. */
 const GRAM = 4;
 
+/**
+ * A value shorter than this is matched whole, as a word of its own, never by its runs: the
+ * four-letter runs of `val` or `test` are in half the words a server could say ("Invalid
+ * request"), and hiding the reason for any of them would hide most reasons for short values.
+ * Longer values and every token are matched by their runs, so a quoted prefix is caught.
+ */
+const SHORT = 8;
+
+/** True when `form` occurs in `lower` not inside a longer run of letters and digits. */
+function holdsWhole(lower: string, form: string): boolean {
+  for (let at = lower.indexOf(form); at !== -1; at = lower.indexOf(form, at + 1)) {
+    const before = lower[at - 1];
+    const after = lower[at + form.length];
+    const inWord = (char: string | undefined) => char !== undefined && /[\p{L}\p{N}]/u.test(char);
+    if (!inWord(before) && !inWord(after)) return true;
+  }
+  return false;
+}
+
 /** The forms a server could echo a secret in: as sent, JSON-escaped, URL-encoded; any case. */
 function formsOf(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
@@ -58,9 +77,9 @@ function formsOf(secret: string): string[] {
 
 /**
  * Whether `text` may hold any part of a secret: a run of GRAM characters of the token or of
- * a value (or all of a shorter one), in any of the forms above. A server that quotes the
- * first characters of a value, a truncated token or an escaped value is caught, at the cost
- * of hiding some harmless text.
+ * a value, or all of a short one as a word of its own (SHORT), in any of the forms above. A
+ * server that quotes the first characters of a value, a truncated token or an escaped value
+ * is caught, at the cost of hiding some harmless text.
  */
 export function mayQuote(text: string, secrets: readonly string[]): boolean {
   const lower = text.toLowerCase();
@@ -69,8 +88,8 @@ export function mayQuote(text: string, secrets: readonly string[]): boolean {
   for (const secret of secrets) {
     if (secret === '') continue;
     for (const form of formsOf(secret)) {
-      if (form.length < GRAM) {
-        if (lower.includes(form)) return true;
+      if (secret.length < SHORT) {
+        if (holdsWhole(lower, form)) return true;
         continue;
       }
       for (let i = 0; i + GRAM <= form.length; i++) if (grams.has(form.slice(i, i + GRAM))) return true;

@@ -39,9 +39,10 @@ async function main(argv: string[]): Promise<number> {
   const { config, client } = commandClient(values);
   requireToken(config);
   const what = ids.length === 1 ? `secret ${quoted(ids[0] as string)}` : `${ids.length} secrets (${ids.map((id) => quoted(id)).join(', ')})`;
-  // Before any request: a script without --yes learns that at once.
+  // Before any request: a script without --yes learns that at once. A missing flag, like
+  // any other, is a usage error (exit 2), not a failure of the delete.
   if (!values.yes && !isatty(0)) {
-    throw new ConfigError(`refusing to delete ${what} without --yes: there is no terminal to confirm on`);
+    throw new UsageError(`refusing to delete ${what} without --yes: there is no terminal to confirm on`);
   }
 
   // Every id must exist before anything is deleted: one typo must not leave half a batch gone.
@@ -67,7 +68,9 @@ async function main(argv: string[]): Promise<number> {
       return 130;
     }
     if (!yes) {
-      process.stderr.write('clarifai-secrets: nothing deleted\n');
+      // Not an error line (no code): the user said no, or took the default. Exit 1 still, so
+      // a script that typed into it does not take the delete for done.
+      process.stderr.write('clarifai-secrets: delete not confirmed (only y or yes deletes): nothing deleted\n');
       return 1;
     }
   }

@@ -7,7 +7,7 @@
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { clientFor } from '../api/client.js';
 import { type Config, resolveConfig } from '../settings/config.js';
-import { isSecretsError } from '../errors.js';
+import { TOKEN_PAGE, isSecretsError } from '../errors.js';
 import { type CachedCopy, ageOf } from '../load/disk-cache.js';
 import { prepareJob } from '../load/load-job.js';
 import { diskCacheFor } from '../load/start.js';
@@ -107,7 +107,7 @@ async function checkApi(report: Report, config: Config): Promise<boolean> {
   } catch (error) {
     if (!isSecretsError(error)) throw error;
     const fix: Record<string, string> = {
-      ERR_AUTH: 'create a new personal access token (Clarifai settings > Security) and set CLARIFAI_PAT to it',
+      ERR_AUTH: `create a new personal access token at ${TOKEN_PAGE} and set CLARIFAI_PAT to it`,
       ERR_FORBIDDEN: 'give the token the Secrets scopes (Secrets_Get, Secrets_Add, Secrets_Delete), or check CLARIFAI_USER_ID',
       ERR_NOT_FOUND: 'check CLARIFAI_USER_ID (or leave it unset to use the token owner, "me") and CLARIFAI_API_BASE',
       ERR_NETWORK: `check that ${host} is reachable from here (DNS, firewall, proxy) and that CLARIFAI_API_BASE is right`,
@@ -215,7 +215,7 @@ async function main(argv: string[]): Promise<number> {
       report.add('ok', `token: set (${tokenSource(config)})`);
       if (await checkApi(report, config)) await checkSelection(report, config);
     } else {
-      report.add('FAIL', 'token: CLARIFAI_PAT is not set', 'create a personal access token (Clarifai settings > Security) and export CLARIFAI_PAT, or put it in .env');
+      report.add('FAIL', 'token: CLARIFAI_PAT is not set', `create a personal access token at ${TOKEN_PAGE} and export CLARIFAI_PAT, or put it in .env`);
     }
     checkCache(report, config, hasToken);
     report.add(

@@ -148,7 +148,7 @@ async function settingsOf(argv: string[], io: EmulatorCommandIo): Promise<Settin
     }
     if (!(error instanceof UsageError)) throw error;
     // Its own prefix, like every line it writes, rather than the dispatcher's.
-    io.stderr.write(`${PREFIX}: ${error.message} (see --help)\n`);
+    io.stderr.write(`${PREFIX}: ${error.message} (see ${PREFIX} --help)\n`);
     return 2;
   }
 }

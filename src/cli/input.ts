@@ -76,14 +76,22 @@ function promptHidden(question: string): Promise<string> {
   });
 }
 
+/**
+ * The hidden prompt until something is typed: an empty Enter or Ctrl-D is a slip on a
+ * terminal (no value can be empty), so it asks again and says how to get out instead of
+ * ending the command with advice about pipes.
+ */
+async function promptUntilTyped(id: string): Promise<string> {
+  let value = await promptHidden(`Value for ${id} (typing is hidden; Enter to finish): `);
+  while (value === '') {
+    value = await promptHidden(`nothing typed: type the value and press Enter, or press Ctrl-C to cancel: `);
+  }
+  return value;
+}
+
 /** The value for `create`/`update`: `--value-file`, else stdin (a hidden prompt on a terminal). */
 export async function readValue(id: string, valueFile: string | undefined): Promise<string> {
-  const value =
-    valueFile !== undefined
-      ? readValueFile(valueFile)
-      : isatty(0)
-        ? await promptHidden(`Value for ${id} (typing is hidden; Enter to finish): `)
-        : await readStdinValue();
+  const value = valueFile !== undefined ? readValueFile(valueFile) : isatty(0) ? await promptUntilTyped(id) : await readStdinValue();
   if (value === '') {
     throw new ConfigError(
       `the value for ${id} is empty: pipe it on stdin (printf %s "$VALUE" | ...) or use --value-file FILE`,

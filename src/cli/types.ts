@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
   if (values.output === undefined) process.stdout.write(text);
   else {
     process.getBuiltinModule('node:fs').writeFileSync(values.output, text);
-    process.stderr.write(`clarifai-secrets: wrote ${names.length} env names to ${values.output}\n`);
+    process.stderr.write(`clarifai-secrets: wrote ${names.length} env ${names.length === 1 ? 'name' : 'names'} to ${values.output}\n`);
   }
   if (resolved.dangerous.length > 0) {
     process.stderr.write(

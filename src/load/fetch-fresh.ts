@@ -5,7 +5,7 @@
  */
 import { clientFor } from '../api/client.js';
 import { type CachedCopy, type DiskCache, ageOf } from './disk-cache.js';
-import { MissingSecretsError, isSecretsError, isUnavailable } from '../errors.js';
+import { MissingSecretsError, isSecretsError, isUnavailable, missingAdvice } from '../errors.js';
 import type { Fetched, LoadJob } from './load-job.js';
 import { isSelected, namedIdsToGet, resolveSelection } from '../settings/selection.js';
 import type { Transport } from '../api/transport/types.js';
@@ -67,8 +67,7 @@ async function missingError(job: LoadJob, transport: Transport, signal: AbortSig
   });
   return new MissingSecretsError(
     shown,
-    `${missing.length === 1 ? 'secret' : `${missing.length} secrets`} not found: ${listed.join(', ')}; ` +
-      'create them (clarifai-secrets create ID) or mark them optional with a trailing "?"',
+    `${missing.length === 1 ? 'secret' : `${missing.length} secrets`} not found: ${listed.join(', ')}; ${missingAdvice(missing.length)}`,
   );
 }
 

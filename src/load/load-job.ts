@@ -3,6 +3,7 @@
  * share: prepare the job, and apply what was fetched to an env object.
  */
 import { type Config, type LoadOptions, requireToken, resolveConfig } from '../settings/config.js';
+import type { SecretsError } from '../errors.js';
 import { type Selection, type Unfit, compareNames, fileNames, parseSelection } from '../settings/selection.js';
 import { placeFiles } from '../files/secret-files.js';
 import { fileReferences, findReferences, hasEntries, hasReferences, referenceNames, withReferences } from '../settings/references.js';
@@ -34,10 +35,13 @@ export interface LoadReport {
    * `api`: fetched now; `cache`: a fresh cached copy; `fallback`: the last-known-good copy, the
    * API being unreachable; `marker`: nothing to do, `CLARIFAI_SECRETS_LOADED` shows that this
    * selection is already in the env (loaded by `run`, a preload, a parent process or an
-   * earlier call), so no request was made and no token was needed.
+   * earlier call), so no request was made and no token was needed; `failed`: the load failed
+   * and `failOpen` is on, so nothing was set and `error` says why.
    */
-  source: Source;
+  source: Source | 'failed';
   durationMs: number;
+  /** The load's error, only with `failOpen` on and `source: 'failed'`. */
+  error?: SecretsError;
 }
 
 /** Everything a load needs, in plain data so it can cross to the sync worker. */

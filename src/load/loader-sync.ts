@@ -1,6 +1,7 @@
 import { type Config, resolveConfig } from '../settings/config.js';
 import { ConfigError, UnavailableError, reviveError } from '../errors.js';
-import { type Fetched, type LoadJob, type LoadReport, markerOf } from './load-job.js';
+import { type Fetched, type LoadJob, type LoadReport, markerOf, nowMs } from './load-job.js';
+import { debugged, failedOpen } from './reported.js';
 import { type Start, finishLoad, startLoad } from './start.js';
 import { keepFresh, peekMemory } from './memory-cache.js';
 import type { LoadSecretsOptions } from './loader.js';
@@ -41,7 +42,14 @@ const ANSWER_GRACE_MS = 1_000;
  * caller waits for with `Atomics.wait`, never longer than the deadline.
  */
 export function loadSecretsSync(options: Omit<LoadSecretsOptions, 'dispatcher'> = {}): LoadReport {
-  return loadResolvedSync(resolveConfig(options), options);
+  const startedAt = nowMs();
+  let config: Config | undefined;
+  try {
+    config = resolveConfig(options);
+    return debugged(config, loadResolvedSync(config, options));
+  } catch (error) {
+    return failedOpen(error, config, options, startedAt);
+  }
 }
 
 /** `loadSecretsSync` with the configuration already resolved (the preload reads it first). */

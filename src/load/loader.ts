@@ -1,6 +1,7 @@
 import { type Config, type LoadOptions, resolveConfig } from '../settings/config.js';
 import { fetchFresh } from './fetch-fresh.js';
-import { type Fetched, type LoadJob, type LoadReport, markerOf } from './load-job.js';
+import { type Fetched, type LoadJob, type LoadReport, markerOf, nowMs } from './load-job.js';
+import { debugged, failedOpen } from './reported.js';
 import { keepFresh, peekMemory, sharedLoad } from './memory-cache.js';
 import { type Start, type Started, finishLoad, startLoad } from './start.js';
 import { loadTransport } from '../api/transport/choose.js';
@@ -37,8 +38,15 @@ export interface LoadSecretsOptions extends LoadOptions {
  * Loads the selected secrets into `options.env` (default `process.env`). Variables that
  * are already set win unless `override` is on. Resolves to a report of names, never values.
  */
-export function loadSecrets(options: LoadSecretsOptions = {}): Promise<LoadReport> {
-  return loadResolved(resolveConfig(options), options);
+export async function loadSecrets(options: LoadSecretsOptions = {}): Promise<LoadReport> {
+  const startedAt = nowMs();
+  let config: Config | undefined;
+  try {
+    config = resolveConfig(options);
+    return debugged(config, await loadResolved(config, options));
+  } catch (error) {
+    return failedOpen(error, config, options, startedAt);
+  }
 }
 
 /**

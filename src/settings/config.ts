@@ -8,7 +8,7 @@
  *   4. defaults
  */
 import type { Dispatcher } from 'undici';
-import { ConfigError } from '../errors.js';
+import { ConfigError, TOKEN_PAGE } from '../errors.js';
 import { lazyRequire } from '../lazy-require.js';
 import { idProblem } from '../ids.js';
 
@@ -89,12 +89,16 @@ export interface LoadOptions extends ConnectionOptions {
    */
   fallback?: boolean;
   /**
-   * Preload and `run` only: a failed load warns and the app starts anyway.
+   * A failed load warns instead of failing. The preload and `run` start the app anyway;
+   * `loadSecrets` and `loadSecretsSync` give the message to `onWarning` once and return a
+   * report with `source: 'failed'`, nothing set, and the error in `error`, instead of
+   * rejecting (throwing). Errors that are not a `SecretsError` (a bug, a misuse) still reject.
    * @default process.env.CLARIFAI_SECRETS_FAIL_OPEN ?? false
    */
   failOpen?: boolean;
   /**
-   * Preload and `run` only: print one report line (names, source, time) on stderr.
+   * After a successful load, one report line (names, source, time; never values) on stderr,
+   * from every entry point: the preload, `run`, `loadSecrets`, `loadSecretsSync`.
    * @default process.env.CLARIFAI_SECRETS_DEBUG ?? false
    */
   debug?: boolean;
@@ -250,7 +254,26 @@ export function isLoopback(hostname: string): boolean {
   );
 }
 
+/** A loopback address with an optional port: safe to echo (no token looks like one), and what the emulator prints. */
+const LOOPBACK_HOST_PORT = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?\/?$/i;
+
+/**
+ * `127.0.0.1:8787` parses as a URL of scheme `127.0.0.1:` or not at all, and either way the
+ * message would not say what is missing. Only a loopback address is echoed back.
+ */
+function missingScheme(text: string, from: string): ConfigError | undefined {
+  const trimmed = text.trim();
+  // A host needs a dot or a port to look like one: a bare word (a pasted token) gets the plain message.
+  if (trimmed.includes('://') || !/^[\w.\-[\]:]+(\/\S*)?$/.test(trimmed) || !/[.:]/.test(trimmed)) return undefined;
+  if (LOOPBACK_HOST_PORT.test(trimmed)) {
+    return new ConfigError(`${from} has no scheme: write http://${trimmed} (https:// for a server that is not on this machine)`);
+  }
+  return new ConfigError(`${from} has no scheme: put https:// in front (http:// only for a server on this machine, like the emulator)`);
+}
+
 function parseBaseUrl(text: string, from: string, allowHttp: boolean): string {
+  const schemeless = missingScheme(text, from);
+  if (schemeless) throw schemeless;
   let url: URL;
   try {
     url = new URL(text.trim());
@@ -555,8 +578,7 @@ export function requireToken(config: Config): string {
   if (!token) {
     throw new ConfigError(
       config.tokenProblem ??
-        'CLARIFAI_PAT is not set: create a personal access token in your Clarifai settings ' +
-          '(Security > Personal Access Tokens) and export CLARIFAI_PAT',
+        `CLARIFAI_PAT is not set: create a personal access token at ${TOKEN_PAGE} and export CLARIFAI_PAT`,
     );
   }
   return token;

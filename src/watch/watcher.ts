@@ -10,6 +10,7 @@ import { type LoadJob, type LoadReport, prepareJob } from '../load/load-job.js';
 import { diskCacheFor } from '../load/start.js';
 import { type LoadSecretsOptions, loadResolved } from '../load/loader.js';
 import { resolveConfig } from '../settings/config.js';
+import { debugged } from '../load/reported.js';
 import { keepFresh } from '../load/memory-cache.js';
 import { warnOnStderr } from '../warn.js';
 import { type Owned, type SecretsChange, applyCopy, isEmptyChange } from './apply.js';
@@ -74,7 +75,8 @@ export async function watchSecrets(options: WatchSecretsOptions = {}): Promise<S
   } catch (error) {
     unprepared = error;
   }
-  const report = await loadResolved(config, options, job);
+  // As loadSecrets reports it (debug's line); a failed first load rejects, fail-open or not: there is nothing to watch.
+  const report = debugged(config, await loadResolved(config, options, job));
   // The load needed no token (the env already held this selection); polling does.
   if (!job) throw unprepared;
   const poller = new Poller(job, options, env, intervalMs);

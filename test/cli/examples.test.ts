@@ -31,6 +31,8 @@ function install(example: string): { dir: string; env: Record<string, string | u
 
 describe('examples/run-wrapper', () => {
   it('run.sh: a Node app and sh get the secrets, not the PAT; --mask hides; the exit status passes through', async () => {
+    // The demo's secret under the env name a user expects (the provisioning example pushes its own).
+    w.reset({ DATABASE_URL });
     const { dir, env } = install('run-wrapper');
     const ran = await exec('sh', ['run.sh'], { cwd: dir, env });
     expect(ran.stderr).toBe('');
@@ -40,7 +42,7 @@ describe('examples/run-wrapper', () => {
         '== a Node app',
         'OPENAI_API_KEY: set (26 chars)',
         'STRIPE_KEY: set (24 chars)',
-        `database_url: set (${DATABASE_URL.length} chars)`,
+        `DATABASE_URL: set (${DATABASE_URL.length} chars)`,
         'CLARIFAI_PAT: not passed on',
         '== any program: sh here, with one secret under a name of its choosing',
         'sh sees API_KEY (26 chars); CLARIFAI_PAT is not passed on',

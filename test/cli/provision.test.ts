@@ -161,8 +161,12 @@ describe('create, get, update, list, delete', () => {
 
   it('delete refuses without --yes when stdin is not a terminal, and deletes in one request with it', async () => {
     const refused = await w.cli(['delete', 'STRIPE_KEY', 'OPENAI_API_KEY']);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^clarifai-secrets: refusing to delete 2 secrets \("STRIPE_KEY", "OPENAI_API_KEY"\) without --yes/);
+    // A usage error, as every other missing flag is: exit 2 and a pointer to the command's help.
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      'clarifai-secrets: refusing to delete 2 secrets ("STRIPE_KEY", "OPENAI_API_KEY") without --yes: there is no terminal to confirm on ' +
+        '(see clarifai-secrets delete --help)\n',
+    );
     expect(w.calls()).toEqual([]);
     expect(stored('STRIPE_KEY')).toBeDefined();
 
@@ -214,6 +218,36 @@ describe('create, get, update, list, delete', () => {
     expect(ran.stdout).toContain('created secret "TYPED_KEY"');
     expectNoLeak(ran.stdout, { NEW_VALUE }, 'the terminal');
     expect(stored('TYPED_KEY')?.value).toBe(NEW_VALUE);
+  });
+
+  it.each([
+    ['Enter', '\r'],
+    ['Ctrl-D', '\x04'],
+  ])('%s at the hidden prompt with nothing typed asks again, saying how to cancel', async (_key, send) => {
+    const ran = await onTerminal(
+      `"${w.bin}" create TYPED_AGAIN; echo "exit=$?"`,
+      [
+        { after: 'Enter to finish', send },
+        { after: 'Ctrl-C to cancel', send: `${NEW_VALUE}\r` },
+      ],
+      { cwd: w.project.dir, env: w.env() },
+    );
+    if (!ran) return;
+    expect(ran.stdout).toContain('nothing typed: type the value and press Enter, or press Ctrl-C to cancel');
+    expect(ran.stdout).not.toContain('pipe it on stdin');
+    expect(ran.stdout).toContain('created secret "TYPED_AGAIN"');
+    expect(ran.stdout).toContain('exit=0');
+    expectNoLeak(ran.stdout, { NEW_VALUE }, 'the terminal');
+    expect(stored('TYPED_AGAIN')?.value).toBe(NEW_VALUE);
+  });
+
+  it('Enter at the [y/N] confirmation is a clear "not confirmed": nothing deleted, exit 1, no error line', async () => {
+    const ran = await onTerminal(`"${w.bin}" delete STRIPE_KEY; echo "exit=$?"`, [{ after: '[y/N]', send: '\r' }], { cwd: w.project.dir, env: w.env() });
+    if (!ran) return;
+    expect(ran.stdout).toContain('clarifai-secrets: delete not confirmed (only y or yes deletes): nothing deleted');
+    expect(ran.stdout).not.toMatch(/\[ERR_/);
+    expect(ran.stdout).toContain('exit=1');
+    expect(stored('STRIPE_KEY')).toBeDefined();
   });
 });
 

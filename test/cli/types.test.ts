@@ -62,6 +62,12 @@ describe('types', () => {
     expect(first.stdout).toContain('      prod_DATABASE_URL: string;\n');
   });
 
+  it('--output FILE with one name says "1 env name"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-types-'));
+    const ran = await w.cli(['types', '--secrets', 'DATABASE_URL=prod-DATABASE_URL', '--output', join(dir, 'one.d.ts')]);
+    expect(ran).toMatchObject({ code: 0, stdout: '', stderr: `clarifai-secrets: wrote 1 env name to ${join(dir, 'one.d.ts')}\n` });
+  });
+
   it('--output FILE: tsc accepts an app that reads process.env.NAME as a string, and only with it', { timeout: 180_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cs-types-'));
     const ran = await w.cli(['types', '--secrets', 'DATABASE_URL=prod-DATABASE_URL, SENTRY_DSN=sentry-dsn?', '--output', join(dir, 'env.d.ts')]);

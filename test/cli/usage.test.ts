@@ -80,8 +80,8 @@ describe('usage errors: exit 2, one line pointing to --help', () => {
     [['run', '--frob', '--', 'true'], /^unknown option --frob \(see clarifai-secrets run --help\)$/],
     [['emulator', '--port', 'many'], /^--port must be a number/],
     // The emulator parses with the shared parser: the same suggestions, never an echoed value.
-    [['emulator', '--alow-host', 'x'], /^unknown option --alow-host: did you mean --allow-host\? \(see --help\)$/],
-    [['emulator', '--tokn=pat-CLI-argv-VALUE'], /^unknown option --tokn \(see --help\)$/],
+    [['emulator', '--alow-host', 'x'], /^unknown option --alow-host: did you mean --allow-host\? \(see clarifai-secrets emulator --help\)$/],
+    [['emulator', '--tokn=pat-CLI-argv-VALUE'], /^unknown option --tokn \(see clarifai-secrets emulator --help\)$/],
     [['--user-id', 'x', 'emulator'], /^emulator takes no --api-base or --user-id \(see clarifai-secrets emulator --help\)$/],
   ];
 
@@ -134,6 +134,12 @@ describe('doctor', () => {
     const missing = await w.cli(['doctor'], { env: w.env({ CLARIFAI_PAT: undefined }) });
     expect(missing.code).toBe(1);
     expect(missing.stdout).toMatch(/^ {2}FAIL {2}token: CLARIFAI_PAT is not set\n {8}fix: /m);
+    // doctor and the failure line of every other command send the user to the same page.
+    const page = 'https://clarifai.com/settings/security';
+    expect(missing.stdout).toMatch(new RegExp(`^ {8}fix: create a personal access token at ${page} and export CLARIFAI_PAT`, 'm'));
+    expect(refused.stdout).toMatch(new RegExp(`^ {8}fix: create a new personal access token at ${page} and set CLARIFAI_PAT to it`, 'm'));
+    const listed = await w.cli(['list'], { env: w.env({ CLARIFAI_PAT: undefined }) });
+    expect(listed.stderr).toContain(`create a personal access token at ${page} and export CLARIFAI_PAT`);
 
     const down = await w.cli(['doctor', '--api-base', 'http://127.0.0.1:9'], { env: w.env({ CLARIFAI_SECRETS_TIMEOUT: '1500' }) });
     expect(down.code).toBe(1);

@@ -85,6 +85,22 @@ describe.each(transports)('over %s', (_name, transport) => {
     }
   });
 
+  it('a short value hides the text only where the text holds all of it, not a word that contains it', async () => {
+    // `val` is in "Invalid": the reason must still be shown.
+    emulator.inject({ kind: 'error', status: 400, code: 11102, description: 'Invalid request', details: 'field value is too short' });
+    const shown = await failure(client().create([{ id: 'SHORT', value: 'val' }]), [PAT]);
+    expect(shown.message).toContain('Invalid request: field value is too short');
+    for (const [value, details] of [
+      ['val', 'bad value "val"'],
+      ['hunter2', 'value hunter2 refused'],
+      ['hunter2', 'value HUNTER2 refused'],
+    ] as const) {
+      emulator.inject({ kind: 'error', status: 400, code: 11102, description: 'Invalid request', details });
+      const hidden = await failure(client().create([{ id: 'SHORT', value }]), [PAT]);
+      expect(hidden.message).toMatch(/not shown/);
+    }
+  });
+
   it('reads a list answer without `secrets` as an empty page', async () => {
     emulator.inject({ kind: 'transform', transform: (json) => ({ status: json['status'] }) }, { times: Infinity });
     expect(await client().list()).toEqual([]);

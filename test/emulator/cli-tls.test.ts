@@ -80,7 +80,7 @@ describe('clarifai-secrets emulator --tls', () => {
     writeFileSync(join(dir, 'junk.pem'), 'not a pem at all\n');
 
     const onlyCert = await fails(['--port', '0', '--tls-cert', join(dir, 'cert.pem')]);
-    expect(onlyCert).toEqual({ code: 2, stderr: 'clarifai-secrets emulator: --tls-cert and --tls-key go together: give both files, or --tls alone (see --help)\n' });
+    expect(onlyCert).toEqual({ code: 2, stderr: 'clarifai-secrets emulator: --tls-cert and --tls-key go together: give both files, or --tls alone (see clarifai-secrets emulator --help)\n' });
 
     const missing = await fails(['--port', '0', '--tls-cert', join(dir, 'nope.pem'), '--tls-key', join(dir, 'key.pem')]);
     expect(missing.code).toBe(1);
@@ -106,7 +106,7 @@ describe('clarifai-secrets emulator --latency', () => {
 
     for (const value of ['abc', '-5', '60001', '1.5', '']) {
       const bad = await fails([`--latency=${value}`]);
-      expect(bad, value).toEqual({ code: 2, stderr: 'clarifai-secrets emulator: --latency must be a number of milliseconds from 0 to 60000 (see --help)\n' });
+      expect(bad, value).toEqual({ code: 2, stderr: 'clarifai-secrets emulator: --latency must be a number of milliseconds from 0 to 60000 (see clarifai-secrets emulator --help)\n' });
     }
   });
 });

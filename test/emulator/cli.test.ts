@@ -143,7 +143,7 @@ describe('clarifai-secrets emulator on an interface other machines reach', () =>
   // (EADDRNOTAVAIL) instead of serving the network from a test.
   const FOREIGN = '192.0.2.1';
   const refusal = (host: string): string =>
-    `clarifai-secrets emulator: --host ${host} serves other machines and the default token is public: pass --pat with a token of your own (see --help)\n`;
+    `clarifai-secrets emulator: --host ${host} serves other machines and the default token is public: pass --pat with a token of your own (see clarifai-secrets emulator --help)\n`;
 
   test.each([['0.0.0.0'], ['::'], [FOREIGN]])('--host %s without --pat: the real bin exits 2 with one line, before it listens', async (host) => {
     const ran = await spawnRun(process.execPath, [CLI, 'emulator', '--port', '0', '--host', host], { env: baseEnv(), killAfterMs: 5000 });

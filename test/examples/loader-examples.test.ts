@@ -1,5 +1,5 @@
 /** Every loader example and the demo, run as users run them, against the emulator. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../support/package-link.js';
 import { baseEnv, run, runNode } from '../support/spawn.js';
 
 const PAT = 'pat-EXAMPLES-6b2d';
-const VALUES = { OPENAI_API_KEY: 'sk-EXAMPLES-openai-31', STRIPE_KEY: 'sk_EXAMPLES_stripe_42', 'database-url': 'postgres://EXAMPLES-53' };
+const VALUES = { OPENAI_API_KEY: 'sk-EXAMPLES-openai-31', STRIPE_KEY: 'sk_EXAMPLES_stripe_42', DATABASE_URL: 'postgres://EXAMPLES-53' };
 const EXAMPLES = join(REPO_ROOT, 'examples');
 
 let emulator: Emulator;
@@ -26,7 +26,7 @@ const env = () =>
     CLARIFAI_SECRETS_CACHE_DIR: mkdtempSync(join(tmpdir(), 'cs-examples-')),
   });
 
-const SEEN = 'OPENAI_API_KEY: set (21 chars)\nSTRIPE_KEY: set (21 chars)\ndatabase_url: set (22 chars)\n';
+const SEEN = 'OPENAI_API_KEY: set (21 chars)\nSTRIPE_KEY: set (21 chars)\nDATABASE_URL: set (22 chars)\n';
 
 describe('examples', () => {
   it('esm-import: node --import clarifai-secrets/register app.mjs', async () => {
@@ -63,5 +63,26 @@ describe('examples', () => {
     expect(ran.stderr).not.toMatch(/failed/);
     expect(ran.code).toBe(0);
     expect(ran.stdout).toMatch(/demo: every way in worked\./);
+  });
+
+  it('demo: says what it does first, shows the commands a user types, and the names they know', async () => {
+    const ran = await runNode([join(EXAMPLES, 'demo.mjs')], { env: baseEnv() });
+    expect(ran.code).toBe(0);
+    const output = ran.stdout + ran.stderr;
+    // The built dist is fresh here (the suite builds first): nothing of a build is printed.
+    expect(output.split('\n')[0]).toMatch(/^clarifai-secrets demo: /);
+    expect(output).not.toMatch(/ESM Build|CJS Build|DTS Build|tsup/);
+    expect(output).toContain('== run wrapper: npx clarifai-secrets run -- node esm-import/app.mjs\n');
+    expect(output).not.toContain(REPO_ROOT);
+    expect(output).not.toContain('cli.cjs');
+    expect(output).toContain('DATABASE_URL: set');
+    expect(output).not.toMatch(/database_url/);
+    expect(output.split('\n').length).toBeLessThan(45);
+  });
+
+  it('npm run demo builds nothing itself when dist/ is fresh: npm ci built it once (prepare)', () => {
+    const { scripts } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(scripts['demo']).toBe('node examples/demo.mjs');
+    expect(scripts['build']).toMatch(/tsup --silent$/);
   });
 });

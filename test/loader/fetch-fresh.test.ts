@@ -85,7 +85,7 @@ describe('the hint for a missing id', () => {
     emulator.inject({ kind: 'error', status: 403, code: 11007 }, { path: /[?&]page=2\b/, times: Infinity });
     const error = await failure(loadSecrets(options({}, { secrets: 'OPENAI_API_KEX', cacheDir: false })));
     expect(error.code).toBe('ERR_MISSING_SECRETS');
-    expect(error.message).toMatch(/^secret not found: OPENAI_API_KEX; create them/);
+    expect(error.message).toMatch(/^secret not found: OPENAI_API_KEX; create it \(clarifai-secrets create ID\) or mark it optional/);
     expect(emulator.requests.some((r) => r.query['page'] === '1' && r.status === 200)).toBe(true);
   });
 });
@@ -192,7 +192,7 @@ describe('a poll ended by its caller (fetchFromApi with a signal)', () => {
     emulator.inject({ kind: 'hang' }, { path: '/v2/users/me/secrets', times: Infinity });
     const { error, ms } = await abortedPoll('OPENAI_API_KEX', (path) => path === '/v2/users/me/secrets');
     expect(error.code).toBe('ERR_MISSING_SECRETS');
-    expect(error.message).toMatch(/^secret not found: OPENAI_API_KEX; create them/);
+    expect(error.message).toMatch(/^secret not found: OPENAI_API_KEX; create it \(clarifai-secrets create ID\) or mark it optional/);
     expect(ms).toBeLessThan(5000);
   });
 });

@@ -2,12 +2,14 @@
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { isSecretsError } from '../../src/errors.js';
 import { type LoadSecretsOptions, loadSecrets } from '../../src/load/loader.js';
 import { loadSecretsSync } from '../../src/load/loader-sync.js';
 import { expectNoLeak, expectNoLeakInFolder } from '../support/leaks.js';
+import { REPO_ROOT } from '../support/package-link.js';
+import { run } from '../support/spawn.js';
 
 const PAT = 'pat-LOADER-5d1e8f20a7c3';
 const OTHER_PAT = 'pat-LOADER-other-99';
@@ -64,6 +66,76 @@ async function failure(promise: Promise<unknown>): Promise<Error & { code: strin
   throw new Error('expected a failure');
 }
 
+/** What `load` wrote on stderr, line by line. */
+async function stderrOf(load: () => unknown): Promise<string[]> {
+  const written: string[] = [];
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    await load();
+  } finally {
+    spy.mockRestore();
+  }
+  return written.join('').split('\n').filter((line) => line !== '');
+}
+
+describe('the debug and failOpen options do what they say', () => {
+  it('debug: one report line on stderr, names only; without it, nothing', async () => {
+    {
+      const load = loadSecrets;
+      const lines = await stderrOf(() => load(options({ debug: true, secrets: 'OPENAI_API_KEY, STRIPE_KEY' })));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^clarifai-secrets: loaded 2 secrets from (api|cache) in [\d.]+ ms: OPENAI_API_KEY, STRIPE_KEY$/);
+      expectNoLeak(lines.join('\n'), PLANTED, 'the debug line');
+      expect(await stderrOf(() => load(options({ secrets: 'OPENAI_API_KEY' })))).toEqual([]);
+    }
+  });
+
+  it('failOpen: a failed load resolves with a report that names the error, warns once, and sets nothing', async () => {
+    {
+      const load = loadSecrets;
+      const env: Record<string, string | undefined> = {};
+      const report = await load(options({ env, failOpen: true, pat: 'pat-LOADER-refused-00', cacheDir: false }));
+      expect(report).toMatchObject({ set: [], skipped: [], missing: [], source: 'failed' });
+      expect(report.error?.code).toBe('ERR_AUTH');
+      expect(report.durationMs).toBeGreaterThanOrEqual(0);
+      expect(env).toEqual({});
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^Clarifai refused the token .*\[ERR_AUTH\] \(failOpen is on: continuing without these secrets\)$/);
+      // A broken configuration fails open too, and so does a missing required secret.
+      const config = await load(options({ failOpen: true, baseUrl: 'ftp://x' }));
+      expect(config.error?.code).toBe('ERR_CONFIG');
+      const missing = await load(options({ failOpen: true, secrets: 'NOPE_ID' }));
+      expect(missing.error?.code).toBe('ERR_MISSING_SECRETS');
+      // Without it, the same load rejects.
+      expect((await failure(load(options({ pat: 'pat-LOADER-refused-00', cacheDir: false })))).code).toBe('ERR_AUTH');
+    }
+  });
+
+  it('loadSecretsSync (the built package: its worker is dist/sync-worker.cjs) honours both the same way', async () => {
+    const script = `
+      const { loadSecretsSync } = require(${JSON.stringify(join(REPO_ROOT, 'dist', 'index.cjs'))});
+      const base = { baseUrl: ${JSON.stringify(emulator.url)}, envFile: false, cacheDir: false, env: {} };
+      const debugged = loadSecretsSync({ ...base, pat: ${JSON.stringify(PAT)}, secrets: 'OPENAI_API_KEY', debug: true });
+      const warned = [];
+      let failed = {};
+      try { failed = loadSecretsSync({ ...base, pat: 'pat-LOADER-refused-00', failOpen: true, onWarning: (m) => warned.push(m) }); } catch {}
+      let thrown;
+      try { loadSecretsSync({ ...base, pat: 'pat-LOADER-refused-00' }); } catch (error) { thrown = error.code; }
+      console.log(JSON.stringify({ set: debugged.set, source: failed.source, code: failed.error && failed.error.code, warned, thrown }));`;
+    const ran = await run(process.execPath, ['-e', script], { env: { PATH: process.env['PATH'], HOME: tmpdir() } });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stderr).toMatch(/^clarifai-secrets: loaded 1 secret from api in [\d.]+ ms: OPENAI_API_KEY\n$/);
+    const out = JSON.parse(ran.stdout) as { set: string[]; source: string; code: string; warned: string[]; thrown: string };
+    expect(out).toMatchObject({ set: ['OPENAI_API_KEY'], source: 'failed', code: 'ERR_AUTH', thrown: 'ERR_AUTH' });
+    expect(out.warned).toHaveLength(1);
+    expect(out.warned[0]).toMatch(/\[ERR_AUTH\] \(failOpen is on: continuing without these secrets\)$/);
+    expectNoLeak(ran.stdout + ran.stderr, PLANTED, 'loadSecretsSync output');
+  });
+});
+
 describe('loadSecrets', () => {
   it('loads every secret under env names, skips dangerous ones, and reports names only', async () => {
     const o = options();
@@ -96,7 +168,7 @@ describe('loadSecrets', () => {
   it('names the nearest existing ids for a missing one (ids only), by GETs or by a list walk', async () => {
     const few = await failure(loadSecrets(options({ secrets: 'db_url' })));
     expect(few.code).toBe('ERR_MISSING_SECRETS');
-    expect(few.message).toMatch(/^secret not found: db_url \(did you mean db-url\?\); create them/);
+    expect(few.message).toMatch(/^secret not found: db_url \(did you mean db-url\?\); create it \(clarifai-secrets create ID\) or mark it optional/);
     const many = await failure(loadSecrets(options({ secrets: 'openai_api_key, STRIPE_KEY, db-url, ZZZ_NOTHING_LIKE_IT' })));
     expect(many.message).toMatch(/^2 secrets not found: ZZZ_NOTHING_LIKE_IT, openai_api_key \(did you mean OPENAI_API_KEY\?\);|^2 secrets not found: openai_api_key \(did you mean OPENAI_API_KEY\?\), ZZZ_NOTHING_LIKE_IT;/);
     expectNoLeak(few.message + many.message, PLANTED, 'the missing-secret messages');

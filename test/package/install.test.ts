@@ -6,7 +6,7 @@
  * Then the ecosystem's checks on that very tarball: publint and arethetypeswrong.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,8 +29,11 @@ beforeAll(async () => {
   }
   expect(existsSync(join(source, 'dist'))).toBe(false);
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(source, 'node_modules'), 'dir');
+  const manifest = readFileSync(join(source, 'package.json'), 'utf8');
   const packed = await run('npm', ['pack', '--pack-destination', scratch], { cwd: source, env });
   expect(packed.code, packed.stderr).toBe(0);
+  // prepack takes `prepare` out of the packed manifest; postpack puts it back, byte for byte.
+  expect(readFileSync(join(source, 'package.json'), 'utf8')).toBe(manifest);
   const name = readdirSync(scratch).find((file) => file.endsWith('.tgz'));
   if (!name) throw new Error('npm pack wrote no tarball');
   tarball = join(scratch, name);
@@ -49,6 +52,14 @@ describe('installed from source', () => {
     writeFileSync(join(app, 'package.json'), '{ "name": "app", "version": "1.0.0", "private": true }\n');
     const installed = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app, env });
     expect(installed.code, installed.stderr).toBe(0);
+    // The packed manifest runs nothing at install: npm (11) warns about any install script of
+    // a tarball or git dependency, `prepare` included, which an installed package never needs.
+    expect(installed.stderr).not.toMatch(/install-scripts|prepare/);
+    const packedManifest = JSON.parse(readFileSync(join(app, 'node_modules', 'clarifai-secrets', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    for (const script of ['preinstall', 'install', 'postinstall', 'prepare']) expect(packedManifest.scripts?.[script]).toBeUndefined();
+    // A git install has no dist/ and is built by `prepare` (npm runs no other script there).
+    const repoManifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(repoManifest.scripts['prepare']).toBe('npm run build');
 
     const version = await run(join(app, 'node_modules', '.bin', 'clarifai-secrets'), ['--version'], { cwd: app });
     expect(version).toMatchObject({ code: 0, stderr: '' });

@@ -150,6 +150,25 @@ describe('resolveConfig', () => {
     expect(messageOf(() => resolveConfig({ envFile: false, baseUrl: 'https://u:p@x' }, {}))).toMatch(/credentials/);
   });
 
+  it('a base URL without a scheme is told to add one, the loopback address shown with http:// in front', () => {
+    for (const [base, fixed] of [
+      ['127.0.0.1:8787', 'http://127.0.0.1:8787'],
+      ['localhost:8787', 'http://localhost:8787'],
+      ['[::1]:8787/', 'http://[::1]:8787/'],
+    ]) {
+      expect(messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_API_BASE: base }))).toBe(
+        `CLARIFAI_API_BASE has no scheme: write ${fixed} (https:// for a server that is not on this machine)`,
+      );
+    }
+    // Anything else is not echoed (a token pasted into the wrong variable), only told what is missing.
+    const pasted = 'api.clarifai.com';
+    expect(messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_API_BASE: pasted }))).toBe(
+      'CLARIFAI_API_BASE has no scheme: put https:// in front (http:// only for a server on this machine, like the emulator)',
+    );
+    const token = 'c0ffee1234567890abcdef1234567890';
+    expect(messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_API_BASE: token }))).not.toContain(token);
+  });
+
   it('trims the token, refuses one with inner white space, and never echoes it', () => {
     expect(resolveConfig({ envFile: false }, { CLARIFAI_PAT: ` ${PAT}\n` }).pat).toBe(PAT);
     const message = messageOf(() => resolveConfig({ envFile: false }, { CLARIFAI_PAT: `${PAT} extra` }));
@@ -313,8 +332,7 @@ describe('resolveConfig, each setting', () => {
 
   it('says where to create a token', () => {
     expect(messageOf(() => requireToken(resolveConfig({ envFile: false }, {})))).toBe(
-      'CLARIFAI_PAT is not set: create a personal access token in your Clarifai settings ' +
-        '(Security > Personal Access Tokens) and export CLARIFAI_PAT',
+      'CLARIFAI_PAT is not set: create a personal access token at https://clarifai.com/settings/security and export CLARIFAI_PAT',
     );
   });
 });

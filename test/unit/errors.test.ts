@@ -148,7 +148,7 @@ describe('the error classes', () => {
   it('names one missing secret, and tells how to create it or make it optional', () => {
     const one = new MissingSecretsError(['DB_URL']);
     expect(one.message).toBe(
-      'secret not found: DB_URL; create them (clarifai-secrets create ID) or mark them optional with a trailing "?"',
+      'secret not found: DB_URL; create it (clarifai-secrets create ID) or mark it optional with a trailing "?"',
     );
     expect(new MissingSecretsError(['A', 'B', 'C']).message).toBe(
       '3 secrets not found: A, B, C; create them (clarifai-secrets create ID) or mark them optional with a trailing "?"',
