@@ -100,7 +100,7 @@ async function main() {
     const sections = !options.only;
     const scale = sections && options.scale ? await runScale({ options, project, emulator, log }) : undefined;
     const syncCalls = sections && options.floors ? await runSyncCalls({ options, project, emulator, log }) : undefined;
-    const profiles = sections && options.profile ? await runProfiles({ project, emulator, log }) : undefined;
+    const profiles = sections && options.profile ? await runProfiles({ project, emulator, marker, log }) : undefined;
     const watch = sections && options.watch ? await measureWatchPolls({ packageRoot: options.packageRoot, quick: options.quick, log }) : undefined;
     const tls =
       sections && options.tls
