@@ -66,6 +66,15 @@ export default defineConfig([
   },
   {
     ...bundle,
+    // What the register entries ask first when CLARIFAI_SECRETS_LOADED is set
+    // (src/startup/marker-check.ts): a few KB, so a child its parent already loaded for
+    // starts without compiling the library. Internal, so no types.
+    // Both register files require the CommonJS build.
+    entry: { marker: 'src/startup/marker-check.ts' },
+    format: ['cjs'],
+  },
+  {
+    ...bundle,
     // The bin is a small dispatcher that loads one bundle by path: cli-run for `run` (on the
     // startup path of every app it starts) or cli-tools for the rest.
     entry: { cli: 'src/cli/main.ts', 'cli-run': 'src/cli/run.ts', 'cli-tools': 'src/cli/tools.ts', 'sync-worker': 'src/load/sync-worker.ts' },

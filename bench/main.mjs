@@ -6,7 +6,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join, relative } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { dirname, join, relative } from 'node:path';
 import { startupRows } from './commands.mjs';
 import { startBenchEmulator, PAT } from './fixtures.mjs';
 import { describeMachine } from './machine.mjs';
@@ -16,7 +17,7 @@ import { checkAnchorsInstalled, makeProject, staleBuildWarning } from './project
 import { renderReport } from './report.mjs';
 import { runScale } from './scale.mjs';
 import { runSyncCalls } from './sync-calls.mjs';
-import { probeCli, runStartup } from './startup.mjs';
+import { probeCli, probeMarker, runStartup } from './startup.mjs';
 import { runTls } from './tls.mjs';
 import { measureWatchPolls } from './watch-poll.mjs';
 
@@ -31,6 +32,7 @@ function savable(results) {
   return {
     ...results,
     startup: results.startup.map((r) => ({ ...r, row: strip(r.row) })),
+    otherNodes: results.otherNodes?.map((o) => ({ ...o, startup: o.startup.map((r) => ({ ...r, row: strip(r.row) })) })),
     profiles: results.profiles && {
       ...results.profiles,
       cases: results.profiles.cases.map(({ env, ...c }) => c),
@@ -45,6 +47,19 @@ function onlyRows(rows, only) {
   if (unknown.length > 0) throw new Error(`--only: no row ${unknown.join(', ')}; rows: ${rows.map((r) => r.id).join(', ')}`);
   const keep = new Set(['bare', ...only, ...rows.filter((r) => only.includes(r.id) && r.floor).map((r) => r.floor.id)]);
   return rows.filter((r) => keep.has(r.id));
+}
+
+/** The target rows, their floors and bare node, run by another node binary (PATH too, for wrappers' children). */
+function rowsOn(bin, rows) {
+  const keep = new Set(['bare', ...rows.filter((r) => r.group === 'target').flatMap((r) => [r.id, r.floor?.id])]);
+  return rows
+    .filter((r) => keep.has(r.id))
+    .map((r) => ({ ...r, argv: r.argv.map((a) => (a === process.execPath ? bin : a)), env: { ...r.env, PATH: `${dirname(bin)}:${r.env.PATH}` } }));
+}
+
+/** The node binary's version, as `node --version` prints it. */
+function versionOf(bin) {
+  return execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
 }
 
 function write(file, text) {
@@ -71,12 +86,21 @@ async function main() {
     project.writeFloorCache(PAT, emulator.url);
     const cli = await probeCli(project, emulator);
     if (!cli.available) log(`clarifai-secrets run is not available yet (${cli.reason}): its rows are skipped`);
-    const rows = onlyRows(startupRows(project, emulator.url, { cli, floors: options.floors }), options.only);
+    const marker = await probeMarker(project, emulator);
+    if (!marker) log('the preload left no marker: the marker rows are skipped');
+    const rows = onlyRows(startupRows(project, emulator.url, { cli, floors: options.floors, marker }), options.only);
     const startup = await runStartup({ rows, runs: options.runs, warmup: options.warmup, project, emulator, log });
+    const otherNodes = [];
+    for (const bin of options.nodes) {
+      const version = versionOf(bin);
+      log(`targets on node ${version}`);
+      const ran = await runStartup({ rows: rowsOn(bin, rows), runs: options.runs, warmup: options.warmup, project, emulator, log });
+      otherNodes.push({ version, loadAfter: os.loadavg(), startup: ran });
+    }
     const sections = !options.only;
     const scale = sections && options.scale ? await runScale({ options, project, emulator, log }) : undefined;
     const syncCalls = sections && options.floors ? await runSyncCalls({ options, project, emulator, log }) : undefined;
-    const profiles = sections && options.profile ? await runProfiles({ project, emulator, log }) : undefined;
+    const profiles = sections && options.profile ? await runProfiles({ project, emulator, marker, log }) : undefined;
     const watch = sections && options.watch ? await measureWatchPolls({ packageRoot: options.packageRoot, quick: options.quick, log }) : undefined;
     const tls =
       sections && options.tls
@@ -84,13 +108,14 @@ async function main() {
         : undefined;
 
     machine.loadAfter = os.loadavg();
-    const results = { options, machine, cli, startup, scale, syncCalls, profiles, watch, tls, stale };
+    const results = { options, machine, cli, startup, otherNodes, scale, syncCalls, profiles, watch, tls, stale };
     const report = renderReport(results);
     if (options.results) write(options.results, `${JSON.stringify(savable(results), null, 1)}\n`);
     if (options.out) write(options.out, report);
     else process.stdout.write(report);
     const failures = [
       ...startup.flatMap((r) => r.failures.map((f) => `${r.row.label}: ${f}`)),
+      ...otherNodes.flatMap((o) => o.startup.flatMap((r) => r.failures.map((f) => `node ${o.version}: ${r.row.label}: ${f}`))),
       ...(scale?.failures ?? []),
       ...(syncCalls?.failures ?? []),
       ...(profiles?.failures ?? []),

@@ -12,6 +12,8 @@
  *   --no-tls           skip the cold starts over TLS at 0, 20 and 50 ms RTT (bench/tls.mjs)
  *   --only ID,...      only these startup rows (with bare node and each target's floor), no
  *                      other section: for trying a change (ids: bench/commands.mjs)
+ *   --nodes BIN,...    also measure the targets (with their floors and bare node) on these
+ *                      node binaries, in a run of their own each after the main one
  *   --from FILE        measure nothing: render the report again from a results.json
  *                      (after editing findings.md); the full mode saves bench/results.json
  * BENCH_QUICK=1 in the environment is the same as --quick.
@@ -40,6 +42,7 @@ export function readOptions(argv = process.argv.slice(2), env = process.env) {
       profile: { type: 'boolean', default: false },
       from: { type: 'string' },
       only: { type: 'string' },
+      nodes: { type: 'string' },
     },
     strict: true,
   });
@@ -62,10 +65,11 @@ export function readOptions(argv = process.argv.slice(2), env = process.env) {
     profile: values.profile || (!quick && !values['no-profile']),
     watch: !values['no-watch'],
     tls: !values['no-tls'],
-    // Cold starts over TLS: few runs per cell (9 cells, each start a few hundred ms).
+    // Cold starts over TLS: few runs per cell (24 cells: 6 starts at 4 RTTs, each a few hundred ms).
     tlsRuns: quick ? 1 : 7,
     from: values.from ? resolve(values.from) : undefined,
     only,
+    nodes: values.nodes ? values.nodes.split(',').map((bin) => resolve(bin.trim())).filter(Boolean) : [],
     results: quick || only || values.out ? undefined : resolve(BENCH_DIR, 'results.json'),
     scaleSizes: [1, 10, 100, 1_000, 10_000],
     scaleRuns: quick ? 1 : 5,

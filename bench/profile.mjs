@@ -13,15 +13,21 @@ import { firstLine } from './startup.mjs';
 
 const REPS = 7;
 
-export function profileCases(project, baseUrl) {
+export function profileCases(project, baseUrl, marker) {
   const fetch = baseEnv(project, baseUrl);
   const cached = baseEnv(project, baseUrl, { CLARIFAI_SECRETS_CACHE_TTL: CACHE_TTL });
+  const { CLARIFAI_PAT: _token, ...child } = fetch;
+  const covered = marker ? [
+    { id: 'import-marker', label: '--import, marker covers it', args: ['--import', 'clarifai-secrets/register'], env: { ...child, ...marker.env } },
+    { id: 'require-marker', label: '-r, marker covers it', args: ['-r', 'clarifai-secrets/register'], env: { ...child, ...marker.env } },
+  ] : [];
   return [
     { id: 'bare', label: 'bare node', args: [], env: fetch },
     { id: 'import-cache', label: '--import, cache hit', args: ['--import', 'clarifai-secrets/register'], env: cached },
     { id: 'import-fetch', label: '--import, fetch 20', args: ['--import', 'clarifai-secrets/register'], env: fetch },
     { id: 'require-cache', label: '-r, cache hit', args: ['-r', 'clarifai-secrets/register'], env: cached },
     { id: 'require-fetch', label: '-r, fetch 20', args: ['-r', 'clarifai-secrets/register'], env: fetch },
+    ...covered,
   ];
 }
 
@@ -113,14 +119,14 @@ function medianOf(runs) {
   return out;
 }
 
-export async function runProfiles({ project, emulator, log }) {
+export async function runProfiles({ project, emulator, marker, log }) {
   const roots = {
     pkg: `${pathToFileURL(realpathSync(project.packageDir)).href}/`,
     project: `${pathToFileURL(realpathSync(project.dir)).href}/`,
   };
   const results = [];
   const failures = [];
-  for (const c of profileCases(project, emulator.url)) {
+  for (const c of profileCases(project, emulator.url, marker)) {
     const main = [];
     const workers = [];
     for (let rep = 0; rep < REPS; rep++) {

@@ -35,6 +35,22 @@ export async function probeCli(project, emulator) {
 }
 
 /**
+ * The environment a parent's load leaves its children: one real `--import` start prints the
+ * marker and the 20 values (measured rows never print them; they stay in this process).
+ */
+export async function probeMarker(project, emulator) {
+  const print = "const e={};for(const k in process.env)if(k.startsWith('BENCH_')||k==='CLARIFAI_SECRETS_LOADED')e[k]=process.env[k];console.log(JSON.stringify(e))";
+  const ran = await runOnce({
+    argv: [process.execPath, '--import', 'clarifai-secrets/register', '-e', print],
+    env: baseEnv(project, emulator.url),
+    cwd: project.dir,
+    scratch: project.scratch,
+  });
+  const env = ran.code === 0 ? JSON.parse(ran.stdout.trim().split('\n').at(-1) ?? '{}') : {};
+  return env.CLARIFAI_SECRETS_LOADED ? { env } : undefined;
+}
+
+/**
  * Each command runs right after a bare `node app.js` of its own, and its ratio is taken
  * against that pair's bare run: on a machine shared with other work, two runs a few ms
  * apart see the same load, so the median of the paired ratios is steadier than a ratio of
@@ -42,7 +58,7 @@ export async function probeCli(project, emulator) {
  */
 export async function runStartup({ rows, runs, warmup, project, emulator, log }) {
   const results = new Map(
-    rows.map((row) => [row.id, { row, ms: [], pairedRatio: [], pairedExtra: [], pairedOverFloor: [], pairedOverFloorFirst: [], first: [], appRss: [], appCpu: [], treeRss: [], requests: [], failures: [] }]),
+    rows.map((row) => [row.id, { row, ms: [], pairedRatio: [], pairedExtra: [], pairedOverFloor: [], pairedOverFloorFirst: [], pairedFloorRatio: [], pairedFloorRatioFirst: [], first: [], appRss: [], appCpu: [], treeRss: [], requests: [], failures: [] }]),
   );
   const bareRow = rows.find((row) => row.id === 'bare');
   const once = async (row, timed) => {
@@ -66,9 +82,11 @@ export async function runStartup({ rows, runs, warmup, project, emulator, log })
   for (let round = 0; round < warmup + runs; round++) {
     const timed = round >= warmup;
     for (const row of round % 2 === 0 ? others : [...others].reverse()) {
-      const base = (await once(baselineOf(row).row, timed))?.ms;
-      // A target's floor runs right before it too: "ours over the floor" is a paired difference.
-      const floor = row.floor ? await once(results.get(row.floor.id).row, timed) : undefined;
+      const baseRan = await once(baselineOf(row).row, timed);
+      const base = baseRan?.ms;
+      // A target's floor runs right before it too: "ours over the floor" is a paired difference
+      // and ratio. Bare node as the floor is the paired baseline run itself.
+      const floor = !row.floor ? undefined : row.floor.id === 'bare' ? baseRan : await once(results.get(row.floor.id).row, timed);
       const ran = await once(row, timed);
       const ms = ran?.ms;
       if (base !== undefined && ms !== undefined) {
@@ -77,7 +95,11 @@ export async function runStartup({ rows, runs, warmup, project, emulator, log })
       }
       if (floor !== undefined && ran !== undefined) {
         results.get(row.id).pairedOverFloor.push(ran.ms - floor.ms);
-        if (ran.firstMs !== undefined && floor.firstMs !== undefined) results.get(row.id).pairedOverFloorFirst.push(ran.firstMs - floor.firstMs);
+        results.get(row.id).pairedFloorRatio.push(ran.ms / floor.ms);
+        if (ran.firstMs !== undefined && floor.firstMs !== undefined) {
+          results.get(row.id).pairedOverFloorFirst.push(ran.firstMs - floor.firstMs);
+          results.get(row.id).pairedFloorRatioFirst.push(ran.firstMs / floor.firstMs);
+        }
       }
     }
     log(`startup: round ${round + 1}/${warmup + runs}${timed ? '' : ' (warm-up)'}`);
@@ -93,6 +115,8 @@ export async function runStartup({ rows, runs, warmup, project, emulator, log })
       extraMs: isBare ? 0 : summary(r.pairedExtra).median,
       overFloorMs: r.pairedOverFloor.length ? summary(r.pairedOverFloor).median : undefined,
       overFloorFirstMs: r.pairedOverFloorFirst.length ? summary(r.pairedOverFloorFirst).median : undefined,
+      floorRatio: r.pairedFloorRatio.length ? summary(r.pairedFloorRatio).median : undefined,
+      floorRatioFirst: r.pairedFloorRatioFirst.length ? summary(r.pairedFloorRatioFirst).median : undefined,
       firstMs: r.first.length ? summary(r.first).median : undefined,
       min: Math.min(...r.ms),
       minRatio: Math.min(...r.ms) / Math.min(...base.ms),

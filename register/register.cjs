@@ -1,10 +1,14 @@
 // node -r clarifai-secrets/register app.js
+// A process whose parent already loaded (CLARIFAI_SECRETS_LOADED covers it) is told so by
+// the few-KB marker check (dist/marker.cjs), before anything else is compiled; when that
+// check is not sure, the library below decides, as for every other start.
 // With CLARIFAI_SECRETS_CACHE_TTL above 0 in the environment, a fresh cached copy is served
 // by the small cache-hit bundle (dist/warm.cjs), which leaves the full library unloaded.
 // Everything else goes to the full preload, which goes on from what the cache-hit start
 // handed it: the same file the package name resolves to, so an app that requires
 // 'clarifai-secrets' shares that instance; by path, it skips a second package resolution.
-const handed = Number(process.env.CLARIFAI_SECRETS_CACHE_TTL) > 0 ? require('../dist/warm.cjs').startFromFreshCopy() : undefined;
+const covered = process.env.CLARIFAI_SECRETS_LOADED !== undefined && require('../dist/marker.cjs').markerCoversThisProcess();
+const handed = covered ? true : Number(process.env.CLARIFAI_SECRETS_CACHE_TTL) > 0 ? require('../dist/warm.cjs').startFromFreshCopy() : undefined;
 if (handed !== true) require('../dist/index.cjs').preloadBeforeMain(handed);
 
 // As jest's globalSetup, the load above has already run, once, in jest's own process,

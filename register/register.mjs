@@ -1,10 +1,18 @@
 // node --import clarifai-secrets/register app.js
+// A process whose parent already loaded (CLARIFAI_SECRETS_LOADED covers it) is told so by
+// the few-KB marker check, before anything else is compiled; when that check is not sure,
+// the library below decides, as for every other start. The check is required as CommonJS
+// (dist/marker.cjs): read and run at once, where an import() would be one more module for the
+// ESM loader to fetch, link and wait a turn for.
 // With CLARIFAI_SECRETS_CACHE_TTL above 0 in the environment, a fresh cached copy is served
 // by the small cache-hit bundle (dist/warm.js), which leaves the full library unloaded.
 // Everything else goes to the full preload, which goes on from what the cache-hit start
 // handed it: the same file the package name resolves to, so an app that imports
 // 'clarifai-secrets' shares that instance; by path, it skips a second package resolution.
-const handed = Number(process.env.CLARIFAI_SECRETS_CACHE_TTL) > 0 ? (await import('../dist/warm.js')).startFromFreshCopy() : undefined;
+const covered =
+  process.env.CLARIFAI_SECRETS_LOADED !== undefined &&
+  process.getBuiltinModule('node:module').createRequire(import.meta.url)('../dist/marker.cjs').markerCoversThisProcess();
+const handed = covered ? true : Number(process.env.CLARIFAI_SECRETS_CACHE_TTL) > 0 ? (await import('../dist/warm.js')).startFromFreshCopy() : undefined;
 if (handed !== true) await (await import('../dist/index.js')).preload(handed);
 
 // As a test runner's globalSetup (vitest, jest), the load above has already run, once, in

@@ -8,6 +8,9 @@ import { type Selection, type Unfit, compareNames, fileNames, parseSelection } f
 import { placeFiles } from '../files/secret-files.js';
 import { fileReferences, findReferences, hasEntries, hasReferences, referenceNames, withReferences } from '../settings/references.js';
 import { rememberResolved, stillResolved } from './resolved-references.js';
+import { MARKER, formatMarker, parseMarker, settingsPart } from '../settings/marker.js';
+
+export { MARKER };
 
 export type Source = 'api' | 'cache' | 'fallback' | 'marker';
 
@@ -55,8 +58,8 @@ export interface LoadJob {
   /** `Selection.key` of CLARIFAI_SECRETS, with the `.env` file's references: what the marker names. */
   markedKey: string;
   /**
-   * `CLARIFAI_SECRETS_LOADED` value for this selection, once computed (see `markerOf`): it
-   * is the load's first use of node:crypto, which a fetch does while its request is out.
+   * The marker's selection part for this selection, once computed (see `markerOf`): it is
+   * the load's first use of node:crypto, which a fetch does while its request is out.
    */
   marker?: string;
   /** Epoch ms by which the whole load must be over. */
@@ -64,8 +67,6 @@ export interface LoadJob {
   /** Write the copy after the code that runs next (the preload and `run`): see DiskCache.writeSoon. */
   deferCopy: boolean;
 }
-
-export const MARKER = 'CLARIFAI_SECRETS_LOADED';
 
 function digest(...parts: string[]): string {
   return process.getBuiltinModule('node:crypto').createHash('sha256').update(parts.join('\n')).digest('hex');
@@ -77,7 +78,7 @@ export function nowMs(): number {
 }
 
 /**
- * The marker a parent leaves for its children. It names the base URL, user and selection
+ * The marker's selection part (settings/marker.ts has the whole format). It names the base URL, user and selection
  * (not the token, which `run` removes from the child), hashed so it reveals none of them.
  * The selection is CLARIFAI_SECRETS alone: references are covered by being gone, since a
  * load replaces each one with its value (or unsets a missing optional one).
@@ -86,10 +87,21 @@ export function markerFor(config: Config, selection: Pick<Selection, 'key'>): st
   return digest('marker', config.baseUrl, config.userId, selection.key).slice(0, 24);
 }
 
-/** The job's marker, computed on first use and kept. */
+/** The job's marker's selection part, computed on first use and kept. */
 export function markerOf(job: LoadJob): string {
   job.marker ??= markerFor(job.config, { key: job.markedKey });
   return job.marker;
+}
+
+/** The `CLARIFAI_SECRETS_LOADED` value a load leaves: both parts. */
+export function fullMarkerOf(job: LoadJob): string {
+  const { texts, envFileDigest } = job.config.markedSettings;
+  return formatMarker(markerOf(job), settingsPart(texts, envFileDigest));
+}
+
+/** Whether a marker in the env is of this selection (its selection part alone: settings spelt otherwise resolve to the same). */
+function markerMatches(value: string | undefined, selectionPart: string): boolean {
+  return parseMarker(value)?.selection === selectionPart;
 }
 
 /** CLARIFAI_SECRETS as the configuration gives it; a `.env` file's maps no exec-hook name. */
@@ -111,7 +123,7 @@ function markedKeyOf(config: Config, base: Selection): string {
  */
 export function markerCovers(config: Config, env: Record<string, string | undefined>, base: Selection = baseSelection(config)): boolean {
   const marker = env[MARKER];
-  return marker !== undefined && marker === markerFor(config, { key: markedKeyOf(config, base) }) && !hasReferences(env);
+  return marker !== undefined && markerMatches(marker, markerFor(config, { key: markedKeyOf(config, base) })) && !hasReferences(env);
 }
 
 /**
@@ -145,7 +157,7 @@ export function prepareJob(
   const marker = env[MARKER] === undefined ? undefined : markerFor(config, { key: markedKey });
   // A parent loaded CLARIFAI_SECRETS and the .env's reference lines already (the marker names
   // both): only references it could not see, the env's own new ones, are left.
-  const covered = !options.reload && marker !== undefined && env[MARKER] === marker;
+  const covered = !options.reload && marker !== undefined && markerMatches(env[MARKER], marker);
   const found = [...findReferences(env, config.userId), ...(covered ? [] : fileReferences(config.fileReferences, env, config.userId, config.envFile))];
   // Variables this process already resolved in this env are still references to a new load.
   const earlier = stillResolved(env, scopeOf(config)).filter((ref) => !found.some((f) => f.name === ref.name));
@@ -201,7 +213,7 @@ export function applyToEnv(
   for (const name of references) delete env[name];
   const resolved = job.selection.named.filter((entry) => entry.reference && env[entry.name] !== undefined);
   rememberResolved(env, scopeOf(job.config), resolved.map(({ name, id, optional }) => ({ name, id, optional })));
-  env[MARKER] = markerOf(job);
+  env[MARKER] = fullMarkerOf(job);
   return {
     set,
     skipped,

@@ -11,6 +11,9 @@ import type { Dispatcher } from 'undici';
 import { ConfigError, TOKEN_PAGE } from '../errors.js';
 import { lazyRequire } from '../lazy-require.js';
 import { idProblem } from '../ids.js';
+import { MARKED_SETTINGS, REFERENCE_SCHEME, envFileMatters, sha256Hex } from './marker.js';
+
+export { REFERENCE_SCHEME };
 
 /** Options shared by everything that talks to the API. */
 export interface ConnectionOptions {
@@ -137,6 +140,12 @@ export interface Config {
   envFile: string | undefined;
   /** That file's keys that start like a setting (names only): a misspelt one there is warned about too. */
   envFileKeys: string[];
+  /**
+   * What the marker's second part names (settings/marker.ts): the text of each MARKED_SETTINGS
+   * entry as given by an option or the environment (null when neither set it), and the SHA-256
+   * of the `.env` file's text when it gives anything. A child reads the same from its own env.
+   */
+  markedSettings: { texts: Array<string | null>; envFileDigest: string | null };
 }
 
 export const DEFAULT_BASE_URL = 'https://api.clarifai.com';
@@ -206,10 +215,9 @@ interface EnvFileParts {
   references: Array<[name: string, value: string]>;
   /** CLARIFAI_PAT_FILE, which a `.env` file may not set (see checkTrust). */
   patFile?: string;
+  /** SHA-256 of the file's text, which the marker names (hashed without node:crypto, as a child checking it does). */
+  digest?: string;
 }
-
-/** A value that is meant as a `clarifai://` reference (references.ts checks its form). */
-export const REFERENCE_SCHEME = /^\s*clarifai:\/\//i;
 
 /**
  * Reads the CLARIFAI_* keys and the `clarifai://` reference lines of a `.env` file with
@@ -231,7 +239,8 @@ function readEnvFile(path: string, explicit: boolean): EnvFileParts | undefined 
     );
   }
   const parts: EnvFileParts = { settings: {}, ourKeys: [], references: [] };
-  if (!text.includes('CLARIFAI') && !/clarifai:\/\//i.test(text)) return parts;
+  if (!envFileMatters(text)) return parts;
+  parts.digest = sha256Hex(text);
   const dotenv = lazyRequire<typeof import('dotenv')>('dotenv');
   const parsed = dotenv.parse(text);
   for (const key of ENV_KEYS) if (parsed[key] !== undefined) parts.settings[key] = parsed[key];
@@ -367,6 +376,11 @@ class Sources {
     return this.#file?.ourKeys ?? [];
   }
 
+  /** SHA-256 of the file's text when it gives anything. */
+  get digest(): string | null {
+    return this.#file?.digest ?? null;
+  }
+
   /** The file's reference lines. */
   get references(): Array<[name: string, value: string]> {
     return this.#file?.references ?? [];
@@ -493,6 +507,34 @@ function resolveUserId(options: LoadOptions, sources: Sources): string {
   return userId;
 }
 
+/** Which option stands for each setting the marker names. */
+const MARKED_OPTIONS: Record<(typeof MARKED_SETTINGS)[number], keyof LoadOptions> = {
+  CLARIFAI_API_BASE: 'baseUrl',
+  CLARIFAI_USER_ID: 'userId',
+  CLARIFAI_SECRETS: 'secrets',
+  CLARIFAI_SECRETS_ALLOW_HTTP: 'allowInsecureHttp',
+  CLARIFAI_SECRETS_TIMEOUT: 'timeout',
+  CLARIFAI_SECRETS_OVERRIDE: 'override',
+  CLARIFAI_SECRETS_CACHE_TTL: 'cacheTtl',
+  CLARIFAI_SECRETS_CACHE_DIR: 'cacheDir',
+  CLARIFAI_SECRETS_FALLBACK: 'fallback',
+  CLARIFAI_SECRETS_FAIL_OPEN: 'failOpen',
+  CLARIFAI_SECRETS_DEBUG: 'debug',
+};
+
+/**
+ * The texts the marker names. An option counts as the environment variable it stands for,
+ * written as text: `run` hands its flags on to its child's environment so, and an option
+ * read as text means what the variable would (an array of secrets is joined as resolveConfig joins it).
+ */
+function markedTexts(options: LoadOptions, env: Env): Array<string | null> {
+  return MARKED_SETTINGS.map((key) => {
+    const option = options[MARKED_OPTIONS[key]];
+    if (option === undefined) return env[key] ?? null;
+    return Array.isArray(option) ? option.join(',') : String(option);
+  });
+}
+
 /**
  * Resolves every setting. `env` is where CLARIFAI_* variables are read (the process
  * environment unless a caller says otherwise).
@@ -530,6 +572,7 @@ export function resolveConfig(options: LoadOptions = {}, env: Env = process.env)
     debug: sources.bool(options.debug, 'CLARIFAI_SECRETS_DEBUG', false),
     envFile: sources.envFile,
     envFileKeys: sources.ourKeys,
+    markedSettings: { texts: markedTexts(options, env), envFileDigest: sources.digest },
   };
 }
 

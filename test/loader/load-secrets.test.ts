@@ -143,7 +143,7 @@ describe('loadSecrets', () => {
     expect(o.env).toMatchObject({ OPENAI_API_KEY: VALUES.OPENAI_API_KEY, db_url: VALUES['db-url'], STRIPE_KEY: VALUES.STRIPE_KEY });
     expect(o.env['NODE_OPTIONS']).toBeUndefined();
     expect(report).toMatchObject({ set: ['OPENAI_API_KEY', 'STRIPE_KEY', 'db_url'], skipped: ['NODE_OPTIONS'], missing: [], source: 'api' });
-    expect(o.env['CLARIFAI_SECRETS_LOADED']).toMatch(/^[0-9a-f]{24}$/);
+    expect(o.env['CLARIFAI_SECRETS_LOADED']).toMatch(/^1\.[0-9a-f]{24}\.[0-9a-f]{24}$/);
     expectNoLeak(JSON.stringify(report), PLANTED, 'the report');
     // One list walk: the page with secrets and the empty page, asked for together.
     expect(emulator.requests.map((r) => r.query['page']).sort()).toEqual(['1', '2']);

@@ -77,7 +77,7 @@ describe('references in options.env', () => {
       OPENAI_API_KEY: VALUES['openai-key'],
       DATABASE_URL: VALUES['db-url'],
       MINE: 'kept',
-      CLARIFAI_SECRETS_LOADED: expect.stringMatching(/^[0-9a-f]{24}$/),
+      CLARIFAI_SECRETS_LOADED: expect.stringMatching(/^1\.[0-9a-f]{24}\.[0-9a-f]{24}$/),
     });
     // The optional one that does not exist leaves the variable unset, not holding the reference.
     expect('SENTRY_DSN' in env).toBe(false);
