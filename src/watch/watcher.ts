@@ -6,11 +6,11 @@ import { loadTransport } from '../api/transport/choose.js';
 import { ConfigError, isSecretsError, isUnavailable } from '../errors.js';
 import { fetchFromApi, isGone } from '../load/fetch-fresh.js';
 import type { CachedCopy } from '../load/disk-cache.js';
-import { type LoadJob, type LoadReport, prepareJob } from '../load/load-job.js';
+import { type LoadJob, type LoadReport, nowMs, prepareJob } from '../load/load-job.js';
 import { diskCacheFor } from '../load/start.js';
 import { type LoadSecretsOptions, loadResolved } from '../load/loader.js';
 import { resolveConfig } from '../settings/config.js';
-import { debugged } from '../load/reported.js';
+import { debugged, failedOpen } from '../load/reported.js';
 import { keepFresh } from '../load/memory-cache.js';
 import { warnOnStderr } from '../warn.js';
 import { type Owned, type SecretsChange, applyCopy, isEmptyChange } from './apply.js';
@@ -75,8 +75,15 @@ export async function watchSecrets(options: WatchSecretsOptions = {}): Promise<S
   } catch (error) {
     unprepared = error;
   }
-  // As loadSecrets reports it (debug's line); a failed first load rejects, fail-open or not: there is nothing to watch.
-  const report = debugged(config, await loadResolved(config, options, job));
+  // As loadSecrets does: debug's line, and with failOpen a failed first load is a warning and
+  // a report of source 'failed'; the polls then bring the values once the API answers.
+  const startedAt = nowMs();
+  let report: LoadReport;
+  try {
+    report = debugged(config, await loadResolved(config, options, job));
+  } catch (error) {
+    report = failedOpen(error, config, options, startedAt);
+  }
   // The load needed no token (the env already held this selection); polling does.
   if (!job) throw unprepared;
   const poller = new Poller(job, options, env, intervalMs);

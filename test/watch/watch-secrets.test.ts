@@ -100,6 +100,19 @@ describe('the first load', () => {
 });
 
 describe('polling', () => {
+  it('with failOpen, a first load that fails is a warning, and a later poll brings the values', async () => {
+    emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
+    const changes: SecretsChange[] = [];
+    const opts = options({ failOpen: true, cacheDir: false, onChange: (change) => changes.push(change) });
+    watcher = await watchSecrets(opts);
+    expect(watcher.report).toMatchObject({ source: 'failed', set: [] });
+    expect(warnings.some((line) => /failOpen is on/.test(line))).toBe(true);
+    emulator.clearFaults();
+    await until(() => changes.length > 0, 'a poll that brings the values');
+    expect(changes[0]?.added.sort()).toEqual(Object.keys(VALUES).sort());
+    expect(opts.env['OPENAI_API_KEY'] === VALUES.OPENAI_API_KEY).toBe(true);
+  });
+
   it('applies a changed value and reports its name only', async () => {
     const seen = changes();
     const o = options({ onChange: seen.onChange });
