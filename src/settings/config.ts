@@ -11,6 +11,7 @@ import type { Dispatcher } from 'undici';
 import { ConfigError, TOKEN_PAGE } from '../errors.js';
 import { lazyRequire } from '../lazy-require.js';
 import { idProblem } from '../ids.js';
+import { MAX_ENV_FILE_BYTES, fileProblemText, readRegularFile } from './regular-file.js';
 import { MARKED_SETTINGS, REFERENCE_SCHEME, envFileMatters, sha256Hex } from './marker.js';
 
 export { REFERENCE_SCHEME };
@@ -227,14 +228,14 @@ interface EnvFileParts {
  * loading dotenv for it (about 2 ms of every start) is skipped.
  */
 function readEnvFile(path: string, explicit: boolean): EnvFileParts | undefined {
-  const fs = process.getBuiltinModule('node:fs');
   let text: string;
   try {
-    text = fs.readFileSync(path, 'utf8');
+    // The folder may be a cloned repository's: its `.env` may be a FIFO or a device.
+    text = readRegularFile(path, MAX_ENV_FILE_BYTES);
   } catch (error) {
     if (!explicit && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ConfigError(
-      `cannot read the env file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}): ` +
+      `cannot read the env file ${path} (${fileProblemText(error)}): ` +
         'fix CLARIFAI_SECRETS_ENV_FILE or --env-file',
     );
   }
@@ -594,14 +595,16 @@ const MAX_TOKEN_FILE_BYTES = 64 * 1024;
  * symlinks are followed, since mounted container secrets are symlinks.
  */
 function readTokenFile(file: string): string {
-  const fs = process.getBuiltinModule('node:fs');
-  let fd: number | undefined;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) throw new ConfigError(`CLARIFAI_PAT_FILE ${file} is not a regular file: point it at the file that holds the token`);
-    if (stat.size > MAX_TOKEN_FILE_BYTES) throw new ConfigError(`CLARIFAI_PAT_FILE ${file} is larger than a token file can be: point it at the file that holds the token`);
-    const text = fs.readFileSync(fd, 'utf8').replace(/\r?\n$/, '');
+    let text: string;
+    try {
+      text = readRegularFile(file, MAX_TOKEN_FILE_BYTES).replace(/\r?\n$/, '');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTREG' || code === 'EISDIR') throw new ConfigError(`CLARIFAI_PAT_FILE ${file} is not a regular file: point it at the file that holds the token`);
+      if (code === 'EFBIG') throw new ConfigError(`CLARIFAI_PAT_FILE ${file} is larger than a token file can be: point it at the file that holds the token`);
+      throw error;
+    }
     if (text === '') throw new ConfigError(`CLARIFAI_PAT_FILE ${file} is empty: write the token into it`);
     if (/[\s\u0000-\u001f\u007f]/.test(text)) {
       throw new ConfigError(`CLARIFAI_PAT_FILE ${file} holds white space or control characters besides one trailing newline: write the token alone`);
@@ -610,8 +613,6 @@ function readTokenFile(file: string): string {
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     throw new ConfigError(`cannot read CLARIFAI_PAT_FILE ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}): fix the path or the file's permissions`);
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

@@ -8,13 +8,15 @@
  */
 import { MARKED_SETTINGS, MARKER, envFileMatters, parseMarker, REFERENCE_SCHEME, settingsPart, sha256Hex } from '../settings/marker.js';
 import { WORKER_ENV } from '../load/sync-protocol.js';
+import { MAX_ENV_FILE_BYTES, readRegularFile } from '../settings/regular-file.js';
 
 /** The `.env` file's text as the library would read it: null when there is none to read or it gives nothing; undefined when unsure. */
 function envFileText(env: NodeJS.ProcessEnv): string | null | undefined {
   const named = env['CLARIFAI_SECRETS_ENV_FILE'] || undefined;
   const file = process.getBuiltinModule('node:path').resolve(named ?? '.env');
   try {
-    const text = process.getBuiltinModule('node:fs').readFileSync(file, 'utf8');
+    // Never waits on a FIFO planted as `.env`: anything but a regular file is the library's to report.
+    const text = readRegularFile(file, MAX_ENV_FILE_BYTES);
     return envFileMatters(text) ? text : null;
   } catch (error) {
     // A missing default file is no file; a named one that cannot be read is the library's error to report.

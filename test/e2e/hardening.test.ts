@@ -271,3 +271,28 @@ describe('a FIFO in the cache folder', () => {
     expectNoLeak(ran.stderr, PLANTED, 'stderr');
   });
 });
+
+describe('a .env that is not a regular file (a cloned repository can hold one)', () => {
+  it.each([
+    ['--import', false],
+    ['-r', false],
+    ['--import', true],
+    ['-r', true],
+  ])('a FIFO named .env cannot freeze a start (%s, marker set: %s): one line naming it', async (flag, marked) => {
+    const dir = makeProject('cs-harden-fifo-env-');
+    try {
+      dir.write('app.cjs', 'console.log("app ran");\n');
+      execFileSync('mkfifo', ['-m', '600', join(dir.dir, '.env')]);
+      const ran = await runNode([flag, 'clarifai-secrets/register', 'app.cjs'], {
+        cwd: dir.dir,
+        env: env(marked ? { CLARIFAI_SECRETS_LOADED: `1.${'0'.repeat(24)}.${'0'.repeat(24)}` } : {}),
+        killAfterMs: 15_000,
+      });
+      expect(ran.signal).toBeNull();
+      expect(ran.code).toBe(1);
+      expect(ran.stderr).toMatch(/^clarifai-secrets: cannot read the env file .*\.env \(not a regular file\)/);
+    } finally {
+      dir.remove();
+    }
+  });
+});
