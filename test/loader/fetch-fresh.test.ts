@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
+import type { RecordedRequest } from '../../src/emulator/index.js';
 import { isSecretsError } from '../../src/errors.js';
 import { loadTransport } from '../../src/api/transport/choose.js';
 import { fetchFresh, fetchFromApi } from '../../src/load/fetch-fresh.js';
@@ -160,37 +161,49 @@ describe('when the API cannot answer', () => {
 });
 
 describe('a poll ended by its caller (fetchFromApi with a signal)', () => {
-  /** Starts a poll of `secrets` with a long deadline, aborts it once `hung` has arrived, and returns how long it took to end after that. */
-  async function abortedPoll(secrets: string, hung: (path: string) => boolean): Promise<{ error: Error & { code?: string }; ms: number }> {
+  /**
+   * Starts a poll of `secrets` with a long deadline, aborts it once `hung` holds for the
+   * requests received, and returns how long it took to end after that.
+   */
+  async function abortedPoll(secrets: string, hung: (requests: readonly RecordedRequest[]) => boolean): Promise<{ error: Error & { code?: string }; ms: number }> {
     // Only this poll's requests count: an earlier test's hung walk would end this one before its GET.
     emulator.clearRequests();
     const job = prepareJob(options({}, { secrets, timeout: 15_000, cacheDir: false }));
     const controller = new AbortController();
     const poll = failure(fetchFromApi(job, loadTransport(undefined), controller.signal));
-    await until(() => emulator.requests.some((r) => hung(r.path)));
+    await until(() => hung(emulator.requests));
     const abortedAt = Date.now();
     controller.abort();
     const error = await poll;
     return { error, ms: Date.now() - abortedAt };
   }
 
+  /**
+   * A walk asks for pages 1 and 2 at once. Waiting for both means no page of an aborted walk
+   * can still be on its way to the emulator when the next test starts: one arriving after
+   * that test's clearRequests() would look like its own walk and end it too early (the GET
+   * aborted instead of the hint's walk).
+   */
+  const bothPagesHung = (requests: readonly RecordedRequest[]): boolean =>
+    new Set(requests.filter((r) => r.path === '/v2/users/me/secrets').map((r) => r.query['page'])).size >= 2;
+
   it('stops a hung GET', async () => {
     emulator.inject({ kind: 'hang' }, { path: '/v2/users/me/secrets/STRIPE_KEY', times: Infinity });
-    const { error, ms } = await abortedPoll('STRIPE_KEY', (path) => path.endsWith('/STRIPE_KEY'));
+    const { error, ms } = await abortedPoll('STRIPE_KEY', (requests) => requests.some((r) => r.path.endsWith('/STRIPE_KEY')));
     expect(isSecretsError(error)).toBe(false);
     expect(ms).toBeLessThan(5000);
   });
 
   it('stops a hung list walk', async () => {
     emulator.inject({ kind: 'hang' }, { path: '/v2/users/me/secrets', times: Infinity });
-    const { error, ms } = await abortedPoll('STRIPE_*', (path) => path === '/v2/users/me/secrets');
+    const { error, ms } = await abortedPoll('STRIPE_*', bothPagesHung);
     expect(isSecretsError(error)).toBe(false);
     expect(ms).toBeLessThan(5000);
   });
 
   it('stops the hint\'s hung walk, and the error is the missing id', async () => {
     emulator.inject({ kind: 'hang' }, { path: '/v2/users/me/secrets', times: Infinity });
-    const { error, ms } = await abortedPoll('OPENAI_API_KEX', (path) => path === '/v2/users/me/secrets');
+    const { error, ms } = await abortedPoll('OPENAI_API_KEX', bothPagesHung);
     expect(error.code).toBe('ERR_MISSING_SECRETS');
     expect(error.message).toMatch(/^secret not found: OPENAI_API_KEX; create it \(clarifai-secrets create ID\) or mark it optional/);
     expect(ms).toBeLessThan(5000);
