@@ -70,7 +70,9 @@ export default defineConfig([
     // (src/startup/marker-check.ts): a few KB, so a child its parent already loaded for
     // starts without compiling the library. Internal, so no types.
     // Both register files require the CommonJS build.
-    entry: { marker: 'src/startup/marker-check.ts' },
+    // And what the register files run before they compile the library (src/startup/early.ts):
+    // the early connection, and for -r the turn it needs.
+    entry: { marker: 'src/startup/marker-check.ts', early: 'src/startup/early.ts' },
     format: ['cjs'],
   },
   {

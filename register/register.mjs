@@ -9,11 +9,16 @@
 // Everything else goes to the full preload, which goes on from what the cache-hit start
 // handed it: the same file the package name resolves to, so an app that imports
 // 'clarifai-secrets' shares that instance; by path, it skips a second package resolution.
-const covered =
-  process.env.CLARIFAI_SECRETS_LOADED !== undefined &&
-  process.getBuiltinModule('node:module').createRequire(import.meta.url)('../dist/marker.cjs').markerCoversThisProcess();
+// Before the library compiles, the start opens its connections to the API (dist/early.cjs
+// decides whether, from the environment alone; nothing but the TLS handshake goes out on them
+// until the load has resolved and checked its settings).
+const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
+const covered = process.env.CLARIFAI_SECRETS_LOADED !== undefined && require('../dist/marker.cjs').markerCoversThisProcess();
 const handed = covered ? true : Number(process.env.CLARIFAI_SECRETS_CACHE_TTL) > 0 ? (await import('../dist/warm.js')).startFromFreshCopy() : undefined;
-if (handed !== true) await (await import('../dist/index.js')).preload(handed);
+if (handed !== true) {
+  require('../dist/early.cjs').connectEarly();
+  await (await import('../dist/index.js')).preload(handed);
+}
 
 // As a test runner's globalSetup (vitest, jest), the load above has already run, once, in
 // the runner's own process, before any test file or worker starts; the runner only asks

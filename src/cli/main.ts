@@ -4,6 +4,7 @@
  * `run`'s startup pays for nothing the other commands need. Exit codes: 0 success, 1 a
  * failure the one-line message explains, 2 a usage error, and the child's for `run`.
  */
+import { connectEarly } from '../startup/connect-early.js';
 import { failureMessage } from '../startup/output.js';
 import { VERSION } from '../version.js';
 import { nearest, oneOf } from '../settings/nearest.js';
@@ -14,6 +15,18 @@ import { COMMANDS, type Command, type CommandName, GLOBAL_FLAGS_HELP, commandLis
 // holds of them.
 function load(name: CommandName): Promise<Command> {
   return name === 'run' ? import('./run.js').then((m) => m.run) : import('./tools.js').then((m) => m.commands[name]);
+}
+
+/**
+ * Whether `run` with these flags is sure to ask the API as it starts, at the host the
+ * environment names: then its connections are opened while its bundle compiles
+ * (startup/connect-early.ts). Not with `--api-base` (another host), `--env-file` (which may
+ * name one), `--help`, or a cache TTL (a fresh copy needs no request).
+ */
+function fetchesAtOnce(argv: readonly string[]): boolean {
+  const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (own.some((arg) => arg.startsWith('--api-base') || arg.startsWith('--env-file') || arg === '--help' || arg === '-h')) return false;
+  return !(Number(process.env['CLARIFAI_SECRETS_CACHE_TTL']) > 0);
 }
 
 function isCommand(word: string): word is CommandName {
@@ -128,6 +141,7 @@ async function main(argv: string[]): Promise<number> {
     return runCommand(await load(topic), ['--help']);
   }
   if (!isCommand(name)) return unknownCommand(name);
+  if (name === 'run' && fetchesAtOnce([...globals, ...rest])) connectEarly();
   const command = await load(name);
   // Global flags go only to a command that parses them (not the emulator: it is the API).
   if (globals.length > 0 && !Object.hasOwn(command.options, 'api-base')) return usageError(`${name} takes no --api-base or --user-id`, name);

@@ -13,7 +13,7 @@ import { nearest, oneOf } from '../settings/nearest.js';
 import { escapeControls, looksLikeValue, unshownId } from '../settings/printable.js';
 
 /** GETs in flight at once: references can name dozens of ids, and the API allows about 15 requests a second. */
-const PARALLEL_GETS = 8;
+export const PARALLEL_GETS = 8;
 
 /**
  * Every selected id and its value; values of unselected secrets are dropped at once. A list

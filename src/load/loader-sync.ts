@@ -7,6 +7,7 @@ import { keepFresh, peekMemory } from './memory-cache.js';
 import type { LoadSecretsOptions } from './loader.js';
 import { type SyncAnswer, type SyncRequest, WORKER_ENV } from './sync-protocol.js';
 import { warnOnStderr } from '../warn.js';
+import { dropEarly } from '../api/transport/early.js';
 
 /**
  * A CommonJS script that loads the worker module and always answers: even when the module
@@ -62,6 +63,8 @@ export function loadResolvedSync(config: Config, options: Omit<LoadSecretsOption
 
 /** The rest of a synchronous load past its start (startLoad), by the worker when there is no hit. */
 export function loadStartedSync(start: Start): LoadReport {
+  // The worker makes its own connections: this thread's early ones are of no use.
+  dropEarly();
   if ('done' in start) return start.done;
   let fetched = start.hit;
   if (!fetched) {

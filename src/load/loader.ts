@@ -5,6 +5,7 @@ import { debugged, failedOpen } from './reported.js';
 import { keepFresh, peekMemory, sharedLoad } from './memory-cache.js';
 import { type Start, type Started, finishLoad, startLoad } from './start.js';
 import { loadTransport } from '../api/transport/choose.js';
+import { dropEarly } from '../api/transport/early.js';
 import { warnOnStderr } from '../warn.js';
 
 export interface LoadSecretsOptions extends LoadOptions {
@@ -73,6 +74,11 @@ export async function loadResolved(config: Config, options: LoadSecretsOptions, 
 
 /** The rest of a load past its start (startLoad), by a request when there is no hit. */
 export async function loadStarted(start: Start, options: LoadSecretsOptions): Promise<LoadReport> {
-  if ('done' in start) return start.done;
-  return finishLoad(start, start.hit ?? (await fetchWhileHashing(start, options)));
+  try {
+    if ('done' in start) return start.done;
+    return finishLoad(start, start.hit ?? (await fetchWhileHashing(start, options)));
+  } finally {
+    // Whatever the start opened early and the requests did not take is of no more use.
+    dropEarly();
+  }
 }

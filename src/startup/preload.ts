@@ -7,8 +7,15 @@ import type { Config } from '../settings/config.js';
 import { ConfigError } from '../errors.js';
 import { loadStarted } from '../load/loader.js';
 import { loadStartedSync } from '../load/loader-sync.js';
-import { beginPreload, fail, succeed } from './begin.js';
+import { beginPreload, fail as failStart, succeed } from './begin.js';
+import { dropEarly } from '../api/transport/early.js';
 import { mainWaitsForRunMain, runMainHook } from '../node-features.js';
+
+/** A start that failed before its load ended still holds what it opened early (not the cache-hit start's: it opens nothing). */
+function fail(error: unknown, config: Config | undefined): void {
+  dropEarly();
+  failStart(error, config);
+}
 
 /**
  * The `--import` preload: the secrets are in the environment when it resolves. `handed` is

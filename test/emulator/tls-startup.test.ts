@@ -15,6 +15,7 @@ import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { expectNoLeak } from '../support/leaks.js';
 import { CLI, type Project, makeProject } from '../support/package-link.js';
 import { baseEnv, run } from '../support/spawn.js';
+import { until } from '../support/until.js';
 
 const PAT = 'pat-TLS-STARTUP-5e6f7a8b';
 const SECRETS = Array.from({ length: 20 }, (_, i) => ({ id: `TLS_SECRET_${String(i).padStart(2, '0')}`, value: `tls-value-${i}-c0ffee` }));
@@ -81,6 +82,50 @@ describe.each([0, 30])('a cold start of 20 secrets over TLS, latency %d ms', (la
     ]);
     // Through the relay, on each connection: TCP 1 + TLS 1.3 1 + its page 1, counted from the order of bytes.
     expect(emulator.relayConnections().map((c) => c.roundTrips)).toEqual(latencyMs > 0 ? [3, 3] : []);
+  });
+});
+
+describe('the early connection: opened as the start begins, from the environment alone', () => {
+  let emulator: Emulator;
+  let caFile: string;
+  beforeAll(async () => {
+    ({ emulator, caFile } = await emulatorWith());
+  });
+  beforeEach(() => emulator.clearRequests());
+
+  // The connections leave before the library has even resolved the settings (on the old
+  // code this server saw none), and carry nothing: the settings fail, so no request is made.
+  it.each(ways)('%s: a start whose settings fail connected to the server the environment names, and sent it nothing', async (_way, command, args) => {
+    const ran = await start(command, args, emulator.url, { NODE_EXTRA_CA_CERTS: caFile, CLARIFAI_SECRETS_TIMEOUT: 'soon' });
+    expectNoLeak(ran.stderr + ran.stdout, PLANTED, 'output');
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(/CLARIFAI_SECRETS_TIMEOUT.*\[ERR_CONFIG\]/);
+    await until(() => emulator.connectionStats().connections > 0);
+    expect(emulator.requests).toEqual([]);
+  });
+
+  it.each(ways)('%s: not with a proxy variable set (the load goes through the proxy)', async (_way, command, args) => {
+    const ran = await start(command, args, emulator.url, { NODE_EXTRA_CA_CERTS: caFile, CLARIFAI_SECRETS_TIMEOUT: 'soon', HTTPS_PROXY: 'http://127.0.0.1:9' });
+    expect(ran.code).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(emulator.connectionStats().connections).toBe(0);
+  });
+
+  it.each(ways)('%s: one named secret, one connection and one request', async (_way, command, args) => {
+    const ran = await start(command, args, emulator.url, { NODE_EXTRA_CA_CERTS: caFile, CLARIFAI_SECRETS: 'TLS_SECRET_00' });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual({ count: 1, first: 'tls-value-0-c0ffee' });
+    expect(emulator.connectionStats().connections).toBe(1);
+    expect(emulator.requests).toHaveLength(1);
+  });
+
+  it('run --api-base: no early connection to the environment\'s server', async () => {
+    const other = await emulatorWith();
+    const ran = await start(process.execPath, [CLI, 'run', '--api-base', other.emulator.url, '--', process.execPath, 'app.cjs'], emulator.url, { NODE_EXTRA_CA_CERTS: other.caFile });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(other.emulator.requests).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(emulator.connectionStats().connections).toBe(0);
   });
 });
 

@@ -15,6 +15,7 @@ import { prepareJob } from '../../src/load/load-job.js';
 import { diskCacheFor } from '../../src/load/start.js';
 import { type LoadSecretsOptions, loadSecrets } from '../../src/load/loader.js';
 import { expectNoLeak } from '../support/leaks.js';
+import { until } from '../support/until.js';
 import { afterWriteSoon } from '../support/write-soon.js';
 import { cacheDir, emulator, pat, useLoaderHarness, warnings } from '../support/loader-harness.js';
 
@@ -45,14 +46,6 @@ async function failure(promise: Promise<unknown>): Promise<Error & { code?: stri
   throw new Error('expected a failure');
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(what: () => boolean): Promise<void> {
-  const end = Date.now() + 20_000;
-  while (!what()) {
-    if (Date.now() > end) throw new Error('waited 20 s in vain');
-    await sleep(5);
-  }
-}
 
 describe('GETs by id', () => {
   it('at most 8 are out at once, whatever the transport allows', async () => {

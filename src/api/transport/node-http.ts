@@ -1,5 +1,6 @@
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import { flattenHeaders, readBody } from './body.js';
+import { takeEarlyFirst } from './early.js';
 import { lookupUntil } from './lookup.js';
 import { type HttpRequest, type HttpResponse, type Transport, TransportError, networkError } from './types.js';
 
@@ -14,6 +15,8 @@ function agentFor(protocol: string): { agent: Agent; request: typeof import('nod
     // Keep-alive lets a page walk reuse one connection; idle sockets are unref'd by Node,
     // so they never hold the app open.
     agent = new mod.Agent({ keepAlive: true, maxSockets: 8 });
+    // The connections a cold start opened before the library was loaded (early.ts).
+    if (protocol === 'https:') takeEarlyFirst(agent);
     agents.set(protocol, agent);
   }
   return { agent, request: mod.request };
