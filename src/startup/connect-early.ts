@@ -5,10 +5,10 @@
  * it loads its own bundle, so that the first SYN leaves before the library is compiled.
  *
  * Decided from the process environment alone, never from a `.env` file: the host is the one
- * CLARIFAI_API_BASE names (https only), or the default when no `.env` file could name another,
- * so a cloned folder cannot make a start connect anywhere early. Nothing is sent on the connections but the TLS handshake until the
- * load has resolved its settings and checked them; a load that resolves another host, or
- * needs no request, closes them unused. No early connection when a proxy variable is set
+ * CLARIFAI_API_BASE names (https only), or the default when no `.env` file could name
+ * another, so a cloned folder cannot make a start connect anywhere early. Nothing is sent on
+ * the connections but the TLS handshake until the load has resolved its settings and checked
+ * them; a load that resolves another host, or needs no request, closes them unused. No early connection when a proxy variable is set
  * (the load goes through the proxy), when the environment names no token (the load would
  * fail, or find it in the `.env` file, where a developer's emulator is usual), or when the
  * marker is set (the load most likely has nothing to fetch).
