@@ -162,12 +162,17 @@ function unnameableIdProblem(id: string): string | undefined {
   return undefined;
 }
 
+/** A selection's entries, as written: separated by commas or white space. */
+export function selectionEntries(text: string | undefined): string[] {
+  return (text ?? '').split(/[\s,]+/).filter(Boolean);
+}
+
 /**
  * `fromFile`: the text came from a `.env` file, which chooses values, never code: its
  * `NAME=ID` entries do not count as naming an exec-hook name on purpose.
  */
 export function parseSelection(text: string | undefined, userId: string, { fromFile = false }: { fromFile?: boolean } = {}): Selection {
-  const parts = (text ?? '').split(/[\s,]+/).filter(Boolean);
+  const parts = selectionEntries(text);
   if (parts.length > MAX_ENTRIES) {
     throw new ConfigError(`CLARIFAI_SECRETS has ${parts.length} entries, more than ${MAX_ENTRIES}: use PREFIX* or *`);
   }

@@ -16,6 +16,7 @@
 import { existsSync } from 'node:fs';
 import { DEFAULT_BASE_URL, DEFAULT_TIMEOUT_MS } from '../settings/config.js';
 import { MARKER, REFERENCE_SCHEME } from '../settings/marker.js';
+import { selectionEntries } from '../settings/selection.js';
 import { PROXY_VARS } from '../api/transport/choose.js';
 import { openEarly } from '../api/transport/early.js';
 import { PARALLEL_GETS } from '../load/fetch-fresh.js';
@@ -30,7 +31,7 @@ const TOKEN_VARS = ['CLARIFAI_PAT', 'CLARIFAI_PAT_FILE', 'CLARIFAI_SESSION_TOKEN
  */
 function connectionsFor(env: NodeJS.ProcessEnv): number {
   const references = Object.values(env).filter((value) => value !== undefined && REFERENCE_SCHEME.test(value)).length;
-  const entries = (env['CLARIFAI_SECRETS'] ?? '').split(/[\s,]+/).filter(Boolean);
+  const entries = selectionEntries(env['CLARIFAI_SECRETS']);
   // Unset is every secret, except that references alone load only themselves.
   if (env['CLARIFAI_SECRETS'] === undefined && references > 0) return Math.min(references, PARALLEL_GETS);
   if (entries.length === 0 || entries.some((entry) => entry.includes('*'))) return 2;
