@@ -2,10 +2,11 @@
  * `run --mask`: replaces every secret value in a byte stream with `<concealed>`, also when a
  * value arrives split across chunks.
  *
- * Matching is leftmost-longest on bytes (UTF-8), so a value that contains another is hidden
- * whole. Only a tail that could still become a value is held back, so the delay and the
- * memory are bounded by the longest value; nothing is released on a timer, because that
- * would print the first bytes of a value that is being written slowly.
+ * Matching is on bytes (UTF-8); at each position the longest value wins, so a value that
+ * contains another is hidden whole, and matches that overlap are hidden together. Only a
+ * tail that could still become a value is held back, so the delay and the memory are
+ * bounded by the longest value; nothing is released on a timer, because that would print
+ * the first bytes of a value that is being written slowly.
  */
 
 export const CONCEALED = '<concealed>';
@@ -48,6 +49,9 @@ export function formsToConceal(value: string): string[] {
   return [...forms];
 }
 
+/** `#matchAt`'s answer when the data ends inside what could still be a value. */
+const HOLD = -1;
+
 export class Masker {
   /** Per first byte: the values starting with it, longest first. */
   readonly #byFirst = new Map<number, Buffer[]>();
@@ -55,6 +59,8 @@ export class Masker {
   readonly #starts = new Uint8Array(256);
   readonly #replacement: Buffer;
   #held: Buffer = Buffer.alloc(0);
+  /** How many of the held bytes are already concealed (the output has their replacement). */
+  #concealedHead = 0;
 
   constructor(values: Iterable<string>, replacement: string = CONCEALED) {
     this.#replacement = Buffer.from(replacement);
@@ -93,40 +99,66 @@ export class Masker {
     return data.length === 0 ? data : this.#scan(data, true);
   }
 
+  /**
+   * Every match is concealed, also one that starts inside another and ends past it (a line of
+   * a value that begins with the quote a printer puts before the whole value): overlapping
+   * matches are one concealed stretch, written as one replacement. A stretch still open at the
+   * end of the data (a match inside it could run on) keeps its tail held, with the count of
+   * its first bytes that are already concealed.
+   */
   #scan(data: Buffer, final: boolean): Buffer {
     const out: Buffer[] = [];
-    let runStart = 0;
-    let i = 0;
+    // Bytes before `shown` are settled: pushed to `out`, or concealed by the open stretch.
+    let shown = 0;
+    // The open stretch is [shown, hideEnd) when hideEnd > shown; `sent`: its replacement is out.
+    let hideEnd = this.#concealedHead;
+    let sent = hideEnd > 0;
     this.#held = Buffer.alloc(0);
-    while (i < data.length) {
-      if (this.#starts[data[i] as number] === 0) {
-        i++;
-        continue;
+    this.#concealedHead = 0;
+    for (let i = 0; i < data.length; i++) {
+      if (i >= hideEnd && hideEnd > shown) {
+        if (!sent) out.push(this.#replacement);
+        shown = hideEnd;
       }
-      const remaining = data.length - i;
-      let matched = 0;
-      for (const value of this.#byFirst.get(data[i] as number) as Buffer[]) {
-        if (value.length > remaining) {
-          // A longer value may still arrive here: wait, even if a shorter one matches now.
-          if (!final && value.compare(data, i, data.length, 0, remaining) === 0) {
-            out.push(data.subarray(runStart, i));
-            this.#held = Buffer.from(data.subarray(i));
-            return Buffer.concat(out);
-          }
-        } else if (value.compare(data, i, i + value.length) === 0) {
-          matched = value.length;
-          break;
-        }
+      if (this.#starts[data[i] as number] === 0) continue;
+      const matched = this.#matchAt(data, i, final);
+      if (matched === HOLD) {
+        // The bytes from i may still become a value: keep them for the next chunk.
+        const open = hideEnd > i;
+        if (open) {
+          if (!sent) out.push(this.#replacement);
+          this.#concealedHead = hideEnd - i;
+        } else out.push(data.subarray(shown, i));
+        this.#held = Buffer.from(data.subarray(i));
+        return Buffer.concat(out);
       }
-      if (matched === 0) {
-        i++;
-        continue;
+      if (matched === 0) continue;
+      if (i >= hideEnd) {
+        out.push(data.subarray(shown, i));
+        shown = i;
+        sent = false;
       }
-      out.push(data.subarray(runStart, i), this.#replacement);
-      i += matched;
-      runStart = i;
+      hideEnd = Math.max(hideEnd, i + matched);
     }
-    out.push(data.subarray(runStart));
+    if (hideEnd > shown) {
+      if (!sent) out.push(this.#replacement);
+      shown = hideEnd;
+    }
+    out.push(data.subarray(shown));
     return Buffer.concat(out);
+  }
+
+  /**
+   * The length of the longest value at `i`, 0 for none, or HOLD when a longer value than any
+   * that matches could still arrive here (the data ends inside it).
+   */
+  #matchAt(data: Buffer, i: number, final: boolean): number {
+    const remaining = data.length - i;
+    for (const value of this.#byFirst.get(data[i] as number) as Buffer[]) {
+      if (value.length > remaining) {
+        if (!final && value.compare(data, i, data.length, 0, remaining) === 0) return HOLD;
+      } else if (value.compare(data, i, i + value.length) === 0) return value.length;
+    }
+    return 0;
   }
 }
