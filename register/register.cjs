@@ -11,12 +11,12 @@ const covered = process.env.CLARIFAI_SECRETS_LOADED !== undefined && require('..
 const handed = covered ? true : Number(process.env.CLARIFAI_SECRETS_CACHE_TTL) > 0 ? require('../dist/warm.cjs').startFromFreshCopy() : undefined;
 // Before the library compiles, the start opens its connections to the API (dist/early.cjs
 // decides whether, from the environment alone; nothing but the TLS handshake goes out on them
-// until the load has resolved and checked its settings), and, when Node will start the main
-// script through Module.runMain, lets them leave before it compiles the library.
+// until the load has resolved and checked its settings), when Node will start the main script
+// through Module.runMain (any other start loads in a worker thread, which could not use
+// them), and lets them leave before it compiles the library.
 if (handed !== true) {
-  const early = require('../dist/early.cjs');
   const start = () => require('../dist/index.cjs').preloadBeforeMain(handed);
-  if (!(early.connectEarly() && early.deferToRunMain(start))) start();
+  if (!require('../dist/early.cjs').connectBeforeRunMain(start)) start();
 }
 
 // As jest's globalSetup, the load above has already run, once, in jest's own process,

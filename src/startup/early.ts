@@ -4,21 +4,24 @@
  * turn it needs to leave.
  */
 import { mainWaitsForRunMain, runMainHook } from '../node-features.js';
+import { connectEarly } from './connect-early.js';
 
-export { connectEarly } from './connect-early.js';
+export { connectEarly };
 
 /**
- * For `node -r`, after connectEarly: a preload runs inside Node's start, and a connection it
- * opens sends its SYN only once that start has returned to the event loop, so the library
- * compiled and run right away (preload.ts's preloadBeforeMain) would come first. When Node is
- * sure to start the main script through `Module.runMain` (the case in which that preload lets
- * `runMain` wait anyway), `start` runs one turn later instead, as Node calls `runMain`: the
- * SYNs are out, and the library compiles while they travel. False when Node may start the
- * main module some other way; the caller then starts at once, as before.
+ * For `node -r`: a preload runs inside Node's start, and a connection it opens sends its SYN
+ * only once that start has returned to the event loop, so the library compiled and run right
+ * away (preload.ts's preloadBeforeMain) would come first. When Node is sure to start the main
+ * script through `Module.runMain` (the one case in which that preload loads on this thread,
+ * letting `runMain` wait), this opens the early connections and runs `start` one turn later,
+ * as Node calls `runMain`: the SYNs are out, and the library compiles while they travel. Any
+ * other start loads in the sync worker, whose thread cannot use this thread's sockets, so
+ * none is opened; false then (and when the environment allows no early connection), and the
+ * caller starts at once, as before.
  */
-export function deferToRunMain(start: () => void): boolean {
+export function connectBeforeRunMain(start: () => void): boolean {
   const hook = runMainHook();
-  if (!hook || !mainWaitsForRunMain().waits) return false;
+  if (!hook || !mainWaitsForRunMain().waits || !connectEarly()) return false;
   let called = false;
   hook.replace(function runMainAfterStart(this: unknown, ...args: unknown[]) {
     called = true;

@@ -119,6 +119,18 @@ describe('the early connection: opened as the start begins, from the environment
     expect(emulator.requests).toHaveLength(1);
   });
 
+  // A -r start that cannot let Module.runMain wait (here a second -r preload) loads in the
+  // sync worker, which opens connections of its own: none is opened early for it.
+  it('-r with a second preload: no early connection (the load runs in a worker thread), every connection carries a request', async () => {
+    project.write('other-preload.cjs', '');
+    const ran = await start(process.execPath, ['-r', 'clarifai-secrets/register', '-r', './other-preload.cjs', 'app.cjs'], emulator.url, { NODE_EXTRA_CA_CERTS: caFile });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual({ count: 20, first: 'tls-value-0-c0ffee' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const used = new Set(emulator.requests.map((r) => r.connection));
+    expect(emulator.connectionStats().connections).toBe(used.size);
+  });
+
   it('run --api-base: no early connection to the environment\'s server', async () => {
     const other = await emulatorWith();
     const ran = await start(process.execPath, [CLI, 'run', '--api-base', other.emulator.url, '--', process.execPath, 'app.cjs'], emulator.url, { NODE_EXTRA_CA_CERTS: other.caFile });
