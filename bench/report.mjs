@@ -222,7 +222,7 @@ function profileSection(profiles) {
       return `**${c.label}**\n\n${table(['function (self time)', 'ms per run'], top)}`;
     });
   return [
-    `\`node --cpu-prof --cpu-prof-interval=100\`, ${profiles.reps} runs per case, the median of each row over the runs (so a column need not add up to its length). The profiler slows everything down a little; compare columns, not these numbers with the table above. "(program)" is V8 and native work not attributed to a JS function: bootstrap, parsing and compiling, the ESM loader's native side. The worker thread of \`-r\` (fetch) is not profiled: the library starts it with \`execArgv: []\`, so \`--cpu-prof\` does not reach it; its main thread shows the wait as \`fetchInWorker\` self time (\`Atomics.wait\`). bench/findings.md has a profile of the worker taken from a patched copy.`,
+    `\`node --cpu-prof --cpu-prof-interval=100\`, ${profiles.reps} runs per case, the median of each row over the runs (so a column need not add up to its length). The profiler slows everything down a little; compare columns, not these numbers with the table above. "(program)" is V8 and native work not attributed to a JS function: bootstrap, parsing and compiling, the ESM loader's native side. The profiler's flags keep \`-r\` on the path users get (\`Module.runMain\` waits for an async load on the main thread, no worker): src/node-features.ts lists them among the flags that keep \`runMain\`.`,
     '',
     selfTable,
     '',

@@ -110,6 +110,9 @@ const KEEPING: string[][] = [
   ['--experimental-detect-module'],
   ['--dns-result-order=ipv4first'],
   ['--zero-fill-buffers'],
+  // A profile of a -r start is of the load users get, not of the sync worker's.
+  ['--cpu-prof', '--cpu-prof-dir=profiles', '--cpu-prof-interval=1000'],
+  ['--heap-prof', '--heap-prof-dir=profiles'],
 ];
 
 describe.each(NODES.map((node) => [node.version, node] as const))('node %s', (_version, node) => {
