@@ -63,53 +63,55 @@ export function targetLines(startup, cli) {
 export const TARGET_HEAD = ['target', 'floor (same job, run right before)', '× floor (spawn to exit)', "× floor (to the app's first line)", '+ ms over the floor (exit)', 'limit', 'verdict'];
 
 /**
- * Where a covered child's time goes: what Node itself charges for a preload named by package
- * (`--import` starting the ESM loader, a package name resolved through its exports map), each
- * step as its own floor, then ours. Rendered when the --floors rows ran.
+ * One "where the time goes" table: each step a command of its own, paired with its own bare
+ * run. Rendered only when every step ran (the --floors rows).
  */
-function markerSteps(startup) {
+function stepsTable(startup, intro, head, steps) {
   const byId = new Map(startup.map((r) => [r.row.id, r]));
-  const steps = [
-    ['require-empty', '`-r` of an empty file'],
-    ['require-empty-package', '`-r` of an empty `./register` resolved by package name'],
-    ['require-marker', 'ours: `-r clarifai-secrets/register`, the marker covers it'],
-    ['import-empty', '`--import` of an empty file'],
-    ['import-empty-package', '`--import` of an empty `./register` resolved by package name'],
-    ['import-marker', 'ours: `--import clarifai-secrets/register`, the marker covers it'],
-  ].filter(([id]) => byId.get(id)?.ms.length);
-  if (steps.length < 6) return [];
-  return [
-    "Where a covered child's time goes: each step is a command of its own in the same rounds, each paired with its own bare run. What an empty preload named by package costs is Node's (the ESM loader `--import` starts; the package's exports map resolved by the module loader) and is paid before any code of ours runs; ours adds the check (reading the `.env` file, one SHA-256 of the setting texts) on top.",
-    '',
-    table(['what (one step more each)', '× bare node', '+ ms'], steps.map(([id, what]) => [what, ratio(byId.get(id).ratio), signed(byId.get(id).extraMs)])),
-    '',
-  ];
+  if (!steps.every(([id]) => byId.get(id)?.ms.length)) return [];
+  return [intro, '', table([head, '× bare node', '+ ms'], steps.map(([id, what]) => [what, ratio(byId.get(id).ratio), signed(byId.get(id).extraMs)])), ''];
 }
 
 /**
- * Where a warm start's time goes: what the contract requires beyond dotenv (the encrypted
- * copy read and decrypted, the marker hashed: the same job by hand), what Node charges for a
- * preload named by package, then ours. Rendered when the --floors rows ran.
+ * Where a covered child's time goes: what Node itself charges for a preload named by package
+ * (`--import` starting the ESM loader, a package name resolved through its exports map), each
+ * step as its own floor, then ours.
  */
-function warmSteps(startup) {
-  const byId = new Map(startup.map((r) => [r.row.id, r]));
-  const steps = [
-    ['dotenv-config', '`-r dotenv/config` (the warm `-r` floor): 20 variables from a plain file'],
-    ['require-job-warm', '`-r` of the same job by hand, by path: the copy read and decrypted, the marker hashed'],
-    ['require-empty-package', '`-r` of an empty `./register` resolved by package name'],
-    ['require-cache', 'ours: `-r clarifai-secrets/register`, a fresh cached copy'],
-    ['import-job-warm', '`--import` of the same job by hand, by path (the warm `--import` floor)'],
-    ['import-empty-package', '`--import` of an empty `./register` resolved by package name'],
-    ['import-cache', 'ours: `--import clarifai-secrets/register`, a fresh cached copy'],
-  ].filter(([id]) => byId.get(id)?.ms.length);
-  if (steps.length < 7) return [];
-  return [
-    "Where a warm start's time goes, each row a command of its own paired with its own bare run: the job the contract asks for done by hand (node:crypto loaded, the copy decrypted, the marker hashed; dotenv does none of it), what Node charges for a preload named by package, and ours.",
-    '',
-    table(['what', '× bare node', '+ ms'], steps.map(([id, what]) => [what, ratio(byId.get(id).ratio), signed(byId.get(id).extraMs)])),
-    '',
-  ];
-}
+const markerSteps = (startup) =>
+  stepsTable(
+    startup,
+    "Where a covered child's time goes: each step is a command of its own in the same rounds, each paired with its own bare run. What an empty preload named by package costs is Node's (the ESM loader `--import` starts; the package's exports map resolved by the module loader) and is paid before any code of ours runs; ours adds the check (reading the `.env` file, one SHA-256 of the setting texts) on top.",
+    'what (one step more each)',
+    [
+      ['require-empty', '`-r` of an empty file'],
+      ['require-empty-package', '`-r` of an empty `./register` resolved by package name'],
+      ['require-marker', 'ours: `-r clarifai-secrets/register`, the marker covers it'],
+      ['import-empty', '`--import` of an empty file'],
+      ['import-empty-package', '`--import` of an empty `./register` resolved by package name'],
+      ['import-marker', 'ours: `--import clarifai-secrets/register`, the marker covers it'],
+    ],
+  );
+
+/**
+ * Where a warm start's time goes: the job the contract asks for done by hand (the encrypted
+ * copy read and decrypted, the marker hashed), what Node charges for a preload named by
+ * package, then ours.
+ */
+const warmSteps = (startup) =>
+  stepsTable(
+    startup,
+    "Where a warm start's time goes, each row a command of its own paired with its own bare run: dotenv (the warm `-r` floor), the job the contract asks for done by hand (node:crypto loaded, the copy read and decrypted, the marker hashed), what Node charges for a preload named by package, and ours.",
+    'what',
+    [
+      ['dotenv-config', '`-r dotenv/config` (the warm `-r` floor): 20 variables from a plain file'],
+      ['require-job-warm', '`-r` of the same job by hand, by path: the copy read and decrypted, the marker hashed'],
+      ['require-empty-package', '`-r` of an empty `./register` resolved by package name'],
+      ['require-cache', 'ours: `-r clarifai-secrets/register`, a fresh cached copy'],
+      ['import-job-warm', '`--import` of the same job by hand, by path (the warm `--import` floor)'],
+      ['import-empty-package', '`--import` of an empty `./register` resolved by package name'],
+      ['import-cache', 'ours: `--import clarifai-secrets/register`, a fresh cached copy'],
+    ],
+  );
 
 function headline(startup, cli) {
   const byId = new Map(startup.map((r) => [r.row.id, r]));
