@@ -41,34 +41,104 @@ export async function readStdinValue(): Promise<string> {
   return text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
 }
 
-/** One line typed on the terminal without echo; Enter or Ctrl-D ends it, Ctrl-C cancels. */
+/** Bracketed paste (xterm's, which most terminals and tmux share): the terminal marks what is pasted. */
+const PASTE_MODE_ON = '\x1b[?2004h';
+const PASTE_MODE_OFF = '\x1b[?2004l';
+const PASTE_START = '\x1b[200~';
+const PASTE_END = '\x1b[201~';
+/**
+ * How long input is still watched for after the Enter that ends a value: a paste on a terminal
+ * that does not mark pastes arrives in quick chunks, and its next line must not be left for
+ * the shell, which would run it and keep it in its history.
+ */
+const AFTER_ENTER_MS = 150;
+
+/** The message when more input follows the Enter: never the input itself. */
+const MORE_AFTER_ENTER =
+  'more input came after Enter (a value of several lines, pasted on a terminal that does not mark pastes?): nothing was stored; ' +
+  'use --value-file FILE, or pipe it on stdin';
+
+/**
+ * One value typed on the terminal without echo. Enter or Ctrl-D ends it, Ctrl-C cancels.
+ * A paste the terminal marks may hold line breaks, which are kept (as `\n`; one at the very
+ * end is dropped, as from stdin). Input that follows the ending Enter within AFTER_ENTER_MS is
+ * an unmarked paste of several lines: read off the terminal until it is quiet, so that none
+ * of it reaches the shell, and refused whole.
+ */
 function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
   // Echo off before the prompt shows: whatever is typed once it is visible stays hidden.
   stdin.setRawMode(true);
   stdin.resume();
-  process.stderr.write(question);
+  process.stderr.write(`${PASTE_MODE_ON}${question}`);
   return new Promise((resolve, reject) => {
     let typed = '';
+    let pasting = false;
+    // The start of a paste marker cut off at the end of a chunk.
+    let partial = '';
+    let ended: NodeJS.Timeout | undefined;
     const done = (): void => {
+      clearTimeout(ended);
       stdin.off('data', onData);
       stdin.setRawMode(false);
       stdin.pause();
-      process.stderr.write('\n');
+      process.stderr.write(`${PASTE_MODE_OFF}\n`);
+    };
+    const fail = (error: Error): void => {
+      done();
+      reject(error);
+    };
+    let refused = false;
+    const end = (): void => {
+      ended = setTimeout(() => {
+        done();
+        resolve(typed.endsWith('\n') ? typed.slice(0, -1) : typed);
+      }, AFTER_ENTER_MS);
+    };
+    // A long paste goes on arriving: it is read until the terminal is quiet, then refused.
+    const refuse = (): void => {
+      refused = true;
+      clearTimeout(ended);
+      ended = setTimeout(() => fail(new ConfigError(MORE_AFTER_ENTER)), AFTER_ENTER_MS);
     };
     const onData = (chunk: Buffer): void => {
-      for (const char of chunk.toString('utf8')) {
-        if (char === '\r' || char === '\n' || char === '\u0004') {
-          done();
-          resolve(typed);
+      const text = partial + chunk.toString('utf8');
+      partial = '';
+      if (refused) {
+        refuse();
+        return;
+      }
+      if (ended) {
+        if (text.includes('\u0003')) fail(new Cancelled('cancelled'));
+        else refuse();
+        return;
+      }
+      for (let i = 0; i < text.length; ) {
+        if (text.startsWith(PASTE_START, i) || text.startsWith(PASTE_END, i)) {
+          pasting = text.startsWith(PASTE_START, i);
+          i += PASTE_START.length;
+          continue;
+        }
+        const rest = text.slice(i);
+        if (rest.length < PASTE_START.length && (PASTE_START.startsWith(rest) || PASTE_END.startsWith(rest))) {
+          partial = rest;
           return;
         }
-        if (char === '\u0003') {
-          done();
-          reject(new Cancelled('cancelled'));
+        const char = String.fromCodePoint(text.codePointAt(i) as number);
+        i += char.length;
+        if (pasting) {
+          // A pasted line break comes as CR (or CRLF, or LF): one \n each.
+          if (char === '\r' && text[i] === '\n') i++;
+          typed += char === '\r' ? '\n' : char;
+        } else if (char === '\u0003') {
+          fail(new Cancelled('cancelled'));
           return;
-        }
-        if (char === '\u007f' || char === '\b') typed = [...typed].slice(0, -1).join('');
+        } else if (char === '\r' || char === '\n' || char === '\u0004') {
+          if (char === '\r' && text[i] === '\n') i++;
+          if (i < text.length) refuse();
+          else end();
+          return;
+        } else if (char === '\u007f' || char === '\b') typed = [...typed].slice(0, -1).join('');
         else typed += char;
       }
     };

@@ -241,6 +241,38 @@ describe('create, get, update, list, delete', () => {
     expect(stored('TYPED_AGAIN')?.value).toBe(NEW_VALUE);
   });
 
+  it('a value of several lines pasted on a terminal that marks pastes is stored whole', async () => {
+    const lines = ['PASTED-LINE-ONE-7f3a', 'PASTED-LINE-TWO-7f3a'];
+    // What a terminal in bracketed-paste mode sends for a paste ending in a line break, then Enter.
+    const paste = `\x1b[200~${lines.join('\r')}\r\x1b[201~\r`;
+    const ran = await onTerminal(`"${w.bin}" create PASTED_PEM; echo "exit=$?"`, [{ after: 'Enter to finish', send: paste }], { cwd: w.project.dir, env: w.env() });
+    if (!ran) return;
+    expect(ran.stdout).toContain('exit=0');
+    // The mode is asked for with the prompt and given back after it.
+    expect(ran.stdout.indexOf('\x1b[?2004h')).toBeLessThan(ran.stdout.indexOf('Value for PASTED_PEM'));
+    expect(ran.stdout).toContain('\x1b[?2004l');
+    expect(stored('PASTED_PEM')?.value).toBe(lines.join('\n'));
+    expectNoLeak(ran.stdout, Object.fromEntries(lines.map((line, i) => [`line ${i}`, line])), 'the terminal');
+  });
+
+  it.each([
+    ['in one burst', ['UNMARKED-FIRST-LINE-9c1d\rUNMARKED-SECOND-LINE-9c1d\r']],
+    ['in two writes', ['UNMARKED-FIRST-LINE-9c1d\r', 'UNMARKED-SECOND-LINE-9c1d\r']],
+  ])('lines pasted %s on a terminal that does not mark pastes: refused whole, none of them left for the shell', async (_how, parts) => {
+    const ran = await onTerminal(
+      `"${w.bin}" create UNMARKED_PEM; echo "exit=$?"; read -r rest; echo "shell read [$rest]"`,
+      [...parts.map((send) => ({ after: 'Enter to finish', send })), { after: 'exit=', send: 'typed-later\r' }],
+      { cwd: w.project.dir, env: w.env() },
+    );
+    if (!ran) return;
+    expect(ran.stdout).toContain('more input came after Enter');
+    expect(ran.stdout).toContain('use --value-file FILE, or pipe it on stdin');
+    expect(ran.stdout).toContain('exit=1');
+    expect(ran.stdout).toContain('shell read [typed-later]');
+    expect(stored('UNMARKED_PEM')).toBeUndefined();
+    expectNoLeak(ran.stdout, { first: 'UNMARKED-FIRST-LINE-9c1d', second: 'UNMARKED-SECOND-LINE-9c1d' }, 'the terminal');
+  });
+
   it('Enter at the [y/N] confirmation is a clear "not confirmed": nothing deleted, exit 1, no error line', async () => {
     const ran = await onTerminal(`"${w.bin}" delete STRIPE_KEY; echo "exit=$?"`, [{ after: '[y/N]', send: '\r' }], { cwd: w.project.dir, env: w.env() });
     if (!ran) return;
