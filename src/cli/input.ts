@@ -74,6 +74,8 @@ function promptHidden(question: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let typed = '';
     let pasting = false;
+    // A character whose bytes are cut between two chunks is decoded once it is whole.
+    const decoder = new TextDecoder('utf-8');
     // The start of a paste marker cut off at the end of a chunk.
     let partial = '';
     let ended: NodeJS.Timeout | undefined;
@@ -102,7 +104,7 @@ function promptHidden(question: string): Promise<string> {
       ended = setTimeout(() => fail(new ConfigError(MORE_AFTER_ENTER)), AFTER_ENTER_MS);
     };
     const onData = (chunk: Buffer): void => {
-      const text = partial + chunk.toString('utf8');
+      const text = partial + decoder.decode(chunk, { stream: true });
       partial = '';
       if (refused) {
         refuse();
@@ -119,10 +121,12 @@ function promptHidden(question: string): Promise<string> {
           i += PASTE_START.length;
           continue;
         }
-        const rest = text.slice(i);
-        if (rest.length < PASTE_START.length && (PASTE_START.startsWith(rest) || PASTE_END.startsWith(rest))) {
-          partial = rest;
-          return;
+        if (text[i] === '\x1b' && text.length - i < PASTE_START.length) {
+          const rest = text.slice(i);
+          if (PASTE_START.startsWith(rest) || PASTE_END.startsWith(rest)) {
+            partial = rest;
+            return;
+          }
         }
         const char = String.fromCodePoint(text.codePointAt(i) as number);
         i += char.length;
