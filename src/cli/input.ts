@@ -58,12 +58,58 @@ const MORE_AFTER_ENTER =
   'more input came after Enter (a value of several lines, pasted on a terminal that does not mark pastes?): nothing was stored; ' +
   'use --value-file FILE, or pipe it on stdin';
 
+/** What a chunk of terminal input did to the value being typed. */
+type Step = 'typing' | 'ended' | 'cancelled' | 'more-after-enter';
+
 /**
- * One value typed on the terminal without echo. Enter or Ctrl-D ends it, Ctrl-C cancels.
- * A paste the terminal marks may hold line breaks, which are kept (as `\n`; one at the very
- * end is dropped, as from stdin). Input that follows the ending Enter within AFTER_ENTER_MS is
- * an unmarked paste of several lines: read off the terminal until it is quiet, so that none
- * of it reaches the shell, and refused whole.
+ * The keys and pastes of one hidden value, with no I/O of its own. Enter or Ctrl-D ends it,
+ * Ctrl-C cancels. A paste the terminal marks may hold line breaks, which are kept (as `\n`;
+ * one at the very end is dropped, as from stdin). Input after the ending Enter in the same
+ * chunk is an unmarked paste of several lines.
+ */
+class TypedValue {
+  #typed = '';
+  #pasting = false;
+  /** The start of a paste marker cut off at the end of a chunk. */
+  #partial = '';
+  /** A character whose bytes are cut between two chunks is decoded once it is whole. */
+  readonly #decoder = new TextDecoder('utf-8');
+
+  get value(): string {
+    return this.#typed.endsWith('\n') ? this.#typed.slice(0, -1) : this.#typed;
+  }
+
+  feed(chunk: Buffer): Step {
+    const text = this.#partial + this.#decoder.decode(chunk, { stream: true });
+    this.#partial = '';
+    for (let i = 0; i < text.length; ) {
+      if (text.startsWith(PASTE_START, i) || text.startsWith(PASTE_END, i)) {
+        this.#pasting = text.startsWith(PASTE_START, i);
+        i += PASTE_START.length;
+        continue;
+      }
+      if (text[i] === '\x1b' && text.length - i < PASTE_START.length && [PASTE_START, PASTE_END].some((m) => m.startsWith(text.slice(i)))) {
+        this.#partial = text.slice(i);
+        return 'typing';
+      }
+      const char = String.fromCodePoint(text.codePointAt(i) as number);
+      i += char.length;
+      // A line break comes as CR (or CRLF, or LF).
+      if (char === '\r' && text[i] === '\n') i++;
+      if (this.#pasting) this.#typed += char === '\r' ? '\n' : char;
+      else if (char === '\u0003') return 'cancelled';
+      else if (char === '\r' || char === '\n' || char === '\u0004') return i < text.length ? 'more-after-enter' : 'ended';
+      else if (char === '\u007f' || char === '\b') this.#typed = [...this.#typed].slice(0, -1).join('');
+      else this.#typed += char;
+    }
+    return 'typing';
+  }
+}
+
+/**
+ * One value typed on the terminal without echo (TypedValue has the keys). Input that follows
+ * the ending Enter within AFTER_ENTER_MS is an unmarked paste of several lines: read off the
+ * terminal until it is quiet, so that none of it reaches the shell, and refused whole.
  */
 function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
@@ -72,13 +118,9 @@ function promptHidden(question: string): Promise<string> {
   stdin.resume();
   process.stderr.write(`${PASTE_MODE_ON}${question}`);
   return new Promise((resolve, reject) => {
-    let typed = '';
-    let pasting = false;
-    // A character whose bytes are cut between two chunks is decoded once it is whole.
-    const decoder = new TextDecoder('utf-8');
-    // The start of a paste marker cut off at the end of a chunk.
-    let partial = '';
+    const typed = new TypedValue();
     let ended: NodeJS.Timeout | undefined;
+    let refused = false;
     const done = (): void => {
       clearTimeout(ended);
       stdin.off('data', onData);
@@ -90,13 +132,6 @@ function promptHidden(question: string): Promise<string> {
       done();
       reject(error);
     };
-    let refused = false;
-    const end = (): void => {
-      ended = setTimeout(() => {
-        done();
-        resolve(typed.endsWith('\n') ? typed.slice(0, -1) : typed);
-      }, AFTER_ENTER_MS);
-    };
     // A long paste goes on arriving: it is read until the terminal is quiet, then refused.
     const refuse = (): void => {
       refused = true;
@@ -104,46 +139,15 @@ function promptHidden(question: string): Promise<string> {
       ended = setTimeout(() => fail(new ConfigError(MORE_AFTER_ENTER)), AFTER_ENTER_MS);
     };
     const onData = (chunk: Buffer): void => {
-      const text = partial + decoder.decode(chunk, { stream: true });
-      partial = '';
-      if (refused) {
-        refuse();
-        return;
-      }
-      if (ended) {
-        if (text.includes('\u0003')) fail(new Cancelled('cancelled'));
-        else refuse();
-        return;
-      }
-      for (let i = 0; i < text.length; ) {
-        if (text.startsWith(PASTE_START, i) || text.startsWith(PASTE_END, i)) {
-          pasting = text.startsWith(PASTE_START, i);
-          i += PASTE_START.length;
-          continue;
-        }
-        if (text[i] === '\x1b' && text.length - i < PASTE_START.length) {
-          const rest = text.slice(i);
-          if (PASTE_START.startsWith(rest) || PASTE_END.startsWith(rest)) {
-            partial = rest;
-            return;
-          }
-        }
-        const char = String.fromCodePoint(text.codePointAt(i) as number);
-        i += char.length;
-        if (pasting) {
-          // A pasted line break comes as CR (or CRLF, or LF): one \n each.
-          if (char === '\r' && text[i] === '\n') i++;
-          typed += char === '\r' ? '\n' : char;
-        } else if (char === '\u0003') {
-          fail(new Cancelled('cancelled'));
-          return;
-        } else if (char === '\r' || char === '\n' || char === '\u0004') {
-          if (char === '\r' && text[i] === '\n') i++;
-          if (i < text.length) refuse();
-          else end();
-          return;
-        } else if (char === '\u007f' || char === '\b') typed = [...typed].slice(0, -1).join('');
-        else typed += char;
+      if (refused || (ended && !chunk.includes(3))) return refuse();
+      const step = ended ? 'cancelled' : typed.feed(chunk);
+      if (step === 'cancelled') fail(new Cancelled('cancelled'));
+      else if (step === 'more-after-enter') refuse();
+      else if (step === 'ended') {
+        ended = setTimeout(() => {
+          done();
+          resolve(typed.value);
+        }, AFTER_ENTER_MS);
       }
     };
     stdin.on('data', onData);
