@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 
 export const MODULES = {
-  settings: ['src/settings/config.ts', 'src/settings/selection.ts'],
+  settings: ['src/settings/config.ts', 'src/settings/selection.ts', 'src/settings/references.ts'],
   // The synchronous path runs its fetch in a worker built into dist/: the spawned tests
   // (e2e, fault matrix) reach it, in-process tests cannot.
   load: ['src/load/*.ts', '!src/load/loader-sync.ts', '!src/load/sync-worker.ts', '!src/load/sync-protocol.ts'],

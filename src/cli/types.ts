@@ -5,7 +5,7 @@
  * skipped); the API is asked only when a wildcard needs the ids, and values are dropped as
  * each page arrives.
  */
-import { fileNames, hasWildcards, isSelected, parseSelection, resolveSelection } from '../settings/selection.js';
+import { namesMarked, hasWildcards, isSelected, parseSelection, resolveSelection } from '../settings/selection.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Spec, UsageError, parseCommand } from './args.js';
 import { commandClient } from './client.js';
 import { declareCommand } from './command.js';
@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   for (const entry of selection.named) ids.set(entry.id, '');
   const resolved = resolveSelection(selection, ids);
   const optional = new Set(selection.named.filter((entry) => entry.optional).map((entry) => entry.name));
-  const files = fileNames(selection);
+  const files = namesMarked(selection, 'file');
   const names = resolved.entries.map(([name]) => [name, optional.has(name), files.has(name)] as const);
   const text = declaration(names);
 

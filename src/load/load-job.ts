@@ -1,13 +1,12 @@
 /**
- * The steps of one load that both `loadSecrets` and `loadSecretsSync` (and its worker)
- * share: prepare the job, and apply what was fetched to an env object.
+ * The job of one load, which `loadSecrets`, `loadSecretsSync` (and its worker) and the
+ * watcher share: what to fetch, with which token, by when, and the marker: whether a
+ * parent's covers it, and what a load leaves (start.ts's finishLoad applies the values).
  */
 import { type Config, type LoadOptions, requireToken, resolveConfig } from '../settings/config.js';
 import type { SecretsError } from '../errors.js';
-import { type Selection, type Unfit, compareNames, fileNames, parseSelection } from '../settings/selection.js';
-import { placeFiles } from '../files/secret-files.js';
-import { fileReferences, findReferences, hasEntries, hasReferences, referenceNames, withReferences } from '../settings/references.js';
-import { rememberResolved, stillResolved } from './resolved-references.js';
+import { type Selection, type Unfit, selectionOf } from '../settings/selection.js';
+import { hasEntries, hasReferences, referencesToLoad, withReferences } from '../settings/references.js';
 import { MARKER, formatMarker, parseMarker, settingsPart } from '../settings/marker.js';
 
 export { MARKER };
@@ -104,11 +103,6 @@ function markerMatches(value: string | undefined, selectionPart: string): boolea
   return parseMarker(value)?.selection === selectionPart;
 }
 
-/** CLARIFAI_SECRETS as the configuration gives it; a `.env` file's maps no exec-hook name. */
-export function baseSelection(config: Config): Selection {
-  return parseSelection(config.secrets, config.userId, { fromFile: config.secretsFromFile });
-}
-
 /**
  * What the marker names: CLARIFAI_SECRETS, and the `.env` file's reference lines when it has
  * any (all of them, set or not: a child that finds them set by its parent is covered too).
@@ -121,7 +115,7 @@ function markedKeyOf(config: Config, base: Selection): string {
  * Whether a parent's marker says everything in `env` is loaded: its selection is ours and no
  * variable still holds a reference (a child's own new ones must still be resolved).
  */
-export function markerCovers(config: Config, env: Record<string, string | undefined>, base: Selection = baseSelection(config)): boolean {
+export function markerCovers(config: Config, env: Record<string, string | undefined>, base: Selection = selectionOf(config)): boolean {
   const marker = env[MARKER];
   return marker !== undefined && markerMatches(marker, markerFor(config, { key: markedKeyOf(config, base) })) && !hasReferences(env);
 }
@@ -141,15 +135,11 @@ export function alreadyLoaded(
   return { set: [], skipped: [], missing: [], source: 'marker', durationMs: Math.round((nowMs() - startedAt) * 10) / 10 };
 }
 
-function scopeOf(config: Config): string {
-  return `${config.baseUrl}\n${config.userId}`;
-}
-
-/** `base`: CLARIFAI_SECRETS already parsed (baseSelection), when the caller has it from the marker check. */
+/** `base`: CLARIFAI_SECRETS already parsed (selectionOf), when the caller has it from the marker check. */
 export function prepareJob(
   options: LoadOptions & { env?: Record<string, string | undefined>; reload?: boolean; deferCopy?: boolean },
   config: Config = resolveConfig(options),
-  base: Selection = baseSelection(config),
+  base: Selection = selectionOf(config),
 ): LoadJob {
   const env = options.env ?? process.env;
   const markedKey = markedKeyOf(config, base);
@@ -158,10 +148,7 @@ export function prepareJob(
   // A parent loaded CLARIFAI_SECRETS and the .env's reference lines already (the marker names
   // both): only references it could not see, the env's own new ones, are left.
   const covered = !options.reload && marker !== undefined && markerMatches(env[MARKER], marker);
-  const found = [...findReferences(env, config.userId), ...(covered ? [] : fileReferences(config.fileReferences, env, config.userId, config.envFile))];
-  // Variables this process already resolved in this env are still references to a new load.
-  const earlier = stillResolved(env, scopeOf(config)).filter((ref) => !found.some((f) => f.name === ref.name));
-  const references = [...found, ...earlier].sort((a, b) => compareNames(a.name, b.name));
+  const references = referencesToLoad(env, config, covered);
   const selection = withReferences(base, references, {
     explicit: hasEntries(config.secrets),
     covered,
@@ -177,48 +164,5 @@ export function prepareJob(
     ...(marker === undefined ? {} : { marker }),
     deadlineAt: Date.now() + config.timeout,
     deferCopy: options.deferCopy === true,
-  };
-}
-
-/** Applies under the override rule and builds the report. */
-export function applyToEnv(
-  job: LoadJob,
-  fetched: Fetched,
-  env: Record<string, string | undefined>,
-  startedAt: number,
-): LoadReport {
-  const set: string[] = [];
-  const skipped: string[] = [...fetched.dangerous, ...(fetched.unfit ?? []).map((u) => u.name)];
-  // One look at what is set, not one per secret: each process.env access crosses into C++.
-  // Windows compares env names without case.
-  const fold = process.platform === 'win32' ? (name: string) => name.toUpperCase() : (name: string) => name;
-  const present = job.config.override
-    ? undefined
-    : new Set(Object.keys(env).filter((name) => env[name] !== undefined).map(fold));
-  // A variable holding a reference is replaced whatever the override rule says.
-  const references = referenceNames(job.selection);
-  const applied: Array<[string, string]> = [];
-  for (const entry of fetched.entries) {
-    const [name] = entry;
-    if (present?.has(fold(name)) && !references.has(name)) skipped.push(name);
-    else applied.push(entry);
-  }
-  // Every file first (none is left when one fails), then the env: all of the load or none.
-  for (const [name, value] of placeFiles(applied, fileNames(job.selection))) {
-    env[name] = value;
-    set.push(name);
-    references.delete(name);
-  }
-  // What is left are optional references to missing secrets: unset, not left holding the reference.
-  for (const name of references) delete env[name];
-  const resolved = job.selection.named.filter((entry) => entry.reference && env[entry.name] !== undefined);
-  rememberResolved(env, scopeOf(job.config), resolved.map(({ name, id, optional }) => ({ name, id, optional })));
-  env[MARKER] = fullMarkerOf(job);
-  return {
-    set,
-    skipped,
-    missing: [...fetched.missing],
-    source: fetched.source,
-    durationMs: Math.round((nowMs() - startedAt) * 10) / 10,
   };
 }

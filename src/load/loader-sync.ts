@@ -47,7 +47,8 @@ export function loadSecretsSync(options: Omit<LoadSecretsOptions, 'dispatcher'> 
   let config: Config | undefined;
   try {
     config = resolveConfig(options);
-    return debugged(config, loadResolvedSync(config, options));
+    const report = loadResolvedSync(config, options);
+    return debugged(config, report);
   } catch (error) {
     return failedOpen(error, config, options, startedAt);
   }

@@ -44,7 +44,8 @@ export async function loadSecrets(options: LoadSecretsOptions = {}): Promise<Loa
   let config: Config | undefined;
   try {
     config = resolveConfig(options);
-    return debugged(config, await loadResolved(config, options));
+    const report = await loadResolved(config, options);
+    return debugged(config, report);
   } catch (error) {
     return failedOpen(error, config, options, startedAt);
   }

@@ -7,8 +7,10 @@
  */
 import type { Config, LoadOptions } from '../settings/config.js';
 import { DiskCache, type Warn } from './disk-cache.js';
-import { type Fetched, type LoadJob, type LoadReport, alreadyLoaded, applyToEnv, baseSelection, nowMs, prepareJob } from './load-job.js';
-import { describeUnfit } from '../settings/selection.js';
+import { type Fetched, type LoadJob, type LoadReport, MARKER, alreadyLoaded, fullMarkerOf, nowMs, prepareJob } from './load-job.js';
+import { describeUnfit, namesMarked, selectionOf } from '../settings/selection.js';
+import { placeFiles } from '../files/secret-files.js';
+import { rememberResolved } from '../settings/references.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -52,7 +54,7 @@ export function startLoad(
   const startedAt = nowMs();
   const env = options.env ?? process.env;
   // CLARIFAI_SECRETS parsed once, for the marker check and the job.
-  const base = prepared ? undefined : baseSelection(config);
+  const base = prepared ? undefined : selectionOf(config);
   const done = options.reload ? undefined : alreadyLoaded(config, env, startedAt, base);
   if (done) return { done };
   const job = prepared ?? prepareJob(options, config, base);
@@ -61,10 +63,48 @@ export function startLoad(
   return { config, job, env, warn, disk, startedAt, ...(hit ? { hit } : {}) };
 }
 
-/** The shared end: the one warning about values no env var can hold, then the env and the report. */
+/**
+ * The shared end: the one warning about values no env var can hold, then the values applied
+ * under the override rule (a file secret's to its file first), the marker, and the report.
+ */
 export function finishLoad(started: Started, fetched: Fetched): LoadReport {
+  const job = started.job;
+  const env = started.env;
+  // A variable holding a reference is replaced whatever the override rule says.
+  const references = namesMarked(job.selection, 'reference');
+  const files = namesMarked(job.selection, 'file');
   if (fetched.unfit) started.warn(describeUnfit(fetched.unfit));
-  return applyToEnv(started.job, fetched, started.env, started.startedAt);
+  const set: string[] = [];
+  const skipped: string[] = [...fetched.dangerous, ...(fetched.unfit ?? []).map((u) => u.name)];
+  // One look at what is set, not one per secret: each process.env access crosses into C++.
+  // Windows compares env names without case.
+  const fold = process.platform === 'win32' ? (name: string) => name.toUpperCase() : (name: string) => name;
+  const present = job.config.override
+    ? undefined
+    : new Set(Object.keys(env).filter((name) => env[name] !== undefined).map(fold));
+  const applied: Array<[string, string]> = [];
+  for (const entry of fetched.entries) {
+    const [name] = entry;
+    if (present?.has(fold(name)) && !references.has(name)) skipped.push(name);
+    else applied.push(entry);
+  }
+  // Every file first (none is left when one fails), then the env: all of the load or none.
+  for (const [name, value] of placeFiles(applied, files)) {
+    env[name] = value;
+    set.push(name);
+    references.delete(name);
+  }
+  // What is left are optional references to missing secrets: unset, not left holding the reference.
+  for (const name of references) delete env[name];
+  rememberResolved(env, job.config, job.selection);
+  env[MARKER] = fullMarkerOf(job);
+  return {
+    set,
+    skipped,
+    missing: [...fetched.missing],
+    source: fetched.source,
+    durationMs: Math.round((nowMs() - started.startedAt) * 10) / 10,
+  };
 }
 
 export function diskCacheFor(job: LoadJob, warn: Warn): DiskCache | undefined {

@@ -13,7 +13,7 @@
 import { ConfigError } from '../errors.js';
 import { type NamedEntry, type Selection, compareNames, fileNameProblem, makeSelection } from './selection.js';
 import { quoted } from './printable.js';
-import { REFERENCE_SCHEME } from './config.js';
+import { type Config, REFERENCE_SCHEME } from './config.js';
 import { idProblem } from '../ids.js';
 
 type Env = Record<string, string | undefined>;
@@ -72,6 +72,17 @@ export function fileReferences(lines: ReadonlyArray<readonly [string, string]>, 
     found.push({ ...ref, fromFile: true });
   }
   return found;
+}
+
+/**
+ * The references a load of `env` resolves, sorted by variable name: the env's own, the `.env`
+ * file's lines for names the env does not set (unless a parent's marker covers them:
+ * `covered`), and those this process resolved earlier in this env (see rememberResolved).
+ */
+export function referencesToLoad(env: Env, config: Config, covered: boolean): Reference[] {
+  const found = [...findReferences(env, config.userId), ...(covered ? [] : fileReferences(config.fileReferences, env, config.userId, config.envFile))];
+  const earlier = stillResolved(env, scopeOf(config)).filter((ref) => !found.some((f) => f.name === ref.name));
+  return [...found, ...earlier].sort((a, b) => compareNames(a.name, b.name));
 }
 
 function parseReference(name: string, value: string, userId: string, envFile?: string): Reference {
@@ -151,7 +162,66 @@ function referenceKey(ref: Reference): unknown[] {
   return key;
 }
 
-/** The env names that hold references: set whatever the override rule says. */
-export function referenceNames(selection: Selection): Set<string> {
-  return new Set(selection.named.filter((entry) => entry.reference).map((entry) => entry.name));
+/*
+ * References this process has resolved, per env object. Once a load replaces a reference
+ * with its value, the env no longer says where that value came from; a later load of the
+ * same env (`reload: true`, a watcher) must still know, or it would take the variable for a
+ * plain value (and, with CLARIFAI_SECRETS unset, load the whole account instead).
+ *
+ * Each is kept with a keyed hash of the value it set, never the value: a variable the app
+ * has changed since is its own again. Lives in a `globalThis` slot, so the ESM and CJS
+ * copies of the package share it; an env object that is dropped takes its entries with it.
+ */
+
+interface Kept {
+  ref: Reference;
+  /** Base URL and user the reference was resolved against. */
+  scope: string;
+  hash: string;
+}
+
+interface State {
+  key: Buffer;
+  byEnv: WeakMap<object, Map<string, Kept>>;
+}
+
+const SLOT = Symbol.for('clarifai-secrets.resolved-references.v1');
+const global = globalThis as { [SLOT]?: State };
+
+function state(): State {
+  global[SLOT] ??= { key: process.getBuiltinModule('node:crypto').randomBytes(32), byEnv: new WeakMap() };
+  return global[SLOT];
+}
+
+function hashOf(value: string): string {
+  return process.getBuiltinModule('node:crypto').createHmac('sha256', state().key).update(value).digest('base64');
+}
+
+/** Where a reference was resolved: the same id under another base URL or user is another secret. */
+function scopeOf(config: Pick<Config, 'baseUrl' | 'userId'>): string {
+  return `${config.baseUrl}\n${config.userId}`;
+}
+
+/** Records the references of `selection` that a load just resolved in `env` (their variables hold the values now). */
+export function rememberResolved(env: Env, config: Pick<Config, 'baseUrl' | 'userId'>, selection: Selection): void {
+  const refs = selection.named.filter((entry) => entry.reference && env[entry.name] !== undefined);
+  if (refs.length === 0) return;
+  const { byEnv } = state();
+  const kept = byEnv.get(env) ?? new Map<string, Kept>();
+  const scope = scopeOf(config);
+  for (const { name, id, optional } of refs) kept.set(name, { ref: { name, id, optional }, scope, hash: hashOf(env[name] as string) });
+  byEnv.set(env, kept);
+}
+
+/** The references resolved earlier in `env` for this scope whose variables still hold what was set. */
+function stillResolved(env: Env, scope: string): Reference[] {
+  const kept = global[SLOT]?.byEnv.get(env);
+  if (!kept) return [];
+  const out: Reference[] = [];
+  for (const [name, entry] of kept) {
+    const value = env[name];
+    if (entry.scope === scope && value !== undefined && hashOf(value) === entry.hash) out.push(entry.ref);
+    else kept.delete(name);
+  }
+  return out;
 }

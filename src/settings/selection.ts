@@ -17,6 +17,7 @@ import { ConfigError, InvalidValueError } from '../errors.js';
 import { escapeControls, looksLikeValue, quoted } from './printable.js';
 import { isExecHookName } from './exec-hooks.js';
 import { idProblem } from '../ids.js';
+import type { Config } from './config.js';
 
 export interface NamedEntry {
   id: string;
@@ -167,6 +168,11 @@ export function selectionEntries(text: string | undefined): string[] {
   return (text ?? '').split(/[\s,]+/).filter(Boolean);
 }
 
+/** CLARIFAI_SECRETS as the configuration gives it; a `.env` file's maps no exec-hook name. */
+export function selectionOf(config: Pick<Config, 'secrets' | 'userId' | 'secretsFromFile'>): Selection {
+  return parseSelection(config.secrets, config.userId, { fromFile: config.secretsFromFile });
+}
+
 /**
  * `fromFile`: the text came from a `.env` file, which chooses values, never code: its
  * `NAME=ID` entries do not count as naming an exec-hook name on purpose.
@@ -291,9 +297,12 @@ export function makeSelection(parts: Omit<Selection, 'key'>, joined?: References
   return { all: parts.all, prefixes, renames, named, key };
 }
 
-/** The env names whose secrets go to files (`@ID`): they hold the files' paths. */
-export function fileNames(selection: Selection): Set<string> {
-  return new Set(selection.named.filter((entry) => entry.file).map((entry) => entry.name));
+/**
+ * The env names of the named entries marked `flag`: `file`, whose secrets go to files (`@ID`)
+ * and which hold the files' paths; `reference`, set whatever the override rule says.
+ */
+export function namesMarked(selection: Selection, flag: 'file' | 'reference'): Set<string> {
+  return new Set(selection.named.filter((entry) => entry[flag]).map((entry) => entry.name));
 }
 
 /** Whether anything beyond named ids is selected: `*`, a `PREFIX*` or a `NEW*=PREFIX*`. */

@@ -16,7 +16,7 @@ import { warnOnStderr } from '../warn.js';
 import { type Owned, type SecretsChange, applyCopy, isEmptyChange } from './apply.js';
 import { Fingerprints } from './fingerprints.js';
 import { valueBehind } from '../files/secret-files.js';
-import { fileNames } from '../settings/selection.js';
+import { namesMarked } from '../settings/selection.js';
 import { delayAfterFailure, jittered } from './schedule.js';
 
 export type { SecretsChange } from './apply.js';
@@ -182,7 +182,7 @@ class Poller {
       change =
         fingerprint === this.#applied
           ? { changed: [], added: [], removed: [] }
-          : applyCopy(copy, this.#owned, this.#env, job.config.override, this.#fingerprints, fileNames(job.selection));
+          : applyCopy(copy, this.#owned, this.#env, job.config.override, this.#fingerprints, namesMarked(job.selection, 'file'));
       this.#applied = fingerprint;
       // The copy on disk is rewritten only when the answer changed: polls are frequent.
       const changed = fingerprint !== this.#onDisk;

@@ -7,11 +7,17 @@
  */
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Fetched, MARKER, alreadyLoaded, applyToEnv, markerFor, nowMs, prepareJob } from '../../src/load/load-job.js';
+import { type Fetched, type LoadJob, MARKER, alreadyLoaded, markerFor, nowMs, prepareJob } from '../../src/load/load-job.js';
+import { type Started, finishLoad } from '../../src/load/start.js';
 import { type LoadSecretsOptions, loadResolved, loadSecrets } from '../../src/load/loader.js';
 import { resolveConfig } from '../../src/settings/config.js';
 import { parseSelection } from '../../src/settings/selection.js';
 import { cacheDir, emulator, pat, useLoaderHarness, warnings } from '../support/loader-harness.js';
+
+/** A load past its start (start.ts's Started) for a job made here, to apply a Fetched by hand. */
+function startedWith(job: LoadJob, env: Env, startedAt: number): Started {
+  return { config: job.config, job, env, warn: () => undefined, disk: undefined, startedAt };
+}
 
 const VALUES = {
   STRIPE_KEY: 'value-LJ-stripe-4e1a9c',
@@ -78,7 +84,7 @@ describe('the override rule on what is set', () => {
     Object.defineProperty(process, 'platform', { ...platform, value: 'win32' });
     let report;
     try {
-      report = applyToEnv(job, fetched, env, nowMs());
+      report = finishLoad(startedWith(job, env, nowMs()), fetched);
     } finally {
       Object.defineProperty(process, 'platform', platform);
     }
@@ -110,7 +116,7 @@ describe('durationMs in the report', () => {
     const job = prepareJob({ pat, baseUrl: emulator.url, envFile: false, cacheDir: false, env, secrets: 'STRIPE_KEY' });
     const fetched: Fetched = { entries: [['STRIPE_KEY', VALUES.STRIPE_KEY]], missing: [], dangerous: [], source: 'api', at: Date.now() };
     const since = nowMs();
-    const report = applyToEnv(job, fetched, env, since - 1234.56);
+    const report = finishLoad(startedWith(job, env, since - 1234.56), fetched);
     expectDuration(report.durationMs, 1234.5, since);
   });
 

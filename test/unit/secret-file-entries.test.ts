@@ -1,7 +1,7 @@
 /** The file form of a selection entry (`@ID`, `NAME=@ID`) and of a reference (`clarifai://secrets/@ID`). */
 import { describe, expect, it } from 'vitest';
 import { messageOf } from '../support/errors.js';
-import { fileNames, parseSelection, resolveSelection } from '../../src/settings/selection.js';
+import { namesMarked, parseSelection, resolveSelection } from '../../src/settings/selection.js';
 import { findReferences, withReferences } from '../../src/settings/references.js';
 
 describe('@ID in a selection', () => {
@@ -12,7 +12,7 @@ describe('@ID in a selection', () => {
       { id: 'tls-key', name: 'TLS', optional: true, mapped: true, file: true },
       { id: 'gcp-key', name: 'gcp_key', optional: false, mapped: false, file: true },
     ]);
-    expect([...fileNames(selection)].sort()).toEqual(['TLS', 'gcp_key']);
+    expect([...namesMarked(selection, 'file')].sort()).toEqual(['TLS', 'gcp_key']);
   });
 
   it('keys a file entry apart from the same entry as a value, and leaves the keys of other selections as they were', () => {
@@ -47,7 +47,7 @@ describe('clarifai://secrets/@ID', () => {
       { name: 'B', id: 'b', optional: true, file: true },
     ]);
     const selection = withReferences(parseSelection(undefined, 'me'), refs, { explicit: false, covered: false });
-    expect([...fileNames(selection)]).toEqual(['A', 'B']);
+    expect([...namesMarked(selection, 'file')]).toEqual(['A', 'B']);
     // A reference to a value keys apart from one to a file.
     const value = withReferences(parseSelection(undefined, 'me'), findReferences({ A: 'clarifai://secrets/a-key' }, 'me'), { explicit: false, covered: false });
     const file = withReferences(parseSelection(undefined, 'me'), findReferences({ A: 'clarifai://secrets/@a-key' }, 'me'), { explicit: false, covered: false });
