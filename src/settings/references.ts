@@ -209,7 +209,11 @@ export function rememberResolved(env: Env, config: Pick<Config, 'baseUrl' | 'use
   const { byEnv } = state();
   const kept = byEnv.get(env) ?? new Map<string, Kept>();
   const scope = scopeOf(config);
-  for (const { name, id, optional } of refs) kept.set(name, { ref: { name, id, optional }, scope, hash: hashOf(env[name] as string) });
+  for (const { name, id, optional, file } of refs) {
+    // A file reference stays one: a later load writes the file again, never the value into the variable.
+    const ref: Reference = { name, id, optional, ...(file ? { file } : {}) };
+    kept.set(name, { ref, scope, hash: hashOf(env[name] as string) });
+  }
   byEnv.set(env, kept);
 }
 

@@ -2,7 +2,7 @@
  * `clarifai://` references and prefix renames through loadSecrets in this process, against
  * the emulator: what is fetched (and how), what is set, what is reported, what is cached.
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -179,6 +179,21 @@ describe('a later load of the same env', () => {
     // A variable the app changed since is its own again, no longer a reference.
     expect(env['MINE']).toBe('changed by the app');
     expect(paths()).toEqual(['/v2/users/me/secrets/openai-key']);
+  });
+
+  it('reload: true keeps a file reference a file: the variable holds a path again, never the value', async () => {
+    const env: Env = { DB_FILE: 'clarifai://secrets/@db-url' };
+    await loadSecrets(options(env));
+    const path = env['DB_FILE'] as string;
+    expect(readFileSync(path, 'utf8')).toBe(VALUES['db-url']);
+
+    await new SecretsClient({ pat: PAT, baseUrl: emulator.url, envFile: false }).update([{ id: 'db-url', value: ROTATED }]);
+    const report = await loadSecrets(options(env, { reload: true }));
+    expect(report.set).toEqual(['DB_FILE']);
+    expectNoLeak(JSON.stringify(env), PLANTED, 'the env after a reload');
+    // The same file, replaced: the program that holds the path reads the new value there.
+    expect(env['DB_FILE']).toBe(path);
+    expect(readFileSync(path, 'utf8')).toBe(ROTATED);
   });
 });
 
