@@ -11,8 +11,8 @@
 //             NODE_COMPILE_CACHE caches at compile time only: compare it with `require`.
 // Prints the medians of the module load and of the loadSecrets call, in ms.
 //
-// Not applied: a code cache is bytecode that V8 runs without checking it beyond its
-// version and source hashes, so a cache file is code. The real change would keep it only
+// Not applied: a code cache is bytecode that V8 checks for little more than the version,
+// flags and source it was made for, so a cache file is code. The real change would keep it only
 // in a folder that passes the disk copy's ownership checks (load/disk-cache.ts) and say so
 // in docs/security.md.
 const { execFile } = require('node:child_process');
