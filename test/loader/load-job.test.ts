@@ -1,5 +1,5 @@
 /**
- * One load's own steps (src/load/load-job.ts and loader.ts): the override rule on what is
+ * One load's own steps (src/load/load-job.ts, start.ts and loader.ts): the override rule on what is
  * really set, the report's timing, the marker a parent leaves, the references a later load of
  * the same env still knows, and the disk copy served inside the TTL. Through `loadSecrets`
  * against the emulator where the behaviour is the load's; the exported steps directly where
