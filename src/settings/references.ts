@@ -209,9 +209,11 @@ export function rememberResolved(env: Env, config: Pick<Config, 'baseUrl' | 'use
   const { byEnv } = state();
   const kept = byEnv.get(env) ?? new Map<string, Kept>();
   const scope = scopeOf(config);
-  for (const { name, id, optional, file } of refs) {
-    // A file reference stays one: a later load writes the file again, never the value into the variable.
-    const ref: Reference = { name, id, optional, ...(file ? { file } : {}) };
+  for (const { name, id, optional, file, mapped } of refs) {
+    // A file reference stays one: a later load writes the file again, never the value into the
+    // variable. A `.env` line (the one kind of reference a selection leaves unmapped) stays one
+    // too: it keeps its limits, and the later load its selection key, so finds this one's copy.
+    const ref: Reference = { name, id, optional, ...(mapped ? {} : { fromFile: true as const }), ...(file ? { file } : {}) };
     kept.set(name, { ref, scope, hash: hashOf(env[name] as string) });
   }
   byEnv.set(env, kept);

@@ -2,7 +2,7 @@
  * `clarifai://` references and prefix renames through loadSecrets in this process, against
  * the emulator: what is fetched (and how), what is set, what is reported, what is cached.
  */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -194,6 +194,20 @@ describe('a later load of the same env', () => {
     // The same file, replaced: the program that holds the path reads the new value there.
     expect(env['DB_FILE']).toBe(path);
     expect(readFileSync(path, 'utf8')).toBe(ROTATED);
+  });
+
+  it('reload: true of a .env reference line finds the copy its first load kept, when the API is down', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'cs-refs-envfile-'));
+    const envFile = join(folder, '.env');
+    writeFileSync(envFile, 'DB=clarifai://secrets/db-url\n');
+    const env: Env = {};
+    expect((await loadSecrets(options(env, { envFile }))).source).toBe('api');
+    expect(env['DB']).toBe(VALUES['db-url']);
+
+    emulator.inject({ kind: 'error', status: 503, code: 98004 }, { times: Infinity });
+    const report = await loadSecrets(options(env, { envFile, reload: true }));
+    expect(report).toMatchObject({ source: 'fallback', set: ['DB'] });
+    expect(env['DB']).toBe(VALUES['db-url']);
   });
 });
 
