@@ -46,6 +46,7 @@ const PASTE_MODE_ON = '\x1b[?2004h';
 const PASTE_MODE_OFF = '\x1b[?2004l';
 const PASTE_START = '\x1b[200~';
 const PASTE_END = '\x1b[201~';
+const PASTE_MARKERS = [PASTE_START, PASTE_END];
 /**
  * How long input is still watched for after the Enter that ends a value: a paste on a terminal
  * that does not mark pastes arrives in quick chunks, and its next line must not be left for
@@ -83,12 +84,13 @@ class TypedValue {
     const text = this.#partial + this.#decoder.decode(chunk, { stream: true });
     this.#partial = '';
     for (let i = 0; i < text.length; ) {
-      if (text.startsWith(PASTE_START, i) || text.startsWith(PASTE_END, i)) {
-        this.#pasting = text.startsWith(PASTE_START, i);
-        i += PASTE_START.length;
+      const marker = PASTE_MARKERS.find((m) => text.startsWith(m, i));
+      if (marker) {
+        this.#pasting = marker === PASTE_START;
+        i += marker.length;
         continue;
       }
-      if (text[i] === '\x1b' && text.length - i < PASTE_START.length && [PASTE_START, PASTE_END].some((m) => m.startsWith(text.slice(i)))) {
+      if (text[i] === '\x1b' && text.length - i < PASTE_START.length && PASTE_MARKERS.some((m) => m.startsWith(text.slice(i)))) {
         this.#partial = text.slice(i);
         return 'typing';
       }
